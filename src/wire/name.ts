@@ -20,7 +20,16 @@ const ESCAPE_IN_LABEL = new Uint8Array(256);
 for (let b = 0; b < 256; b++) {
   // Printable ASCII except the characters that are special in master files.
   ESCAPE_IN_LABEL[b] =
-    b <= 0x20 || b >= 0x7f || b === 0x2e || b === 0x5c || b === 0x22 || b === 0x3b || b === 0x28 || b === 0x29 || b === 0x40 || b === 0x24
+    b <= 0x20 ||
+    b >= 0x7f ||
+    b === 0x2e ||
+    b === 0x5c ||
+    b === 0x22 ||
+    b === 0x3b ||
+    b === 0x28 ||
+    b === 0x29 ||
+    b === 0x40 ||
+    b === 0x24
       ? 1
       : 0;
 }
