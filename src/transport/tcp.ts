@@ -1,0 +1,357 @@
+/**
+ * DNS over TCP: RFC 1035 §4.2.2 framing (a two-octet length before each message) and the
+ * connection handling of RFC 7766 §6: several queries pipelined on one connection, an idle
+ * timeout, and limits on open connections.
+ *
+ * Answers go out in the order the queries arrived. RFC 7766 §6.2.1.1 asks servers to work on
+ * pipelined queries concurrently and answer each as soon as it is ready (§7 allows reordering);
+ * the handler answers a query synchronously, so every answer is ready at once and order costs
+ * nothing. The one exception is a multi-message answer (AXFR/IXFR, an AsyncIterable): the
+ * queries pipelined after it wait until it has been written in full, because messages of two
+ * answers must not interleave mid-frame and a transfer is what the client is waiting for.
+ */
+
+import net from "node:net";
+import type { Logger } from "pino";
+import type { DnsHandler, RequestContext } from "../server/handler.js";
+import { listenError } from "./errors.js";
+import type { Limits } from "./limits.js";
+
+/** A DNS header is 12 octets (RFC 1035 §4.1.1); a shorter frame cannot be a message. */
+const HEADER_LEN = 12;
+/** The length prefix is 16 bits (RFC 1035 §4.2.2). */
+const MAX_MESSAGE = 0xffff;
+
+export interface TcpServer {
+  readonly server: net.Server;
+  /** Connections open right now. */
+  readonly connectionCount: number;
+  close(): Promise<void>;
+}
+
+/** Bind a TCP listener and serve `handler` on it. Rejects with a DnsListenError. */
+export function bindTcp(
+  host: string,
+  port: number,
+  handler: DnsHandler,
+  logger: Logger,
+  limits: Readonly<Limits>,
+): Promise<TcpServer> {
+  const open = new Set<net.Socket>();
+  const perIp = new Map<string, number>();
+
+  // allowHalfOpen: a client may send its query and shut down its sending side; the answer
+  // (possibly a long AXFR) must still be written in full before we close ours.
+  // noDelay: each answer is written in one piece, so Nagle would only delay pipelined answers.
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    const ip = socket.remoteAddress;
+    if (ip === undefined) {
+      socket.destroy(); // already gone
+      return;
+    }
+    const fromIp = perIp.get(ip) ?? 0;
+    // RFC 7766 §6.2.2 lets a server limit concurrent connections per client, and §10 asks for
+    // protection against exhaustion of connections; over a limit the newcomer is closed at
+    // once, the established connections are kept.
+    if (open.size >= limits.tcpMaxConnections || fromIp >= limits.tcpMaxConnectionsPerIp) {
+      logger.debug(
+        { peer: ip, open: open.size, fromPeer: fromIp },
+        "tcp connection refused: too many open connections",
+      );
+      socket.on("error", ignore);
+      socket.destroy();
+      return;
+    }
+    open.add(socket);
+    perIp.set(ip, fromIp + 1);
+    socket.once("close", () => {
+      open.delete(socket);
+      const n = (perIp.get(ip) ?? 1) - 1;
+      if (n === 0) perIp.delete(ip);
+      else perIp.set(ip, n);
+    });
+    const ctx: RequestContext = {
+      transport: "tcp",
+      remoteAddress: ip,
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? host,
+      localPort: socket.localPort ?? port,
+    };
+    new Connection(socket, ctx, handler, logger, limits.tcpIdleMs);
+  });
+
+  return new Promise((resolve, reject) => {
+    const onBindError = (err: NodeJS.ErrnoException) => {
+      server.close();
+      reject(listenError(err, host, port, "tcp"));
+    };
+    server.once("error", onBindError);
+    server.listen({ host, port }, () => {
+      server.off("error", onBindError);
+      server.on("error", (err) => logger.error({ err }, "tcp server error"));
+      let closed: Promise<void> | undefined;
+      resolve({
+        server,
+        get connectionCount() {
+          return open.size;
+        },
+        close() {
+          closed ??= new Promise<void>((done) => {
+            server.close(() => done());
+            for (const s of open) s.destroy();
+          });
+          return closed;
+        },
+      });
+    });
+  });
+}
+
+function ignore(): void {}
+
+/** One client connection: deframes queries, runs the handler, frames answers in order. */
+class Connection {
+  /** First octet of a length prefix that arrived alone at the end of a chunk, or -1. */
+  private lenHi = -1;
+  /** A message being assembled from several chunks, and how much of it has arrived. */
+  private frame: Buffer | null = null;
+  private filled = 0;
+  /** Bytes received while paused, parsed once we resume. */
+  private backlog: Buffer | null = null;
+  /** Not parsing: a multi-message answer is being written, or the peer is not reading. */
+  private paused = false;
+  /** The peer has shut down its sending side. */
+  private peerEnded = false;
+  /** Closing or closed: parse and answer nothing more. */
+  private done = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly ctx: RequestContext,
+    private readonly handler: DnsHandler,
+    private readonly logger: Logger,
+    idleMs: number,
+  ) {
+    // RFC 7766 §6.2.3: close idle connections after some seconds. Node restarts the timer on
+    // every read and write, so this also closes a peer that sent a length prefix and stalled,
+    // and one that stopped reading a long answer.
+    socket.setTimeout(idleMs);
+    socket.on("timeout", this.onTimeout);
+    socket.on("data", this.onData);
+    socket.on("end", this.onEnd);
+    socket.on("error", this.onError);
+    socket.once("close", this.onClose);
+  }
+
+  private readonly onTimeout = (): void => {
+    this.logger.debug({ peer: this.ctx.remoteAddress }, "tcp connection idle; closed");
+    this.done = true;
+    this.socket.destroy();
+  };
+
+  private readonly onError = (err: Error): void => {
+    // Resets and broken pipes are the peer's business; 'close' follows.
+    this.logger.debug({ err, peer: this.ctx.remoteAddress }, "tcp connection error");
+  };
+
+  private readonly onClose = (): void => {
+    this.done = true;
+    this.frame = null;
+    this.backlog = null;
+  };
+
+  private readonly onEnd = (): void => {
+    this.peerEnded = true;
+    // A partial frame can never complete now; otherwise close once pending answers are out.
+    if (!this.paused) this.finish();
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.done) return;
+    if (this.paused) {
+      this.backlog = this.backlog === null ? chunk : Buffer.concat([this.backlog, chunk]);
+      return;
+    }
+    this.socket.cork(); // answers to pipelined queries leave in as few segments as possible
+    try {
+      this.parse(chunk);
+    } finally {
+      this.socket.uncork();
+    }
+  };
+
+  private readonly onDrain = (): void => {
+    this.resume();
+  };
+
+  /** Take complete frames out of `chunk`; copy only messages that span chunks. */
+  private parse(chunk: Buffer): void {
+    const n = chunk.length;
+    let off = 0;
+    while (off < n) {
+      if (this.done) return;
+      if (this.paused) {
+        this.backlog = chunk.subarray(off);
+        return;
+      }
+      const frame = this.frame;
+      if (frame === null) {
+        let len: number;
+        if (this.lenHi >= 0) {
+          len = (this.lenHi << 8) | chunk[off++];
+          this.lenHi = -1;
+        } else if (n - off >= 2) {
+          len = chunk.readUInt16BE(off);
+          off += 2;
+        } else {
+          this.lenHi = chunk[off++];
+          return;
+        }
+        if (len < HEADER_LEN) {
+          this.reject(len === 0 ? "zero-length frame" : "frame shorter than a DNS header");
+          return;
+        }
+        if (n - off >= len) {
+          const msg = chunk.subarray(off, off + len);
+          off += len;
+          this.dispatch(msg);
+        } else {
+          this.frame = Buffer.allocUnsafe(len);
+          this.filled = chunk.copy(this.frame, 0, off);
+          off = n;
+        }
+      } else {
+        const copied = chunk.copy(frame, this.filled, off, off + (frame.length - this.filled));
+        this.filled += copied;
+        off += copied;
+        if (this.filled === frame.length) {
+          this.frame = null;
+          this.dispatch(frame);
+        }
+      }
+    }
+  }
+
+  private dispatch(msg: Buffer): void {
+    let res: ReturnType<DnsHandler["handle"]>;
+    try {
+      res = this.handler.handle(msg, this.ctx);
+    } catch (err) {
+      // A bug in the handler (it answers FORMERR/SERVFAIL itself): drop this connection only.
+      this.logger.error(
+        { err, peer: this.ctx.remoteAddress },
+        "tcp handler threw; connection closed",
+      );
+      this.finish();
+      return;
+    }
+    if (res === null) {
+      // Not something we answer (garbage, a stray response): on a stream there is no way to
+      // resynchronise with this peer, so close the connection.
+      this.reject("message not answered");
+      return;
+    }
+    if (Buffer.isBuffer(res)) {
+      if (!this.checkSize(res)) return;
+      // RFC 7766 §8: length and message in a single write, so they share a segment.
+      const out = Buffer.allocUnsafe(res.length + 2);
+      out.writeUInt16BE(res.length, 0);
+      res.copy(out, 2);
+      if (!this.socket.write(out)) {
+        // The peer is not reading: stop reading its queries until it catches up, so pipelined
+        // queries cannot pile up answers in our memory.
+        this.pause();
+        this.socket.once("drain", this.onDrain);
+      }
+      return;
+    }
+    this.pause();
+    void this.stream(res).then(() => this.resume());
+  }
+
+  /**
+   * Write a multi-message answer one message at a time, waiting for 'drain' whenever the
+   * socket's buffer is full. The messages are written without copying, so the handler must
+   * not reuse a buffer after yielding it.
+   */
+  private async stream(messages: AsyncIterable<Buffer>): Promise<void> {
+    const socket = this.socket;
+    try {
+      for await (const msg of messages) {
+        if (this.done) return; // leaving the loop calls the iterator's return()
+        if (!this.checkSize(msg)) return;
+        const prefix = Buffer.allocUnsafe(2);
+        prefix.writeUInt16BE(msg.length, 0);
+        socket.cork();
+        socket.write(prefix);
+        const more = socket.write(msg);
+        socket.uncork();
+        if (!more) {
+          await drainOrClose(socket);
+          if (this.done) return;
+        }
+      }
+    } catch (err) {
+      this.logger.error(
+        { err, peer: this.ctx.remoteAddress },
+        "tcp multi-message answer failed; connection closed",
+      );
+      this.finish();
+    }
+  }
+
+  /** A TCP message cannot exceed 65535 octets (RFC 1035 §4.2.2); a bigger one is a bug. */
+  private checkSize(msg: Buffer): boolean {
+    if (msg.length <= MAX_MESSAGE) return true;
+    this.logger.error(
+      { peer: this.ctx.remoteAddress, bytes: msg.length },
+      "tcp answer larger than 65535 octets; connection closed",
+    );
+    this.done = true;
+    this.socket.destroy();
+    return false;
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  private resume(): void {
+    if (this.done) return;
+    this.paused = false;
+    const backlog = this.backlog;
+    if (backlog !== null) {
+      this.backlog = null;
+      this.onData(backlog);
+      if (this.paused || this.done) return;
+    }
+    if (this.peerEnded) this.finish();
+    else this.socket.resume();
+  }
+
+  /** The peer sent something we cannot answer: close the connection. */
+  private reject(reason: string): void {
+    this.logger.debug({ peer: this.ctx.remoteAddress }, `tcp connection closed: ${reason}`);
+    this.finish();
+  }
+
+  /** Close after the answers already written have been flushed. */
+  private finish(): void {
+    this.done = true;
+    if (this.socket.writableEnded || this.socket.destroyed) return;
+    this.socket.end(() => this.socket.destroy());
+  }
+}
+
+function drainOrClose(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off("drain", done);
+      socket.off("close", done);
+      resolve();
+    };
+    socket.on("drain", done);
+    socket.on("close", done);
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * DNS over UDP (RFC 1035 §4.2.1): one datagram in, at most one datagram out. The handler sizes
+ * the answer to what the client can take (512 octets, or the EDNS(0) size, RFC 6891 §6.2.5);
+ * the transport only moves bytes.
+ */
+
+import dgram from "node:dgram";
+import { isIPv6 } from "node:net";
+import type { Logger } from "pino";
+import type { DnsHandler, RequestContext } from "../server/handler.js";
+import { listenError } from "./errors.js";
+
+/** A DNS header is 12 octets (RFC 1035 §4.1.1); anything shorter is not a message. */
+const HEADER_LEN = 12;
+
+export interface UdpServer {
+  readonly socket: dgram.Socket;
+  close(): Promise<void>;
+}
+
+/** Bind a UDP socket and serve `handler` on it. Rejects with a DnsListenError. */
+export function bindUdp(
+  host: string,
+  port: number,
+  handler: DnsHandler,
+  logger: Logger,
+): Promise<UdpServer> {
+  const socket = dgram.createSocket({ type: isIPv6(host) ? "udp6" : "udp4" });
+  return new Promise((resolve, reject) => {
+    const onBindError = (err: NodeJS.ErrnoException) => {
+      socket.close();
+      reject(listenError(err, host, port, "udp"));
+    };
+    socket.once("error", onBindError);
+    socket.bind(port, host, () => {
+      socket.off("error", onBindError);
+      resolve(serve(socket, handler, logger));
+    });
+  });
+}
+
+function serve(socket: dgram.Socket, handler: DnsHandler, logger: Logger): UdpServer {
+  const local = socket.address();
+  const localAddress = local.address;
+  const localPort = local.port;
+
+  // After the bind, socket errors (a failed send without a callback, ICMP noise) must never
+  // take the server down: log them and keep going.
+  socket.on("error", (err) => logger.warn({ err }, "udp socket error"));
+
+  // One callback for every send, created once, so the hot path allocates no closure.
+  const onSent = (err: Error | null) => {
+    if (err) logger.warn({ err }, "udp send failed");
+  };
+
+  socket.on("message", (msg: Buffer, rinfo: dgram.RemoteInfo) => {
+    if (msg.length < HEADER_LEN) return;
+    const ctx: RequestContext = {
+      transport: "udp",
+      remoteAddress: rinfo.address,
+      remotePort: rinfo.port,
+      localAddress,
+      localPort,
+    };
+    let res: ReturnType<DnsHandler["handle"]>;
+    try {
+      res = handler.handle(msg, ctx);
+    } catch (err) {
+      // The handler answers FORMERR/SERVFAIL itself; an exception here is a bug. Log it, drop
+      // the datagram and keep serving.
+      logger.error({ err, peer: rinfo.address, port: rinfo.port }, "udp handler threw");
+      return;
+    }
+    if (res === null) return;
+    if (!Buffer.isBuffer(res)) {
+      // A multi-message response only makes sense over TCP (AXFR is TCP-only, RFC 5936 §4.2).
+      logger.error({ peer: rinfo.address }, "udp handler returned a stream; dropped");
+      return;
+    }
+    socket.send(res, 0, res.length, rinfo.port, rinfo.address, onSent);
+  });
+
+  let closed: Promise<void> | undefined;
+  return {
+    socket,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve(); // already closed
+        }
+      });
+      return closed;
+    },
+  };
+}
