@@ -1,0 +1,108 @@
+/**
+ * Loading zones from master files: one `*.zone` file per zone, origin from its `$ORIGIN` or
+ * else the file name without `.zone`.
+ */
+
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { canonicalName } from "../wire/name.js";
+import { ZoneFileError } from "./errors.js";
+import { type ParseWarning, parseMasterFile } from "./masterfile.js";
+import { type RecordInput, Zone, ZoneError } from "./zone.js";
+
+export class ZonesDirError extends Error {
+  override name = "ZonesDirError";
+}
+
+export interface LoadedZone {
+  zone: Zone;
+  warnings: ParseWarning[];
+}
+
+function sourceLine(source: string | undefined): { file: string; line: number } | undefined {
+  if (!source) return undefined;
+  const i = source.lastIndexOf(":");
+  return { file: source.slice(0, i), line: Number(source.slice(i + 1)) };
+}
+
+/** Parse master-file text into a zone. `origin` applies when the text sets no `$ORIGIN`. */
+export function zoneFromText(
+  text: string,
+  opts: { file: string; origin?: string; includeRoot?: string },
+): LoadedZone {
+  const origin = opts.origin === undefined ? undefined : canonicalName(opts.origin);
+  const parsed = parseMasterFile(text, { file: opts.file, origin, includeRoot: opts.includeRoot });
+  const zoneOrigin = parsed.origin ?? origin;
+  if (!zoneOrigin) throw new ZoneFileError(opts.file, 1, "no $ORIGIN and no origin given");
+  const warnings = [...parsed.warnings];
+  const records: RecordInput[] = parsed.records.map((r) => ({
+    name: r.name,
+    type: r.type,
+    ttl: r.ttl,
+    rdata: r.rdata,
+    source: `${r.file}:${r.line}`,
+    meta: metaOf(r.cfTags, r.comment),
+  }));
+  try {
+    const zone = Zone.build(zoneOrigin, records, {
+      warn: (w) => {
+        const at = sourceLine(w.source);
+        warnings.push({ file: at?.file ?? opts.file, line: at?.line ?? 0, message: w.message });
+      },
+    });
+    zone.file = opts.file;
+    return { zone, warnings };
+  } catch (e) {
+    if (e instanceof ZoneError) {
+      const at = sourceLine(e.source);
+      throw new ZoneFileError(at?.file ?? opts.file, at?.line ?? 0, e.message);
+    }
+    throw e;
+  }
+}
+
+function metaOf(tags: Record<string, string> | undefined, comment: string | undefined): RecordInput["meta"] {
+  if (!tags && !comment) return undefined;
+  const meta: NonNullable<RecordInput["meta"]> = {};
+  // Cloudflare's export marks proxied records with `; cf_tags=cf-proxied:true`.
+  if (tags?.["cf-proxied"] !== undefined) meta.proxied = tags["cf-proxied"] === "true";
+  if (comment) meta.comment = comment;
+  return meta;
+}
+
+/** Load one zone file; the origin defaults to the file name without `.zone`. */
+export function loadZoneFile(path: string, opts: { includeRoot?: string } = {}): LoadedZone {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ZoneFileError(path, 0, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const name = basename(path).replace(/\.zone$/, "");
+  return zoneFromText(text, { file: path, origin: name, includeRoot: opts.includeRoot ?? dirname(resolve(path)) });
+}
+
+/** Load every `*.zone` file of a folder, in name order. */
+export function loadZonesDir(dir: string): { zones: Zone[]; warnings: ParseWarning[] } {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new ZonesDirError(`zones folder ${dir} is not a folder`);
+    entries = readdirSync(dir);
+  } catch (e) {
+    if (e instanceof ZonesDirError) throw e;
+    throw new ZonesDirError(`cannot read zones folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const zones: Zone[] = [];
+  const warnings: ParseWarning[] = [];
+  const seen = new Map<string, string>();
+  for (const f of entries.filter((e) => e.endsWith(".zone")).sort()) {
+    const file = join(dir, f);
+    const loaded = loadZoneFile(file, { includeRoot: resolve(dir) });
+    const other = seen.get(loaded.zone.key);
+    if (other) throw new ZoneFileError(file, 0, `zone ${loaded.zone.origin} is already loaded from ${other}`);
+    seen.set(loaded.zone.key, file);
+    zones.push(loaded.zone);
+    warnings.push(...loaded.warnings);
+  }
+  return { zones, warnings };
+}

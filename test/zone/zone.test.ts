@@ -1,0 +1,119 @@
+import t from "tap";
+import { nameToWire } from "../../src/wire/name.js";
+import { soaRdata } from "../../src/wire/rdata.js";
+import { T } from "../../src/wire/types.js";
+import { type RecordInput, Zone, ZoneError } from "../../src/zone/zone.js";
+
+const soa = soaRdata({
+  mname: "ns.example.",
+  rname: "host.example.",
+  serial: 5,
+  refresh: 3600,
+  retry: 600,
+  expire: 86400,
+  minimum: 60,
+});
+const base: RecordInput[] = [
+  { name: "example.", type: T.SOA, ttl: 3600, rdata: soa },
+  { name: "example.", type: T.NS, ttl: 3600, rdata: nameToWire("ns.example.") },
+];
+const a = (name: string, ip: string, ttl = 300): RecordInput => ({
+  name,
+  type: T.A,
+  ttl,
+  rdata: Buffer.from(ip.split(".").map(Number)),
+});
+
+t.test("build enforces the apex rules", async (t) => {
+  t.throws(() => Zone.build("example.", [base[1]]), /no SOA/);
+  t.throws(() => Zone.build("example.", [base[0]]), /no NS/);
+  t.throws(
+    () => Zone.build("example.", [...base, { ...base[0], name: "x.example." }]),
+    /SOA record not at the top/,
+  );
+  t.throws(
+    () =>
+      Zone.build("example.", [
+        ...base,
+        { name: "c.example.", type: T.CNAME, ttl: 1, rdata: nameToWire("x.") },
+        a("c.example.", "192.0.2.1"),
+      ]),
+    /CNAME and other data/,
+  );
+  const z = Zone.build("example.", base);
+  t.equal(z.serial, 5);
+  t.equal(z.recordCount, 2);
+});
+
+t.test("duplicates collapse and TTLs are unified with a warning", async (t) => {
+  const warnings: string[] = [];
+  const z = Zone.build("example.", [...base, a("w.example.", "192.0.2.1"), a("w.example.", "192.0.2.1"), a("w.example.", "192.0.2.2", 60)], {
+    warn: (w) => warnings.push(w.message),
+  });
+  const set = z.node("w.example.")!.get(T.A)!;
+  t.equal(set.rdata.length, 2);
+  t.equal(set.ttl, 300);
+  t.equal(warnings.length, 2);
+  t.match(warnings.join("\n"), /duplicate A/);
+  t.match(warnings.join("\n"), /TTL 60 set to prior TTL 300/);
+});
+
+t.test("out-of-zone data is ignored with a warning", async (t) => {
+  const warnings: string[] = [];
+  const z = Zone.build("example.", [...base, a("www.other.", "192.0.2.1")], { warn: (w) => warnings.push(w.message) });
+  t.equal(z.recordCount, 2);
+  t.match(warnings[0], /out-of-zone/);
+});
+
+t.test("empty non-terminals appear and disappear with their descendants", async (t) => {
+  const z = Zone.build("example.", base);
+  const [id] = z.apply({ add: [a("x.y.z.example.", "192.0.2.1")] });
+  t.ok(z.node("y.z.example."), "ENT created");
+  t.equal(z.node("y.z.example.")!.sets.length, 0);
+  t.ok(z.node("z.example."));
+  z.apply({ add: [a("z.example.", "192.0.2.9")] });
+  t.equal(z.node("z.example.")!.sets.length, 1, "ENT became a node with data");
+  z.apply({ remove: [id] });
+  t.notOk(z.node("x.y.z.example."));
+  t.notOk(z.node("y.z.example."), "ENT removed with its last descendant");
+  t.ok(z.node("z.example."), "a node with data stays");
+  t.equal(z.nodeCount, 2);
+});
+
+t.test("changes are atomic and readers keep their version", async (t) => {
+  const z = Zone.build("example.", [...base, a("w.example.", "192.0.2.1")]);
+  const before = z.snapshot();
+  const v = z.version;
+  t.throws(
+    () => z.apply({ add: [a("n.example.", "192.0.2.5"), { name: "w.example.", type: T.CNAME, ttl: 1, rdata: nameToWire("x.") }] }),
+    ZoneError,
+  );
+  t.equal(z.version, v, "failed change leaves no new version");
+  t.notOk(z.node("n.example."), "failed change added nothing");
+  const ids = z.apply({ add: [a("w.example.", "192.0.2.2")] });
+  t.equal(z.version, v + 1);
+  const old = before.find((n) => n.name === "w.example.")!;
+  t.equal(old.get(T.A)!.rdata.length, 1, "a snapshot taken before the change still shows the old RRset");
+  t.equal(z.node("w.example.")!.get(T.A)!.rdata.length, 2);
+  t.throws(() => z.apply({ remove: [999_999] }), /no record with id/);
+  z.apply({ remove: ids });
+  t.equal(z.node("w.example.")!.get(T.A)!.rdata.length, 1);
+});
+
+t.test("the apex SOA and NS cannot be removed", async (t) => {
+  const z = Zone.build("example.", base);
+  const soaId = z.apex.get(T.SOA)!.ids[0];
+  const nsId = z.apex.get(T.NS)!.ids[0];
+  t.throws(() => z.apply({ remove: [soaId] }), /no SOA/);
+  t.throws(() => z.apply({ remove: [nsId] }), /no NS/);
+});
+
+t.test("change listeners run after a commit", async (t) => {
+  const z = Zone.build("example.", base);
+  let seen = -1;
+  z.onChange(() => {
+    seen = z.version;
+  });
+  z.apply({ add: [a("q.example.", "192.0.2.1")] });
+  t.equal(seen, z.version);
+});
