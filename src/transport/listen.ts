@@ -28,6 +28,10 @@ export interface DnsListener {
   close(): Promise<void>;
 }
 
+/** Where a primary serves DNS unless told otherwise: loopback, an unprivileged port. */
+export const DEFAULT_DNS_HOST = "127.0.0.1";
+export const DEFAULT_DNS_PORT = 5300;
+
 /** How often to try another free port when TCP loses the race for the one UDP got. */
 const PORT_RACE_ATTEMPTS = 8;
 
