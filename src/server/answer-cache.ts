@@ -47,12 +47,22 @@ export class AnswerCache {
  * full path. The key is the lowercased question name, the QTYPE/QCLASS bytes and the EDNS
  * state ("N" none, "E" EDNS, "D" EDNS with DO).
  */
-export function plainQueryKey(msg: Buffer): { key: string; nameEnd: number; udpSize: number } | null {
+export function plainQueryKey(
+  msg: Buffer,
+): { key: string; nameEnd: number; udpSize: number } | null {
   const len = msg.length;
   if (len < 17) return null;
   // QR=0, OPCODE=0; QDCOUNT=1, ANCOUNT=0, NSCOUNT=0, ARCOUNT 0 or 1.
   if ((msg[2] & 0xf8) !== 0) return null;
-  if (msg[4] !== 0 || msg[5] !== 1 || msg[6] !== 0 || msg[7] !== 0 || msg[8] !== 0 || msg[9] !== 0 || msg[10] !== 0) {
+  if (
+    msg[4] !== 0 ||
+    msg[5] !== 1 ||
+    msg[6] !== 0 ||
+    msg[7] !== 0 ||
+    msg[8] !== 0 ||
+    msg[9] !== 0 ||
+    msg[10] !== 0
+  ) {
     return null;
   }
   const arcount = msg[11];
@@ -65,7 +75,7 @@ export function plainQueryKey(msg: Buffer): { key: string; nameEnd: number; udpS
     if (l === 0) break;
     if (l > 63) return null;
     if (p + 1 + l > len) return null;
-    let label = msg.latin1Slice(p, p + 1 + l);
+    let label = msg.toString("latin1", p, p + 1 + l);
     // Lowercase ASCII letters only (RFC 4343); length bytes are below 0x41.
     for (let i = 1; i <= l; i++) {
       const c = msg[p + i];
@@ -80,7 +90,7 @@ export function plainQueryKey(msg: Buffer): { key: string; nameEnd: number; udpS
   }
   const nameEnd = p + 1;
   if (nameEnd > 256 || nameEnd + 4 > len) return null;
-  const qtail = msg.latin1Slice(nameEnd, nameEnd + 4);
+  const qtail = msg.toString("latin1", nameEnd, nameEnd + 4);
   p = nameEnd + 4;
   if (arcount === 0) {
     if (p !== len) return null;

@@ -5,8 +5,8 @@
  */
 
 import type { Logger } from "pino";
-import { nameToWire } from "../wire/name.js";
 import { FLAG, FormatError, OPCODE, parseQuery, type Query } from "../wire/message.js";
+import { nameToWire } from "../wire/name.js";
 import { T } from "../wire/types.js";
 import { MessageWriter, Overflow } from "../wire/writer.js";
 import { type Answer, type Entry, lookup, RCODE } from "../zone/lookup.js";
@@ -62,15 +62,18 @@ export function encodeReply(r: Reply, ourPayload: number): Buffer {
   }
   let tc = false;
   const counts = [0, 0, 0];
-  const sections: Entry[][] = r.answer ? [r.answer.answer, r.answer.authority, r.answer.additional] : [];
+  const sections: Entry[][] = r.answer
+    ? [r.answer.answer, r.answer.authority, r.answer.additional]
+    : [];
   for (let s = 0; s < sections.length && !tc; s++) {
     for (const e of sections[s]) {
       const mark = w.pos;
       try {
         const owner = nameToWire(e.owner).toString("latin1");
         const ttl = e.ttl ?? e.set.ttl;
-        for (const rd of e.set.rdata) w.rr(owner, e.set.type, CLASS_IN, ttl, rd);
-        counts[s] += e.set.rdata.length;
+        const set = e.set;
+        for (let i = 0; i < set.size; i++) w.rr(owner, set.type, CLASS_IN, ttl, set.at(i));
+        counts[s] += set.size;
       } catch (err) {
         if (!(err instanceof Overflow)) throw err;
         w.rollback(mark);
@@ -96,7 +99,12 @@ export function encodeReply(r: Reply, ourPayload: number): Buffer {
   }
   const opcode = r.requestFlags & 0x7800;
   const flags =
-    FLAG.QR | opcode | (r.aa ? FLAG.AA : 0) | (tc ? FLAG.TC : 0) | (r.requestFlags & (FLAG.RD | FLAG.CD)) | (r.rcode & 0xf);
+    FLAG.QR |
+    opcode |
+    (r.aa ? FLAG.AA : 0) |
+    (tc ? FLAG.TC : 0) |
+    (r.requestFlags & (FLAG.RD | FLAG.CD)) |
+    (r.rcode & 0xf);
   buf.writeUInt16BE(r.id, 0);
   buf.writeUInt16BE(flags, 2);
   buf.writeUInt16BE(qd, 4);
@@ -141,7 +149,14 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
       if (!(e instanceof FormatError)) throw e;
       log?.debug({ remote: ctx.remoteAddress, reason: e.message }, "FORMERR");
       return encodeReply(
-        { id: msg.readUInt16BE(0), requestFlags: msg.readUInt16BE(2), rcode: RCODE.FORMERR, aa: false, edns: null, limit: 512 },
+        {
+          id: msg.readUInt16BE(0),
+          requestFlags: msg.readUInt16BE(2),
+          rcode: RCODE.FORMERR,
+          aa: false,
+          edns: null,
+          limit: 512,
+        },
         maxUdp,
       );
     }
@@ -175,7 +190,10 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
     }
     if (q.qtype === T.AXFR || q.qtype === T.IXFR) {
       // No transfer is allowed to anyone yet: refuse, as a server without transfer ACLs does.
-      log?.info({ remote: ctx.remoteAddress, zone: q.qname, qtype: q.qtype }, "zone transfer refused");
+      log?.info(
+        { remote: ctx.remoteAddress, zone: q.qname, qtype: q.qtype },
+        "zone transfer refused",
+      );
       return encodeReply({ ...base, rcode: RCODE.REFUSED }, maxUdp);
     }
     const answer = lookup(zones, q.qname, q.qtype);
@@ -183,7 +201,10 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
       // RFC 1034 §4.3.2 step 2: not authoritative for any zone containing QNAME.
       return encodeReply({ ...base, rcode: RCODE.REFUSED }, maxUdp);
     }
-    const full = encodeReply({ ...base, rcode: answer.rcode, aa: answer.aa, answer, limit: MAX_MESSAGE }, maxUdp);
+    const full = encodeReply(
+      { ...base, rcode: answer.rcode, aa: answer.aa, answer, limit: MAX_MESSAGE },
+      maxUdp,
+    );
     if (plain) cache.set(plain.key, zones.generation, full);
     if (full.length <= limit) return full;
     return encodeReply({ ...base, rcode: answer.rcode, aa: answer.aa, answer }, maxUdp);

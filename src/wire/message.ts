@@ -64,13 +64,15 @@ export interface RawRecord {
 /** Walk one resource record starting at `p`. */
 export function readRecord(msg: Buffer, p: number): RawRecord {
   const { name, next } = readNameWire(msg, p);
-  if (next + 10 > msg.length) throw new FormatError("record header runs past the end of the message");
+  if (next + 10 > msg.length)
+    throw new FormatError("record header runs past the end of the message");
   const type = msg.readUInt16BE(next);
   const cls = msg.readUInt16BE(next + 2);
   const ttl = msg.readUInt32BE(next + 4);
   const rdlength = msg.readUInt16BE(next + 8);
   const rdataOffset = next + 10;
-  if (rdataOffset + rdlength > msg.length) throw new FormatError("RDATA runs past the end of the message");
+  if (rdataOffset + rdlength > msg.length)
+    throw new FormatError("RDATA runs past the end of the message");
   return { name, type, cls, ttl, rdataOffset, rdlength, start: p, end: rdataOffset + rdlength };
 }
 

@@ -61,7 +61,10 @@ export function zoneFromText(
   }
 }
 
-function metaOf(tags: Record<string, string> | undefined, comment: string | undefined): RecordInput["meta"] {
+function metaOf(
+  tags: Record<string, string> | undefined,
+  comment: string | undefined,
+): RecordInput["meta"] {
   if (!tags && !comment) return undefined;
   const meta: NonNullable<RecordInput["meta"]> = {};
   // Cloudflare's export marks proxied records with `; cf_tags=cf-proxied:true`.
@@ -76,21 +79,32 @@ export function loadZoneFile(path: string, opts: { includeRoot?: string } = {}):
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new ZoneFileError(path, 0, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ZoneFileError(
+      path,
+      0,
+      `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const name = basename(path).replace(/\.zone$/, "");
-  return zoneFromText(text, { file: path, origin: name, includeRoot: opts.includeRoot ?? dirname(resolve(path)) });
+  return zoneFromText(text, {
+    file: path,
+    origin: name,
+    includeRoot: opts.includeRoot ?? dirname(resolve(path)),
+  });
 }
 
 /** Load every `*.zone` file of a folder, in name order. */
 export function loadZonesDir(dir: string): { zones: Zone[]; warnings: ParseWarning[] } {
   let entries: string[];
   try {
-    if (!statSync(dir).isDirectory()) throw new ZonesDirError(`zones folder ${dir} is not a folder`);
+    if (!statSync(dir).isDirectory())
+      throw new ZonesDirError(`zones folder ${dir} is not a folder`);
     entries = readdirSync(dir);
   } catch (e) {
     if (e instanceof ZonesDirError) throw e;
-    throw new ZonesDirError(`cannot read zones folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ZonesDirError(
+      `cannot read zones folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const zones: Zone[] = [];
   const warnings: ParseWarning[] = [];
@@ -99,7 +113,12 @@ export function loadZonesDir(dir: string): { zones: Zone[]; warnings: ParseWarni
     const file = join(dir, f);
     const loaded = loadZoneFile(file, { includeRoot: resolve(dir) });
     const other = seen.get(loaded.zone.key);
-    if (other) throw new ZoneFileError(file, 0, `zone ${loaded.zone.origin} is already loaded from ${other}`);
+    if (other)
+      throw new ZoneFileError(
+        file,
+        0,
+        `zone ${loaded.zone.origin} is already loaded from ${other}`,
+      );
     seen.set(loaded.zone.key, file);
     zones.push(loaded.zone);
     warnings.push(...loaded.warnings);

@@ -10,10 +10,18 @@
  * for NS, MX and SRV targets (RFC 1034 §3.7, RFC 2782).
  */
 
+import {
+  isInZone,
+  nameKey,
+  nameToWire,
+  parentName,
+  parseName,
+  readNameWire,
+} from "../wire/name.js";
 import { additionalTargets } from "../wire/rdata.js";
-import { isInZone, nameKey, nameToWire, parentName, parseName, readNameWire } from "../wire/name.js";
 import { T } from "../wire/types.js";
-import type { RRset, Zone, ZoneNode } from "./zone.js";
+import { RRset, type ZoneNode } from "./rrset.js";
+import type { Zone } from "./zone.js";
 import type { ZoneSet } from "./zoneset.js";
 
 export interface Entry {
@@ -54,7 +62,7 @@ export const MAX_CHAIN = 16;
 const NO_TYPE = -1;
 
 function single(owner: string, type: number, ttl: number, rdata: string): Entry {
-  return { owner, set: { type, ttl, rdata: [rdata], ids: [0] } };
+  return { owner, set: new RRset(type, ttl, rdata) };
 }
 
 /** Read the target name out of a CNAME/DNAME RDATA (an uncompressed wire name). */
@@ -63,7 +71,11 @@ function rdataName(rdata: string): string {
 }
 
 /** The ancestors of `key` strictly below `apexKey`, top-down, plus `key` itself. */
-function pathFromApex(name: string, key: string, apexKey: string): Array<{ name: string; key: string }> {
+function pathFromApex(
+  name: string,
+  key: string,
+  apexKey: string,
+): Array<{ name: string; key: string }> {
   const out: Array<{ name: string; key: string }> = [];
   let n = name;
   let k = key;
@@ -100,7 +112,7 @@ export function lookupInZone(zone: Zone, qname: string, qkey: string, qtype: num
     const last = i === path.length - 1;
     // A zone cut: names at and below it belong to the child (RFC 1034 §4.3.2 step 3b),
     // except DS, which lives on the parent side of the cut (RFC 4035 §2.4).
-    if (node.sets.length > 0 && node.get(T.NS) && !(last && qtype === T.DS)) {
+    if (node.get(T.NS) && !(last && qtype === T.DS)) {
       return { kind: "delegation", cut: node };
     }
     if (!last) {
@@ -122,12 +134,12 @@ export function lookupInZone(zone: Zone, qname: string, qkey: string, qtype: num
 
 function matchNode(node: ZoneNode, owner: string, qtype: number): Step {
   if (qtype === T.ANY) {
-    if (node.sets.length === 0) return { kind: "nodata" };
+    if (node.empty) return { kind: "nodata" };
     return { kind: "answer", entries: node.sets.map((set) => ({ owner, set })) };
   }
   const cname = node.get(T.CNAME);
   if (cname && qtype !== T.CNAME) {
-    return { kind: "cname", entries: [{ owner, set: cname }], target: rdataName(cname.rdata[0]) };
+    return { kind: "cname", entries: [{ owner, set: cname }], target: rdataName(cname.at(0)) };
   }
   const set = qtype === NO_TYPE ? undefined : node.get(qtype);
   if (set) return { kind: "answer", entries: [{ owner, set }] };
@@ -136,7 +148,7 @@ function matchNode(node: ZoneNode, owner: string, qtype: number): Step {
 
 /** RFC 6672 §3.1: answer with the DNAME and a synthesized CNAME to the rewritten name. */
 function dnameStep(dnameOwner: string, d: RRset, qname: string): Step {
-  const target = rdataName(d.rdata[0]);
+  const target = rdataName(d.at(0));
   // Canonical names differ only in case, so the owner's length marks where the prefix ends.
   const prefix = qname.slice(0, qname.length - dnameOwner.length);
   const entries: Entry[] = [{ owner: dnameOwner, set: d }];
@@ -155,7 +167,7 @@ function dnameStep(dnameOwner: string, d: RRset, qname: string): Step {
 function negativeSoa(zone: Zone): Entry {
   const soa = zone.apex.get(T.SOA)!;
   // RFC 2308 §3: the SOA in a negative answer carries min(SOA TTL, SOA MINIMUM).
-  const rd = soa.rdata[0];
+  const rd = soa.at(0);
   const minimum = Buffer.from(rd.slice(rd.length - 4), "latin1").readUInt32BE(0);
   return { owner: zone.apex.name, set: soa, ttl: Math.min(soa.ttl, minimum) };
 }
@@ -165,8 +177,8 @@ function addAdditional(zone: Zone, entries: Entry[], out: Entry[], seen: Set<str
   for (const e of entries) {
     const t = e.set.type;
     if (t !== T.NS && t !== T.MX && t !== T.SRV) continue;
-    for (const rd of e.set.rdata) {
-      for (const target of additionalTargets(t, Buffer.from(rd, "latin1"))) {
+    for (let i = 0; i < e.set.size; i++) {
+      for (const target of additionalTargets(t, Buffer.from(e.set.at(i), "latin1"))) {
         const key = nameKey(target);
         if (seen.has(key)) continue;
         seen.add(key);
@@ -190,7 +202,14 @@ export function lookup(zones: ZoneSet, qname: string, qtype: number): Answer | u
   let key = nameKey(qname);
   let zone = zones.find(key);
   if (!zone) return undefined;
-  const result: Answer = { rcode: RCODE.NOERROR, aa: true, answer: [], authority: [], additional: [], zone };
+  const result: Answer = {
+    rcode: RCODE.NOERROR,
+    aa: true,
+    answer: [],
+    authority: [],
+    additional: [],
+    zone,
+  };
   const visited = new Set<string>();
   for (let steps = 0; ; steps++) {
     visited.add(key);
@@ -218,7 +237,8 @@ export function lookup(zones: ZoneSet, qname: string, qtype: number): Answer | u
         if (result.answer.length === 0) result.aa = false;
         result.authority.push(auth);
         addAdditional(zone, [auth], result.additional, new Set());
-        for (const e of result.additional) e.required = isInZone(nameKey(e.owner), nameKey(step.cut.name));
+        for (const e of result.additional)
+          e.required = isInZone(nameKey(e.owner), nameKey(step.cut.name));
         return result;
       }
       case "cname": {

@@ -1,7 +1,7 @@
 import packet from "dns-packet";
 import t from "tap";
-import { createQueryHandler } from "../../src/server/query.js";
 import type { RequestContext } from "../../src/server/handler.js";
+import { createQueryHandler } from "../../src/server/query.js";
 import { zoneFromText } from "../../src/zone/load.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";
 
@@ -18,7 +18,13 @@ many A 10.0.0.1
 ${Array.from({ length: 60 }, (_, i) => `many A 10.0.1.${i}`).join("\n")}
 `;
 
-const udp: RequestContext = { transport: "udp", remoteAddress: "127.0.0.1", remotePort: 5353, localAddress: "127.0.0.1", localPort: 53 };
+const udp: RequestContext = {
+  transport: "udp",
+  remoteAddress: "127.0.0.1",
+  remotePort: 5353,
+  localAddress: "127.0.0.1",
+  localPort: 53,
+};
 const tcp: RequestContext = { ...udp, transport: "tcp" };
 
 function setup() {
@@ -28,24 +34,56 @@ function setup() {
   return { zones, zone, h: createQueryHandler(zones) };
 }
 
-type Q = { name: string; type?: string; class?: string; id?: number; flags?: number; edns?: number | false; do?: boolean };
+type Q = {
+  name: string;
+  type?: string;
+  class?: string;
+  id?: number;
+  flags?: number;
+  edns?: number | false;
+  do?: boolean;
+};
 function query(q: Q): Buffer {
   const additionals: packet.Answer[] = [];
   if (q.edns !== false && q.edns !== undefined) {
-    additionals.push({ type: "OPT", name: ".", udpPayloadSize: q.edns, flags: q.do ? packet.DNSSEC_OK : 0 } as unknown as packet.Answer);
+    additionals.push({
+      type: "OPT",
+      name: ".",
+      udpPayloadSize: q.edns,
+      flags: q.do ? packet.DNSSEC_OK : 0,
+    } as unknown as packet.Answer);
   }
   return packet.encode({
     id: q.id ?? 4242,
     type: "query",
     flags: q.flags ?? packet.RECURSION_DESIRED,
-    questions: [{ name: q.name, type: (q.type ?? "A") as packet.RecordType, class: (q.class ?? "IN") as packet.RecordClass }],
+    questions: [
+      {
+        name: q.name,
+        type: (q.type ?? "A") as packet.RecordType,
+        class: (q.class ?? "IN") as packet.RecordClass,
+      },
+    ],
     additionals,
   });
 }
 
+/** The decoded fields these tests read (dns-packet's typings omit rcode and answer data). */
+interface Decoded {
+  id: number;
+  rcode: string;
+  flag_aa: boolean;
+  flag_tc: boolean;
+  flag_rd: boolean;
+  flag_ra: boolean;
+  questions?: Array<{ name: string }>;
+  answers?: Array<{ name: string; type: string; data: unknown }>;
+  additionals?: Array<{ name: string; type: string }>;
+}
+
 function ask(h: ReturnType<typeof setup>["h"], msg: Buffer, ctx = udp) {
   const out = h.handle(msg, ctx) as Buffer | null;
-  return out ? { raw: out, p: packet.decode(out) } : null;
+  return out ? { raw: out, p: packet.decode(out) as unknown as Decoded } : null;
 }
 
 t.test("an ordinary answer: AA, RD copied, question case kept", async (t) => {
@@ -69,7 +107,9 @@ t.test("the answer cache patches id, flags and case, and sees zone changes", asy
   t.notOk(r.p.flag_rd);
   t.equal(r.p.questions![0].name, "WWW.EXAMPLE");
   t.equal(r.p.answers![0].name, "WWW.EXAMPLE");
-  zone.apply({ add: [{ name: "www.example.", type: 1, ttl: 300, rdata: Buffer.from([192, 0, 2, 99]) }] });
+  zone.apply({
+    add: [{ name: "www.example.", type: 1, ttl: 300, rdata: Buffer.from([192, 0, 2, 99]) }],
+  });
   const after = ask(h, query({ name: "www.example" }))!;
   t.equal(after.p.answers!.length, 2, "a change is visible at once");
 });
@@ -84,7 +124,10 @@ t.test("names outside every zone are REFUSED without AA", async (t) => {
 t.test("EDNS: OPT echoed with our payload size and DO; BADVERS for version 1", async (t) => {
   const { h } = setup();
   const r = ask(h, query({ name: "www.example", edns: 4096, do: true }))!;
-  const opt = r.p.additionals!.find((a) => a.type === "OPT") as unknown as { udpPayloadSize: number; flags: number };
+  const opt = r.p.additionals!.find((a) => a.type === "OPT") as unknown as {
+    udpPayloadSize: number;
+    flags: number;
+  };
   t.equal(opt.udpPayloadSize, 1232);
   t.ok(opt.flags & packet.DNSSEC_OK, "DO echoed");
   const q = query({ name: "www.example", edns: 1232 });
@@ -96,24 +139,27 @@ t.test("EDNS: OPT echoed with our payload size and DO; BADVERS for version 1", a
   t.equal(b.readUInt16BE(4), 0, "no question in BADVERS");
 });
 
-t.test("truncation: TC over UDP at 512 bytes and at the EDNS size, whole answer over TCP", async (t) => {
-  const { h } = setup();
-  const small = ask(h, query({ name: "many.example" }))!;
-  t.ok(small.p.flag_tc, "TC without EDNS");
-  t.ok(small.raw.length <= 512);
-  const e = ask(h, query({ name: "many.example", edns: 1232 }))!;
-  t.notOk(e.p.flag_tc, "61 A records fit in 1232 bytes");
-  t.equal(e.p.answers!.length, 61);
-  const big = ask(h, query({ name: "big.example", type: "TXT" }))!;
-  t.ok(big.p.flag_tc);
-  t.equal(big.p.answers!.length, 0, "no partial RRset");
-  const viaTcp = ask(h, query({ name: "big.example", type: "TXT" }), tcp)!;
-  t.notOk(viaTcp.p.flag_tc);
-  t.equal(viaTcp.p.answers!.length, 2);
-  // A cached full answer must not be sent whole to a UDP client that cannot take it.
-  const again = ask(h, query({ name: "big.example", type: "TXT" }))!;
-  t.ok(again.p.flag_tc);
-});
+t.test(
+  "truncation: TC over UDP at 512 bytes and at the EDNS size, whole answer over TCP",
+  async (t) => {
+    const { h } = setup();
+    const small = ask(h, query({ name: "many.example" }))!;
+    t.ok(small.p.flag_tc, "TC without EDNS");
+    t.ok(small.raw.length <= 512);
+    const e = ask(h, query({ name: "many.example", edns: 1232 }))!;
+    t.notOk(e.p.flag_tc, "61 A records fit in 1232 bytes");
+    t.equal(e.p.answers!.length, 61);
+    const big = ask(h, query({ name: "big.example", type: "TXT" }))!;
+    t.ok(big.p.flag_tc);
+    t.equal(big.p.answers!.length, 0, "no partial RRset");
+    const viaTcp = ask(h, query({ name: "big.example", type: "TXT" }), tcp)!;
+    t.notOk(viaTcp.p.flag_tc);
+    t.equal(viaTcp.p.answers!.length, 2);
+    // A cached full answer must not be sent whole to a UDP client that cannot take it.
+    const again = ask(h, query({ name: "big.example", type: "TXT" }))!;
+    t.ok(again.p.flag_tc);
+  },
+);
 
 t.test("malformed and unusual requests", async (t) => {
   const { h } = setup();
@@ -135,7 +181,11 @@ t.test("malformed and unusual requests", async (t) => {
   notify[2] = (notify[2] & 0x87) | (5 << 3); // UPDATE
   t.equal(ask(h, notify)!.p.rcode, "NOTIMP");
   t.equal(ask(h, query({ name: "www.example", class: "CH", type: "TXT" }))!.p.rcode, "REFUSED");
-  t.equal(ask(h, query({ name: "www.example", class: "ANY" }))!.p.rcode, "NOERROR", "QCLASS ANY answered as IN");
+  t.equal(
+    ask(h, query({ name: "www.example", class: "ANY" }))!.p.rcode,
+    "NOERROR",
+    "QCLASS ANY answered as IN",
+  );
   t.equal(ask(h, query({ name: "example", type: "AXFR" }), tcp)!.p.rcode, "REFUSED");
   t.equal(ask(h, query({ name: "example", type: "OPT" }))!.p.rcode, "FORMERR");
   t.equal(ask(h, query({ name: "example", type: "MAILA" }))!.p.rcode, "NOTIMP");
@@ -157,7 +207,11 @@ t.test("random bytes never throw out of the handler", async (t) => {
     const cut = rnd() % 4 === 0 ? m.subarray(0, rnd() % m.length) : m;
     const out = h.handle(cut, udp) as Buffer | null;
     // Every answer is at least a header, fits UDP, and echoes the query id.
-    if (out && (out.length < 12 || out.length > 1232 || out.readUInt16BE(0) !== cut.readUInt16BE(0))) bad++;
+    if (
+      out &&
+      (out.length < 12 || out.length > 1232 || out.readUInt16BE(0) !== cut.readUInt16BE(0))
+    )
+      bad++;
   }
   t.equal(bad, 0, "20000 mutated messages: no throw, every response well formed");
 });

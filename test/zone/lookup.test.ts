@@ -51,7 +51,8 @@ function zones(): ZoneSet {
 function show(entries: Entry[]): string[] {
   return entries.flatMap((e) =>
     e.set.rdata.map(
-      (rd) => `${e.owner.toLowerCase()} ${e.ttl ?? e.set.ttl} ${typeToText(e.set.type)} ${rdataToText(e.set.type, Buffer.from(rd, "latin1"))}`,
+      (rd) =>
+        `${e.owner.toLowerCase()} ${e.ttl ?? e.set.ttl} ${typeToText(e.set.type)} ${rdataToText(e.set.type, Buffer.from(rd, "latin1"))}`,
     ),
   );
 }
@@ -73,7 +74,12 @@ const cases: Case[] = [
   { q: "WWW.Example.", type: T.AAAA, answer: ["www.example. 300 AAAA 2001:db8::2"] },
   { q: "www.example.", type: T.MX, answer: [], authority: [SOA_NEG] },
   { q: "nope.example.", type: T.A, rcode: RCODE.NXDOMAIN, authority: [SOA_NEG] },
-  { q: "mx.example.", type: T.MX, answer: ["mx.example. 300 MX 10 mail.example."], additional: ["mail.example. 300 A 192.0.2.3"] },
+  {
+    q: "mx.example.",
+    type: T.MX,
+    answer: ["mx.example. 300 MX 10 mail.example."],
+    additional: ["mail.example. 300 A 192.0.2.3"],
+  },
   {
     q: "srv._tcp.example.",
     type: T.SRV,
@@ -96,7 +102,11 @@ const cases: Case[] = [
   {
     q: "c1.example.",
     type: T.A,
-    answer: ["c1.example. 300 CNAME c2.example.", "c2.example. 300 CNAME www.example.", "www.example. 300 A 192.0.2.2"],
+    answer: [
+      "c1.example. 300 CNAME c2.example.",
+      "c2.example. 300 CNAME www.example.",
+      "www.example. 300 A 192.0.2.2",
+    ],
   },
   { q: "c1.example.", type: T.CNAME, answer: ["c1.example. 300 CNAME c2.example."] },
   { q: "cout.example.", type: T.A, answer: ["cout.example. 300 CNAME www.elsewhere.test."] },
@@ -105,7 +115,13 @@ const cases: Case[] = [
     type: T.A,
     answer: ["loop1.example. 300 CNAME loop2.example.", "loop2.example. 300 CNAME loop1.example."],
   },
-  { q: "cnx.example.", type: T.A, rcode: RCODE.NXDOMAIN, answer: ["cnx.example. 300 CNAME nothere.example."], authority: [SOA_NEG] },
+  {
+    q: "cnx.example.",
+    type: T.A,
+    rcode: RCODE.NXDOMAIN,
+    answer: ["cnx.example. 300 CNAME nothere.example."],
+    authority: [SOA_NEG],
+  },
   {
     q: "into.example.",
     type: T.A,
@@ -114,7 +130,11 @@ const cases: Case[] = [
   {
     q: "x.dn.example.",
     type: T.A,
-    answer: ["dn.example. 300 DNAME target.example.", "x.dn.example. 300 CNAME x.target.example.", "x.target.example. 300 A 192.0.2.9"],
+    answer: [
+      "dn.example. 300 DNAME target.example.",
+      "x.dn.example. 300 CNAME x.target.example.",
+      "x.target.example. 300 A 192.0.2.9",
+    ],
   },
   { q: "dn.example.", type: T.A, answer: [], authority: [SOA_NEG] },
   {
@@ -134,7 +154,9 @@ const cases: Case[] = [
   {
     q: "sub.example.",
     type: T.DS,
-    answer: ["sub.example. 300 DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"],
+    answer: [
+      "sub.example. 300 DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
+    ],
   },
   { q: "www.child.example.", type: T.A, answer: ["www.child.example. 300 A 192.0.2.20"] },
   {
@@ -143,7 +165,11 @@ const cases: Case[] = [
     rcode: RCODE.NXDOMAIN,
     authority: ["child.example. 120 SOA ns.example. host.example. 7 3600 600 86400 120"],
   },
-  { q: "www.example.", type: T.ANY, answer: ["www.example. 300 A 192.0.2.2", "www.example. 300 AAAA 2001:db8::2"] },
+  {
+    q: "www.example.",
+    type: T.ANY,
+    answer: ["www.example. 300 A 192.0.2.2", "www.example. 300 AAAA 2001:db8::2"],
+  },
 ];
 
 t.test("lookup rules (RFC 1034 §4.3.2, RFC 4592, RFC 6672, RFC 2308)", async (t) => {

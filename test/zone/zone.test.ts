@@ -47,9 +47,18 @@ t.test("build enforces the apex rules", async (t) => {
 
 t.test("duplicates collapse and TTLs are unified with a warning", async (t) => {
   const warnings: string[] = [];
-  const z = Zone.build("example.", [...base, a("w.example.", "192.0.2.1"), a("w.example.", "192.0.2.1"), a("w.example.", "192.0.2.2", 60)], {
-    warn: (w) => warnings.push(w.message),
-  });
+  const z = Zone.build(
+    "example.",
+    [
+      ...base,
+      a("w.example.", "192.0.2.1"),
+      a("w.example.", "192.0.2.1"),
+      a("w.example.", "192.0.2.2", 60),
+    ],
+    {
+      warn: (w) => warnings.push(w.message),
+    },
+  );
   const set = z.node("w.example.")!.get(T.A)!;
   t.equal(set.rdata.length, 2);
   t.equal(set.ttl, 300);
@@ -60,20 +69,23 @@ t.test("duplicates collapse and TTLs are unified with a warning", async (t) => {
 
 t.test("out-of-zone data is ignored with a warning", async (t) => {
   const warnings: string[] = [];
-  const z = Zone.build("example.", [...base, a("www.other.", "192.0.2.1")], { warn: (w) => warnings.push(w.message) });
+  const z = Zone.build("example.", [...base, a("www.other.", "192.0.2.1")], {
+    warn: (w) => warnings.push(w.message),
+  });
   t.equal(z.recordCount, 2);
   t.match(warnings[0], /out-of-zone/);
 });
 
 t.test("empty non-terminals appear and disappear with their descendants", async (t) => {
   const z = Zone.build("example.", base);
-  const [id] = z.apply({ add: [a("x.y.z.example.", "192.0.2.1")] });
+  const rec = a("x.y.z.example.", "192.0.2.1");
+  z.apply({ add: [rec] });
   t.ok(z.node("y.z.example."), "ENT created");
   t.equal(z.node("y.z.example.")!.sets.length, 0);
   t.ok(z.node("z.example."));
   z.apply({ add: [a("z.example.", "192.0.2.9")] });
   t.equal(z.node("z.example.")!.sets.length, 1, "ENT became a node with data");
-  z.apply({ remove: [id] });
+  z.apply({ remove: [rec] });
   t.notOk(z.node("x.y.z.example."));
   t.notOk(z.node("y.z.example."), "ENT removed with its last descendant");
   t.ok(z.node("z.example."), "a node with data stays");
@@ -85,27 +97,59 @@ t.test("changes are atomic and readers keep their version", async (t) => {
   const before = z.snapshot();
   const v = z.version;
   t.throws(
-    () => z.apply({ add: [a("n.example.", "192.0.2.5"), { name: "w.example.", type: T.CNAME, ttl: 1, rdata: nameToWire("x.") }] }),
+    () =>
+      z.apply({
+        add: [
+          a("n.example.", "192.0.2.5"),
+          { name: "w.example.", type: T.CNAME, ttl: 1, rdata: nameToWire("x.") },
+        ],
+      }),
     ZoneError,
   );
   t.equal(z.version, v, "failed change leaves no new version");
   t.notOk(z.node("n.example."), "failed change added nothing");
-  const ids = z.apply({ add: [a("w.example.", "192.0.2.2")] });
+  const added = a("w.example.", "192.0.2.2");
+  z.apply({ add: [added] });
   t.equal(z.version, v + 1);
   const old = before.find((n) => n.name === "w.example.")!;
-  t.equal(old.get(T.A)!.rdata.length, 1, "a snapshot taken before the change still shows the old RRset");
+  t.equal(
+    old.get(T.A)!.rdata.length,
+    1,
+    "a snapshot taken before the change still shows the old RRset",
+  );
   t.equal(z.node("w.example.")!.get(T.A)!.rdata.length, 2);
-  t.throws(() => z.apply({ remove: [999_999] }), /no record with id/);
-  z.apply({ remove: ids });
+  t.throws(
+    () => z.apply({ remove: [a("w.example.", "192.0.2.77")] }),
+    /no A record at w.example. with that data/,
+  );
+  t.throws(() => z.apply({ add: [added] }), /already exists/);
+  z.apply({ remove: [added] });
   t.equal(z.node("w.example.")!.get(T.A)!.rdata.length, 1);
 });
 
 t.test("the apex SOA and NS cannot be removed", async (t) => {
   const z = Zone.build("example.", base);
-  const soaId = z.apex.get(T.SOA)!.ids[0];
-  const nsId = z.apex.get(T.NS)!.ids[0];
-  t.throws(() => z.apply({ remove: [soaId] }), /no SOA/);
-  t.throws(() => z.apply({ remove: [nsId] }), /no NS/);
+  t.throws(() => z.apply({ remove: [base[0]] }), /no SOA/);
+  t.throws(() => z.apply({ remove: [base[1]] }), /no NS/);
+});
+
+t.test("record ids are derived from the record and stable", async (t) => {
+  const z1 = Zone.build("example.", [...base, a("w.example.", "192.0.2.1")]);
+  const z2 = Zone.build("example.", [...base, a("w.example.", "192.0.2.1")]);
+  const id = z1.recordId(a("W.example.", "192.0.2.1"));
+  t.match(id, /^[0-9a-f]{32}$/);
+  t.equal(z2.recordId(a("w.example.", "192.0.2.1")), id, "same zone, same record, same id");
+  t.not(z1.recordId(a("w.example.", "192.0.2.2")), id);
+});
+
+t.test("Cloudflare fields ride beside the records and go with them", async (t) => {
+  const r = { ...a("w.example.", "192.0.2.1"), meta: { proxied: true } };
+  const z = Zone.build("example.", [...base, r]);
+  t.equal(z.meta.size, 1);
+  z.apply({ remove: [r] });
+  t.equal(z.meta.size, 0);
+  z.apply({ add: [r] });
+  t.same([...z.meta.values()], [{ proxied: true }]);
 });
 
 t.test("change listeners run after a commit", async (t) => {
