@@ -84,6 +84,15 @@ function isUnder(name: string, zone: string): boolean {
   return n === zone || n.endsWith(`.${zone}`);
 }
 
+/** The fixture zone that holds a name by longest match, or null. */
+function zoneOf(name: string): string | null {
+  return (
+    ZONES.map((z) => z.origin)
+      .sort((a, b) => b.length - a.length)
+      .find((z) => isUnder(name, z)) ?? null
+  );
+}
+
 const KNOWN: KnownDifference[] = [
   {
     id: "any-minimal",
@@ -105,9 +114,10 @@ const KNOWN: KnownDifference[] = [
   {
     id: "soa-query-negative-ttl",
     reason:
-      "BIND gives the SOA in a negative answer to a QTYPE=SOA query TTL 0; RFC 2308 §3 asks " +
-      "for min(SOA TTL, SOA MINIMUM), which is the MINIMUM field in these fixtures",
-    modes: ["bind-knot"],
+      "BIND gives the SOA in a negative answer to a QTYPE=SOA query TTL 0; Knot and dns-primary " +
+      "use the usual negative TTL, as RFC 2308 §3 asks: " +
+      "min(SOA TTL, SOA MINIMUM), which is the MINIMUM field in these fixtures",
+    modes: ["bind-knot", "bind-primary"],
     applies: (q, ref) =>
       q.qtype === TYPE.SOA && ref.authority.some((r) => r.type === TYPE.SOA && r.ttl === 0),
     skip: ["authority"],
@@ -129,7 +139,7 @@ const KNOWN: KnownDifference[] = [
     reason:
       'BIND adds the SRV named by an "S" NAPTR and the addresses of SVCB/HTTPS targets to the ' +
       "additional section; Knot does not (RFC 3403 §4.2 and RFC 9460 §4 make it optional)",
-    modes: ["bind-knot"],
+    modes: ["bind-knot", "bind-primary"],
     applies: (q) => q.qtype === TYPE.NAPTR || q.qtype === TYPE.SVCB || q.qtype === TYPE.HTTPS,
     skip: ["additional"],
     expect: (got, ref) => subsetOf("additional", got.additional, ref.additional),
@@ -137,9 +147,9 @@ const KNOWN: KnownDifference[] = [
   {
     id: "cname-loop",
     reason:
-      "BIND answers a CNAME loop inside its zone with SERVFAIL; Knot with NOERROR and the records " +
-      "of the loop, each once (RFC 1034 §3.6.2 only asks servers not to loop)",
-    modes: ["bind-knot"],
+      "BIND answers a CNAME loop inside its zone with SERVFAIL; Knot and dns-primary with NOERROR " +
+      "and the records of the loop, each once (RFC 1034 §3.6.2 only asks servers not to loop)",
+    modes: ["bind-knot", "bind-primary"],
     applies: (_q, ref) =>
       ref.rcode === SERVFAIL &&
       ref.answer.length > 0 &&
@@ -170,8 +180,8 @@ const KNOWN: KnownDifference[] = [
     id: "referral-authoritative-addresses",
     reason:
       "a delegation whose name server is an authoritative name of the parent (sub3 NS www): Knot " +
-      "adds www's A/AAAA to the referral, BIND only adds glue from below the cut",
-    modes: ["bind-knot"],
+      "and dns-primary add www's A/AAAA to the referral, BIND only adds glue from below the cut",
+    modes: ["bind-knot", "bind-primary"],
     applies: (q) => isUnder(q.qname, "sub3.example."),
     skip: ["additional"],
     expect: (got) =>
@@ -199,13 +209,61 @@ const KNOWN: KnownDifference[] = [
   {
     id: "qclass-any",
     reason:
-      "QCLASS ANY: BIND answers FORMERR, Knot answers from the IN zone (RFC 1035 §3.2.5 allows " +
-      "QCLASS *; RFC 6895 §3.3.2 leaves it to the server)",
-    modes: ["bind-knot"],
+      "QCLASS ANY: BIND answers FORMERR, Knot and dns-primary (README) answer from the IN zone " +
+      "(RFC 1035 §3.2.5 allows QCLASS *; RFC 6895 §3.3.2 leaves it to the server)",
+    modes: ["bind-knot", "bind-primary"],
     applies: (q) => q.qclass === CLASS.ANY,
     skip: ["rcode", "aa", "answer", "authority", "additional"],
     expect: (got) =>
       problem(got.rcode === NOERROR && got.aa, `rcode ${rcodeText(got.rcode)}, aa ${got.aa}`),
+  },
+  {
+    id: "cname-across-zones",
+    reason:
+      'dns-primary follows CNAME/DNAME chains into the other zones it serves (README: "CNAME ' +
+      'chains are followed through every zone served"); BIND stops where the chain leaves the ' +
+      "zone and leaves the rest to the resolver. Both are allowed by RFC 1034 §4.3.2",
+    modes: ["bind-primary"],
+    applies: (_q, ref) => {
+      const last = ref.answer[ref.answer.length - 1];
+      if (ref.rcode !== NOERROR || last?.type !== TYPE.CNAME) return false;
+      const target = zoneOf(last.rdataText);
+      return target !== null && target !== zoneOf(last.name);
+    },
+    skip: ["answer", "authority", "additional"],
+    expect: (got, ref) => {
+      const target = ref.answer[ref.answer.length - 1].rdataText;
+      return [
+        ...notIn(ref.answer, got.answer).map((x) => `answer lacks BIND's ${x}`),
+        ...problem(
+          got.answer.some((r) => r.name.toLowerCase() === target),
+          `the chain is not followed to ${target}`,
+        ),
+      ];
+    },
+  },
+  {
+    id: "any-additional",
+    reason:
+      "BIND does no additional-section processing for QTYPE=ANY; dns-primary adds the addresses " +
+      "of NS/MX/SRV targets as for any other answer (RFC 1034 §3.7 allows it). Referral glue " +
+      "for a delegation's NS in authority still counts",
+    modes: ["bind-primary"],
+    applies: (q) => q.qtype === TYPE.ANY,
+    skip: ["additional"],
+    expect: (got) => {
+      const targets = new Set(
+        [...got.answer, ...got.authority]
+          .filter((r) => r.type === TYPE.NS || r.type === TYPE.MX || r.type === TYPE.SRV)
+          .map((r) => r.rdataText.split(" ").pop()),
+      );
+      return got.additional
+        .filter(
+          (r) =>
+            !((r.type === TYPE.A || r.type === TYPE.AAAA) && targets.has(r.name.toLowerCase())),
+        )
+        .map((r) => `additional has ${rrText(r)}, not an address of an NS/MX/SRV target`);
+    },
   },
 ];
 

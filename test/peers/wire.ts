@@ -335,7 +335,8 @@ export function rdataToText(msg: Buffer, type: number, start: number, end: numbe
       case TYPE.HTTPS: {
         // The target is never compressed (RFC 9460 §2.2), the params are opaque here.
         const t = lname(start + 2);
-        return `${msg.readUInt16BE(start)} ${t.name} ${msg.subarray(t.next, end).toString("hex")}`;
+        const params = msg.subarray(t.next, end).toString("hex");
+        return `${msg.readUInt16BE(start)} ${t.name}${params ? ` ${params}` : ""}`;
       }
       default:
         return generic();
