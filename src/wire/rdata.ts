@@ -65,7 +65,7 @@ export function rdataFromText(type: number, fields: Token[], origin: string): Bu
       `${typeToText(type)} has no known text format; write it as \\# <length> <hex>`,
     );
   }
-  const w = textWriter.reset();
+  const w = textWriter.reset(type);
   codec.fromText(parser.reset(fields, origin, type), w);
   return w.finish();
 }
@@ -98,7 +98,7 @@ function genericFromText(type: number, fields: Token[]): Buffer {
   }
   const codec = CODECS.get(type);
   if (codec !== undefined)
-    codec.fromWire(new Reader(data, 0, length, type, true), wireWriter.reset());
+    codec.fromWire(new Reader(data, 0, length, type, true), wireWriter.reset(type));
   return data;
 }
 
@@ -114,7 +114,7 @@ export function rdataToText(type: number, rdata: Uint8Array): string {
   const codec = CODECS.get(type);
   if (codec === undefined) return genericToText(rdata);
   // Validate first, so the printers can rely on well-formed data.
-  codec.fromWire(new Reader(rdata, 0, rdata.length, type, true), wireWriter.reset());
+  codec.fromWire(new Reader(rdata, 0, rdata.length, type, true), wireWriter.reset(type));
   return codec.toText(new Reader(rdata, 0, rdata.length, type, true));
 }
 
@@ -135,7 +135,7 @@ export function rdataFromWire(
   }
   const codec = CODECS.get(type);
   if (codec === undefined) return Buffer.from(msg.subarray(offset, offset + length));
-  const w = wireWriter.reset();
+  const w = wireWriter.reset(type);
   codec.fromWire(new Reader(msg, offset, offset + length, type), w);
   return w.finish();
 }
@@ -172,7 +172,7 @@ export function rdataNames(
 ): Array<{ offset: number; length: number }> {
   const codec = CODECS.get(type);
   if (codec === undefined) return [];
-  const w = wireWriter.reset();
+  const w = wireWriter.reset(type);
   const names: Array<{ offset: number; length: number }> = [];
   w.names = names;
   try {
@@ -252,7 +252,7 @@ export function soaFields(rdata: Uint8Array): SoaFields {
 
 /** SOA RDATA from its fields; names must be canonical absolute names. */
 export function soaRdata(f: SoaFields): Buffer {
-  const w = wireWriter.reset();
+  const w = wireWriter.reset(T.SOA);
   try {
     w.bytes(nameToWire(f.mname));
     w.bytes(nameToWire(f.rname));

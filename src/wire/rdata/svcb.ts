@@ -75,7 +75,8 @@ function decodeValue(p: Parser, w: Writer, text: string, what: string): Buffer {
 }
 
 /** Split on commas; `escapes` honours the RFC 9460 A.1 value-list escapes (`\,` `\\`). */
-function splitList(p: Parser, b: Uint8Array, what: string, escapes: boolean): Buffer[] {
+function splitList(p: Parser, b: Uint8Array, key: string, escapes: boolean): Buffer[] {
+  const what = `SvcParam ${key}`;
   const items: Buffer[] = [];
   let cur: number[] = [];
   for (let i = 0; i <= b.length; i++) {
@@ -342,7 +343,6 @@ export const SVCB: Codec = {
     const keys = [...params.keys()].sort((a, b) => a - b);
     for (const k of keys) {
       const v = params.get(k)!;
-      if (v.length > 0xffff) throw new RdataError("RDATA longer than 65535 octets");
       w.u16(k);
       w.u16(v.length);
       w.bytes(v);
