@@ -13,6 +13,12 @@
  * ipv6hint 6, dohpath 7 (RFC 9461), ohttp 8 (RFC 9540). Any key may be written keyNNNNN with
  * its wire value as a character-string; for a known key that value is then checked like
  * the named form (BIND does the same).
+ *
+ * Checks, as BIND 9.18 makes them: no key twice; mandatory never lists itself or a key
+ * twice, and every key it lists is present (§8); no-default-alpn needs alpn (§7.1.1); known
+ * keys' values are well-formed. AliasMode (SvcPriority 0) records with SvcParams are
+ * accepted: §2.4.2 says they SHOULD NOT have any and receivers ignore them, and BIND loads
+ * them. On the wire, keys must be strictly increasing (§2.2); we write them sorted.
  */
 import type { Token } from "../../zone/token.js";
 import { decodeBase64, encodeBase64, escapeOctet, quoteString } from "../text.js";
