@@ -88,7 +88,7 @@ export function classText(n: number): string {
 }
 
 export function rcodeText(n: number): string {
-  return RCODE_NAME[n] ?? `RCODE${n}`;
+  return RCODE_NAME[n] ?? (n === 16 ? "BADVERS" : `RCODE${n}`);
 }
 
 /** Presentation text (with `\X`/`\DDD` escapes) to uncompressed wire form. */
@@ -167,6 +167,8 @@ export interface QueryOptions {
   edns?: number | null;
   /** DNSSEC OK bit in the OPT TTL field. */
   dnssecOk?: boolean;
+  /** EDNS version in the OPT TTL field (default 0). */
+  ednsVersion?: number;
   opcode?: number;
 }
 
@@ -187,7 +189,7 @@ export function encodeQuery(qname: string, qtype: number, opts: QueryOptions = {
     opt[0] = 0; // root owner
     opt.writeUInt16BE(TYPE.OPT, 1);
     opt.writeUInt16BE(edns, 3);
-    opt.writeUInt32BE(opts.dnssecOk ? 0x8000 : 0, 5);
+    opt.writeUInt32BE((((opts.ednsVersion ?? 0) & 0xff) << 16) | (opts.dnssecOk ? 0x8000 : 0), 5);
     opt.writeUInt16BE(0, 9);
     parts.push(opt);
   }
