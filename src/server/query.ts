@@ -171,7 +171,7 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
     };
     if (q.edns && q.edns.version !== 0) {
       // RFC 6891 §6.1.3: unknown EDNS version → BADVERS, with our highest version (0).
-      return encodeReply({ ...base, question: undefined, rcode: BADVERS }, maxUdp);
+      return encodeReply({ ...base, rcode: BADVERS }, maxUdp);
     }
     if (q.opcode !== OPCODE.QUERY) {
       // We serve QUERY only here; NOTIFY to a primary and UPDATE are not implemented.

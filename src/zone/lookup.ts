@@ -202,6 +202,11 @@ export function lookup(zones: ZoneSet, qname: string, qtype: number): Answer | u
   let key = nameKey(qname);
   let zone = zones.find(key);
   if (!zone) return undefined;
+  if (qtype === T.DS && key === zone.key && key !== ".") {
+    // RFC 4035 §3.1.4.1: the DS RRset lives on the parent side of the cut; a server that is
+    // authoritative for the parent too answers from the parent zone.
+    zone = zones.find(parentName(key)) ?? zone;
+  }
   const result: Answer = {
     rcode: RCODE.NOERROR,
     aa: true,

@@ -136,7 +136,7 @@ t.test("EDNS: OPT echoed with our payload size and DO; BADVERS for version 1", a
   const b = h.handle(q, udp) as Buffer;
   t.equal(b[3] & 0xf, 0, "header rcode 0");
   t.equal(b[b.length - 6], 1, "extended rcode 1 → BADVERS (16)");
-  t.equal(b.readUInt16BE(4), 0, "no question in BADVERS");
+  t.equal(b.readUInt16BE(4), 1, "question echoed in BADVERS, as BIND does");
 });
 
 t.test(
@@ -188,7 +188,9 @@ t.test("malformed and unusual requests", async (t) => {
   );
   t.equal(ask(h, query({ name: "example", type: "AXFR" }), tcp)!.p.rcode, "REFUSED");
   t.equal(ask(h, query({ name: "example", type: "OPT" }))!.p.rcode, "FORMERR");
-  t.equal(ask(h, query({ name: "example", type: "MAILA" }))!.p.rcode, "NOTIMP");
+  const maila = query({ name: "example" });
+  maila.writeUInt16BE(254, maila.length - 4); // QTYPE MAILA, which dns-packet cannot name
+  t.equal(ask(h, maila)!.p.rcode, "NOTIMP");
 });
 
 t.test("random bytes never throw out of the handler", async (t) => {
