@@ -1,0 +1,178 @@
+/**
+ * Command-line parsing: argv → a validated command, or a UsageError (exit code 2).
+ * Uses node:util parseArgs; every value is checked here, once.
+ */
+
+import { isIPv4, isIPv6 } from "node:net";
+import { parseArgs } from "node:util";
+import { isLogLevel, LOG_LEVELS, type LogLevel } from "../log.js";
+import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT } from "../transport/listen.js";
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface ServeCommand {
+  kind: "serve";
+  zonesDir: string;
+  dns: HostPort;
+  api: HostPort;
+  config?: string;
+  logLevel: LogLevel;
+}
+
+export type Command =
+  | { kind: "help" }
+  | { kind: "version" }
+  | ServeCommand
+  | { kind: "check"; files: string[] };
+
+export const DEFAULT_ZONES_DIR = "./zones";
+/** Where the Cloudflare API will listen (wrangler's default port). */
+export const DEFAULT_API_HOST = "127.0.0.1";
+export const DEFAULT_API_PORT = 8787;
+
+export const HELP = `Usage:
+  dns-primary serve [--zones DIR] [--dns HOST:PORT] [--api HOST:PORT] [--config FILE]
+                    [--log-level LEVEL]
+  dns-primary check FILE...
+  dns-primary --help | --version
+
+An authoritative DNS primary that serves zone files the way Cloudflare does when it is the
+primary for a zone.
+
+Commands:
+  serve            load every *.zone file of the zones folder and answer DNS over UDP and TCP
+  check FILE...    parse zone files and print each one's origin, serial and records per type;
+                   exit code 1 if any file has an error
+
+Options of serve:
+  --zones DIR          folder of zone files, one zone per file (default ${DEFAULT_ZONES_DIR})
+  --dns HOST:PORT      address for DNS, UDP and TCP (default ${DEFAULT_DNS_HOST}:${DEFAULT_DNS_PORT});
+                       IPv6 in brackets, e.g. [::1]:5300; port 0 picks a free port
+  --api HOST:PORT      address for the Cloudflare API (default ${DEFAULT_API_HOST}:${DEFAULT_API_PORT});
+                       checked but not served yet: this version has no API
+  --config FILE        configuration for zone transfers; this version only checks that the
+                       file can be read and does not apply it
+  --log-level LEVEL    ${LOG_LEVELS.join(", ")}
+                       (default info); logs are JSON lines on stdout, or readable lines
+                       on stderr when stdout is a terminal
+
+  -h, --help           show this help
+  --version            print the version
+`;
+
+const SERVE_ONLY = ["zones", "dns", "api", "config", "log-level"] as const;
+
+/** Parse `argv` (without node and the script). Throws UsageError. */
+export function parseCommandLine(argv: string[]): Command {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    throw new UsageError(parseArgsMessage(err as Error & { code?: string }));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  const [command, ...rest] = positionals;
+  if (command === undefined) throw new UsageError("missing command: serve or check");
+
+  if (command === "check") {
+    for (const opt of SERVE_ONLY) {
+      if (values[opt] !== undefined) throw new UsageError(`--${opt} is an option of serve`);
+    }
+    if (rest.length === 0) throw new UsageError("check: name at least one zone file");
+    return { kind: "check", files: rest };
+  }
+
+  if (command === "serve") {
+    if (rest.length > 0) throw new UsageError(`serve: unexpected argument "${rest[0]}"`);
+    const zonesDir = values.zones ?? DEFAULT_ZONES_DIR;
+    if (zonesDir === "") throw new UsageError("--zones: empty folder name");
+    const level = values["log-level"] ?? "info";
+    if (!isLogLevel(level)) {
+      throw new UsageError(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(", ")}`);
+    }
+    const cmd: ServeCommand = {
+      kind: "serve",
+      zonesDir,
+      dns: parseHostPort(values.dns ?? `${DEFAULT_DNS_HOST}:${DEFAULT_DNS_PORT}`, "--dns"),
+      api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
+      logLevel: level,
+    };
+    if (values.config !== undefined) {
+      if (values.config === "") throw new UsageError("--config: empty file name");
+      cmd.config = values.config;
+    }
+    return cmd;
+  }
+
+  throw new UsageError(`unknown command "${command}"; the commands are serve and check`);
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      zones: { type: "string" },
+      dns: { type: "string" },
+      api: { type: "string" },
+      config: { type: "string" },
+      "log-level": { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
+    },
+  });
+}
+
+/** parseArgs messages are long and suggest `--`; say the essential in one line. */
+function parseArgsMessage(err: Error & { code?: string }): string {
+  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const m = /'([^']+)'/.exec(err.message);
+    return `unknown option ${m ? m[1] : ""}`.trim();
+  }
+  if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const m = /'(--?[\w-]+)/.exec(err.message);
+    return m ? `${m[1]} needs a value` : err.message;
+  }
+  return err.message;
+}
+
+/**
+ * `HOST:PORT` with an IPv4 address, or `[HOST]:PORT` with an IPv6 address. Names are not
+ * accepted: a server binds addresses, and "localhost" may mean 127.0.0.1 or ::1.
+ */
+export function parseHostPort(value: string, flag: string): HostPort {
+  const example = `e.g. ${flag} 127.0.0.1:5300 or ${flag} [::1]:5300`;
+  let host: string;
+  let portText: string;
+  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(value);
+  if (bracketed) {
+    host = bracketed[1];
+    portText = bracketed[2];
+    if (!isIPv6(host)) throw new UsageError(`${flag}: "${host}" is not an IPv6 address`);
+  } else {
+    const i = value.lastIndexOf(":");
+    if (i < 0) throw new UsageError(`${flag}: expected HOST:PORT, got "${value}" (${example})`);
+    host = value.slice(0, i);
+    portText = value.slice(i + 1);
+    if (host.includes(":")) {
+      throw new UsageError(`${flag}: put an IPv6 address in brackets, e.g. [${host}]:${portText}`);
+    }
+    if (!isIPv4(host)) {
+      throw new UsageError(`${flag}: "${host}" is not an IP address (${example})`);
+    }
+  }
+  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) {
+    throw new UsageError(`${flag}: "${portText}" is not a port from 0 to 65535`);
+  }
+  return { host, port: Number(portText) };
+}

@@ -1,0 +1,68 @@
+/** Human-readable output of the command line. */
+
+import { isAbsolute, relative } from "node:path";
+import type { Primary, ZoneSummary } from "../primary.js";
+import { formatHostPort } from "../transport/errors.js";
+import type { HostPort } from "./args.js";
+
+/** A path as the user would type it: relative to the working folder when inside it. */
+export function displayPath(path: string, cwd = process.cwd()): string {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(cwd, path);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** `A 5, AAAA 2, MX 2, SOA 1`: types in alphabetical order. */
+export function formatCounts(counts: Record<string, number>): string {
+  return Object.keys(counts)
+    .sort()
+    .map((type) => `${type} ${counts[type]}`)
+    .join(", ");
+}
+
+/** The one summary `serve` prints when it has started. */
+export function formatServeSummary(
+  primary: Pick<Primary, "dns" | "zones">,
+  opts: { api: HostPort; zonesDir: string; config?: string },
+): string {
+  const { udp, tcp } = primary.dns;
+  const where =
+    udp.address === tcp.address && udp.port === tcp.port
+      ? `${formatHostPort(udp.address, udp.port)} (udp, tcp)`
+      : `${formatHostPort(udp.address, udp.port)} (udp), ${formatHostPort(tcp.address, tcp.port)} (tcp)`;
+  // The API is not part of this version; say so rather than claim it listens.
+  const api = `${formatHostPort(opts.api.host, opts.api.port)} (not served yet)`;
+  const lines = [`dns-primary listening on ${where}; api ${api}`];
+  if (primary.zones.length === 0) {
+    lines.push(`  no zones: no *.zone files in ${displayPath(opts.zonesDir)}`);
+  }
+  lines.push(...formatZoneLines(primary.zones));
+  if (opts.config !== undefined) {
+    lines.push(`  config ${opts.config} not applied: this version does not read config files`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function formatZoneLines(zones: ZoneSummary[]): string[] {
+  const width = Math.max(0, ...zones.map((z) => z.origin.length));
+  const serialWidth = Math.max(0, ...zones.map((z) => String(z.serial).length));
+  const recordsWidth = Math.max(0, ...zones.map((z) => plural(z.records, "record").length));
+  return zones.map((z) => {
+    const file = z.file === undefined ? "" : `  (${displayPath(z.file)})`;
+    return `  ${z.origin.padEnd(width)}  serial ${String(z.serial).padEnd(serialWidth)}  ${plural(
+      z.records,
+      "record",
+    ).padEnd(recordsWidth)}${file}`.trimEnd();
+  });
+}
+
+/** `check`'s line for a file that parsed. */
+export function formatCheckLine(file: string, z: ZoneSummary): string {
+  return `${file}: ${z.origin} serial ${z.serial}, ${plural(z.records, "record")} (${formatCounts(
+    z.countsByType,
+  )})`;
+}

@@ -1,0 +1,48 @@
+/** `dns-primary serve`: start a primary, print one summary, run until SIGINT/SIGTERM. */
+
+import { accessSync, constants, statSync } from "node:fs";
+import { createLogger } from "../log.js";
+import { startPrimary } from "../primary.js";
+import type { ServeCommand } from "./args.js";
+import { formatServeSummary } from "./format.js";
+import type { CliIO } from "./io.js";
+
+/** An error the user can fix, reported as one line and exit code 1. */
+export class CliError extends Error {
+  override name = "CliError";
+}
+
+export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
+  if (cmd.config !== undefined) checkReadableFile(cmd.config);
+  const logger = createLogger({ level: cmd.logLevel });
+  if (cmd.config !== undefined) {
+    logger.warn({ config: cmd.config }, "config file not applied: this version does not read it");
+  }
+  const primary = await startPrimary({
+    zonesDir: cmd.zonesDir,
+    dns: cmd.dns,
+    api: cmd.api,
+    logger,
+  });
+  io.stdout(formatServeSummary(primary, cmd));
+  logger.info(
+    { udp: primary.dns.udp, tcp: primary.dns.tcp, zones: primary.zones.length },
+    "dns-primary started",
+  );
+  const signal = await io.waitForStop();
+  logger.info({ signal }, "stopping");
+  await primary.close();
+  logger.info("dns-primary stopped");
+  return 0;
+}
+
+function checkReadableFile(file: string): void {
+  try {
+    if (!statSync(file).isFile()) throw new CliError(`--config ${file}: not a file`);
+    accessSync(file, constants.R_OK);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`--config ${file}: cannot read (${code ?? (err as Error).message})`);
+  }
+}

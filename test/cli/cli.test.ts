@@ -1,0 +1,293 @@
+// The real command in a child process: exit codes, stdout/stderr, signals, logs.
+//
+// Starting a child with tap's TypeScript loader costs about 5 s per process on this machine,
+// so the test first transpiles src/ once (TypeScript's transpileModule, the same
+// per-file transpilation the loader does) into a temporary package laid out like the
+// published one: dist/, package.json, node_modules.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import dgram from "node:dgram";
+import { once } from "node:events";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import dnsPacket from "dns-packet";
+import t from "tap";
+import ts from "typescript";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const VERSION = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
+
+function build(): string {
+  const out = mkdtempSync(join(tmpdir(), "dns-primary-build-"));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) {
+        const js = ts.transpileModule(readFileSync(path, "utf8"), {
+          fileName: path,
+          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+        }).outputText;
+        const dest = join(out, "dist", relative(join(ROOT, "src"), path)).replace(/\.ts$/, ".js");
+        mkdirSync(dirname(dest), { recursive: true });
+        writeFileSync(dest, js);
+      }
+    }
+  };
+  walk(join(ROOT, "src"));
+  copyFileSync(join(ROOT, "package.json"), join(out, "package.json"));
+  symlinkSync(join(ROOT, "node_modules"), join(out, "node_modules"), "dir");
+  return out;
+}
+
+const PKG = build();
+const MAIN = join(PKG, "dist", "cli", "main.js");
+// Run as a user would: no tap loaders, no coverage hooks.
+const env = { ...process.env, NODE_OPTIONS: "" };
+
+function cli(args: string[], cwd: string) {
+  return spawnSync(process.execPath, [MAIN, ...args], {
+    cwd,
+    env,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+}
+
+function spawnCli(args: string[], cwd: string): ChildProcess & { out: () => string } {
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env });
+  let out = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+  });
+  return Object.assign(child, { out: () => out });
+}
+
+const GOOD = `$ORIGIN example.com.
+$TTL 3600
+@    IN SOA ns1.example.com. hostmaster.example.com. 2024010101 7200 3600 1209600 300
+@    IN NS  ns1.example.com.
+@    IN NS  ns2.example.com.
+ns1  IN A   192.0.2.1
+ns2  IN A   192.0.2.2
+www  IN A   192.0.2.10
+www  IN AAAA 2001:db8::10
+@    IN MX  10 mail.example.com.
+`;
+
+const BROKEN = `$ORIGIN broken.test.
+$TTL 3600
+@    IN SOA ns1.broken.test. hostmaster.broken.test. 1 7200 3600 1209600 300
+www  IN A   999.1.2.3
+`;
+
+function tempDir(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), "dns-primary-cli-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The summary's first line; load warnings (JSON log lines) may come before it. */
+async function summaryLine(child: ChildProcess & { out: () => string }): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const line = child
+      .out()
+      .split("\n")
+      .find((l) => l.startsWith("dns-primary listening"));
+    if (line !== undefined && child.out().includes(`${line}\n`)) return line;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error("no summary line");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+t.test("--help, --version", async (t) => {
+  const dir = tempDir(t);
+  const help = cli(["--help"], dir);
+  t.equal(help.status, 0);
+  t.match(help.stdout, /Usage:\n\s+dns-primary serve/);
+  const v = cli(["--version"], dir);
+  t.equal(v.status, 0);
+  t.equal(v.stdout, `${VERSION}\n`);
+});
+
+t.test("usage errors: one line, exit code 2", async (t) => {
+  const dir = tempDir(t);
+  for (const args of [[], ["serve", "--dns", "nowhere"], ["serve", "--nope"], ["check"]]) {
+    const r = cli(args, dir);
+    t.equal(r.status, 2, args.join(" "));
+    t.equal(r.stdout, "");
+    t.match(r.stderr, /^dns-primary: [^\n]+\(see dns-primary --help\)\n$/, args.join(" "));
+  }
+});
+
+t.test("check: summary per file, error with file:line, exit 1 if any failed", async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "example.com.zone"), GOOD);
+  writeFileSync(join(dir, "broken.test.zone"), BROKEN);
+
+  const ok = cli(["check", "example.com.zone"], dir);
+  t.equal(ok.status, 0, ok.stderr);
+  t.equal(
+    ok.stdout,
+    "example.com.zone: example.com. serial 2024010101, 8 records (A 3, AAAA 1, MX 1, NS 2, SOA 1)\n",
+  );
+
+  const both = cli(["check", "example.com.zone", "broken.test.zone", "missing.zone"], dir);
+  t.equal(both.status, 1);
+  t.match(both.stdout, /^example\.com\.zone: example\.com\. serial 2024010101/);
+  const errLines = both.stderr.trimEnd().split("\n");
+  t.equal(errLines.length, 2, both.stderr);
+  t.match(errLines[0], /^broken\.test\.zone:4: /, "broken file: file:line: reason");
+  t.match(errLines[1], /^missing\.zone/);
+});
+
+t.test("serve: summary on stdout, answers queries, SIGTERM exits 0", async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, "zones"));
+  writeFileSync(join(dir, "zones", "example.com.zone"), GOOD);
+  const child = spawnCli(["serve", "--zones", "zones", "--dns", "127.0.0.1:0"], dir);
+  t.teardown(() => child.kill("SIGKILL"));
+  const line = await summaryLine(child);
+  const m = /^dns-primary listening on 127\.0\.0\.1:(\d+) \(udp, tcp\); api 127\.0\.0\.1:8787/.exec(
+    line,
+  );
+  t.ok(m, line);
+  const port = Number(m?.[1]);
+  await new Promise((r) => setTimeout(r, 50));
+  t.match(
+    child.out(),
+    /\n {2}example\.com\. {2}serial 2024010101 {2}8 records {2}\(zones\/example\.com\.zone\)\n/,
+  );
+
+  // A real query over UDP reaches the real handler.
+  const sock = dgram.createSocket("udp4");
+  t.teardown(() => sock.close());
+  const q = dnsPacket.encode({
+    type: "query",
+    id: 4242,
+    flags: 0,
+    questions: [{ type: "A", name: "www.example.com", class: "IN" }],
+  });
+  sock.send(q, port, "127.0.0.1");
+  const [msg] = (await once(sock, "message")) as [Buffer];
+  const res = dnsPacket.decode(msg);
+  t.equal(res.id, 4242);
+  t.same(
+    res.answers?.map((a) => (a as { data: unknown }).data),
+    ["192.0.2.10"],
+  );
+
+  child.kill("SIGTERM");
+  const [code, signal] = await once(child, "exit");
+  t.equal(code, 0, `exit code (signal ${signal})`);
+});
+
+t.test("serve: port in use → one line, exit 1", async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, "zones"));
+  writeFileSync(join(dir, "zones", "example.com.zone"), GOOD);
+  const taken = net.createServer();
+  taken.listen(0, "127.0.0.1");
+  await once(taken, "listening");
+  t.teardown(() => taken.close());
+  const port = (taken.address() as net.AddressInfo).port;
+  // take the UDP side too, whatever order the server binds in
+  const udp = dgram.createSocket("udp4");
+  udp.bind(port, "127.0.0.1");
+  await once(udp, "listening");
+  t.teardown(() => udp.close());
+  const r = cli(["serve", "--zones", "zones", "--dns", `127.0.0.1:${port}`], dir);
+  t.equal(r.status, 1);
+  t.equal(r.stderr, `dns-primary: DNS port 127.0.0.1:${port} is already in use (UDP)\n`);
+  t.notMatch(r.stdout, /listening/);
+});
+
+t.test("serve: missing zones folder, broken zone file, unreadable config → exit 1", async (t) => {
+  const dir = tempDir(t);
+  const missing = cli(["serve", "--zones", "nope", "--dns", "127.0.0.1:0"], dir);
+  t.equal(missing.status, 1);
+  t.match(missing.stderr, /^dns-primary: [^\n]*nope[^\n]*\n$/);
+
+  mkdirSync(join(dir, "zones"));
+  writeFileSync(join(dir, "zones", "broken.test.zone"), BROKEN);
+  const broken = cli(["serve", "--zones", "zones", "--dns", "127.0.0.1:0"], dir);
+  t.equal(broken.status, 1);
+  t.match(broken.stderr, /^dns-primary: zones\/broken\.test\.zone:4: [^\n]+\n$/);
+  t.notMatch(broken.stderr, /\n\s+at /, "no stack trace");
+
+  const config = cli(["serve", "--config", "nope.yaml", "--dns", "127.0.0.1:0"], dir);
+  t.equal(config.status, 1);
+  t.equal(config.stderr, "dns-primary: --config nope.yaml: cannot read (ENOENT)\n");
+});
+
+t.test("serve: --config that exists is reported as not applied", async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, "zones"));
+  writeFileSync(join(dir, "primary.yaml"), "# later\n");
+  const child = spawnCli(
+    ["serve", "--zones", "zones", "--dns", "127.0.0.1:0", "--config", "primary.yaml"],
+    dir,
+  );
+  t.teardown(() => child.kill("SIGKILL"));
+  await summaryLine(child);
+  await new Promise((r) => setTimeout(r, 100));
+  t.match(child.out(), /no zones: no \*\.zone files in zones/);
+  t.match(child.out(), /config primary\.yaml not applied/);
+  t.match(child.out(), /"msg":"config file not applied/, "and logged as a warning");
+  child.kill("SIGINT");
+  const [code] = await once(child, "exit");
+  t.equal(code, 0);
+});
+
+t.test("the built entry point is an executable script", async (t) => {
+  t.match(readFileSync(MAIN, "utf8"), /^#!\/usr\/bin\/env node\n/);
+});
+
+t.test("logs: JSON lines on stdout when it is not a terminal", async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, "zones"));
+  writeFileSync(join(dir, "zones", "example.com.zone"), GOOD);
+  const child = spawnCli(["serve", "--zones", "zones", "--dns", "127.0.0.1:0"], dir);
+  t.teardown(() => child.kill("SIGKILL"));
+  await summaryLine(child);
+  child.kill("SIGTERM");
+  await once(child, "exit");
+  const json = child
+    .out()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+  t.match(json, [
+    { level: 30, msg: "dns-primary started", zones: 1 },
+    { level: 30, msg: "stopping", signal: "SIGTERM" },
+    { level: 30, msg: "dns-primary stopped" },
+  ]);
+});
+
+t.test("logs: pretty on stderr when asked (createLogger({ pretty: true }))", async (t) => {
+  const dir = tempDir(t);
+  const script = `import { createLogger } from ${JSON.stringify(join(PKG, "dist", "log.js"))};
+createLogger({ pretty: true }).warn({ zone: "example.com." }, "hello");`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "--eval", script], {
+    cwd: dir,
+    env,
+    encoding: "utf8",
+  });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, "");
+  t.match(r.stderr, /WARN.*hello/);
+  t.match(r.stderr, /zone: "example\.com\."/);
+});
