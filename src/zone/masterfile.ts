@@ -62,6 +62,12 @@ export interface ParseOptions {
   /** Reads an $INCLUDE'd file; defaults to fs.readFileSync(path, "utf8"). */
   readFile?: (path: string) => string;
   /**
+   * Receive each record as it is parsed instead of collecting them in `records` (which then
+   * stays empty): a million-record file is never held twice in memory. `origin` is the
+   * origin the file started with (ParseResult.origin), known by the first record.
+   */
+  onRecord?: (record: ParsedRecord, origin: string | undefined) => void;
+  /**
    * Refuse files that produce more records than this (a `$GENERATE 0-2147483647` line is
    * 30 bytes). Unlimited when undefined.
    */
@@ -199,6 +205,12 @@ const PLAIN = new Uint8Array(128);
 for (let c = 0x21; c < 0x7f; c++) PLAIN[c] = 1;
 for (const ch of '.\\";()@$') PLAIN[ch.charCodeAt(0)] = 0;
 
+/** Are `a[as..as+len)` and `b[bs..bs+len)` the same characters? */
+function sameText(a: string, as: number, b: string, bs: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a.charCodeAt(as + i) !== b.charCodeAt(bs + i)) return false;
+  return true;
+}
+
 /** Does the presentation text end with an unescaped dot (an absolute name)? */
 function endsWithDot(text: string): boolean {
   if (text.charCodeAt(text.length - 1) !== 0x2e) return false;
@@ -235,6 +247,9 @@ interface Source {
 
 class MasterFileParser {
   readonly records: ParsedRecord[] = [];
+  private recordCount = 0;
+  private readonly onRecord: ParseOptions["onRecord"];
+  private readonly startOrigin: string | undefined;
   readonly warnings: ParseWarning[] = [];
   firstOrigin: string | undefined;
   /** The $TTL in force (RFC 2308 §4), if any. */
@@ -253,6 +268,8 @@ class MasterFileParser {
   private readonly typeNumbers: number[] = [];
   // The last explicit owner: zone files often repeat it on consecutive lines.
   private lastOwnerText = "";
+  private lastOwnerStart = 0;
+  private lastOwnerEnd = -1;
   private lastOwnerOrigin: string | undefined;
   private lastOwnerName = "";
 
@@ -263,6 +280,8 @@ class MasterFileParser {
     this.customReader = options.readFile !== undefined;
     this.readFile = options.readFile ?? ((p) => readFileSync(p, "utf8"));
     this.maxRecords = options.maxRecords ?? Number.POSITIVE_INFINITY;
+    this.onRecord = options.onRecord;
+    this.startOrigin = options.origin;
   }
 
   run(text: string): void {
@@ -501,10 +520,12 @@ class MasterFileParser {
   }
 
   private push(src: Source, line: number, rec: ParsedRecord): void {
-    if (this.records.length >= this.maxRecords) {
+    if (this.recordCount >= this.maxRecords) {
       this.fail(src, line, `more than ${this.maxRecords} records`);
     }
-    this.records.push(rec);
+    this.recordCount++;
+    if (this.onRecord) this.onRecord(rec, this.firstOrigin ?? this.startOrigin);
+    else this.records.push(rec);
   }
 
   // ---- records ----------------------------------------------------------------------------
@@ -529,18 +550,21 @@ class MasterFileParser {
       owner = src.owner;
     } else {
       const s = lx.starts[0];
-      const e = lx.ends[0];
-      const last = this.lastOwnerText;
+      const len = lx.ends[0] - s;
+      const ls = this.lastOwnerStart;
       if (
-        e - s === last.length &&
+        len === this.lastOwnerEnd - ls &&
         src.origin === this.lastOwnerOrigin &&
-        lx.src.startsWith(last, s) &&
-        !lx.quoted[0]
+        !lx.quoted[0] &&
+        sameText(lx.src, s, this.lastOwnerText, ls, len)
       ) {
         owner = this.lastOwnerName;
       } else {
         owner = this.nameField(src, 0);
-        this.lastOwnerText = lx.quoted[0] ? "" : lx.text(0);
+        // Remembered by position, so that no string is cut out for the comparison.
+        this.lastOwnerText = lx.src;
+        this.lastOwnerStart = s;
+        this.lastOwnerEnd = lx.quoted[0] ? s - 1 : s + len;
         this.lastOwnerOrigin = src.origin;
         this.lastOwnerName = owner;
       }
