@@ -5,6 +5,12 @@
  * EDNS presence, and the answer, authority and additional sections compared as sorted
  * records (owners lowercased, names inside rdata decompressed and lowercased).
  *
+ * BIND runs with startBind's defaults (test/peers/bind.ts explains each): `minimal-responses
+ * no-auth`, because a careful authoritative server (Knot, NSD, Cloudflare, dns-primary) leaves
+ * the NS RRset out of positive answers but still adds glue and target addresses; `minimal-any
+ * no`, BIND's default, because dns-primary answers ANY in full; `recursion no`.
+ * A mismatch fails the query's assertion and prints both answers dig-style with the diff.
+ *
  * Rules that hold for every query:
  * - Truncated answers: when both set TC, the sections are not compared record by record
  *   (RFC 2181 §9 lets a server send any whole RRsets that fit, or none; BIND fills what fits,
