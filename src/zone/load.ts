@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { canonicalName } from "../wire/name.js";
 import { ZoneFileError } from "./errors.js";
 import { type ParseWarning, parseMasterFile } from "./masterfile.js";
-import { type RecordInput, Zone, ZoneError } from "./zone.js";
+import { type RecordInput, type Zone, ZoneBuilder, ZoneError, type ZoneWarning } from "./zone.js";
 
 export class ZonesDirError extends Error {
   override name = "ZonesDirError";
@@ -31,25 +31,36 @@ export function zoneFromText(
   opts: { file: string; origin?: string; includeRoot?: string },
 ): LoadedZone {
   const origin = opts.origin === undefined ? undefined : canonicalName(opts.origin);
-  const parsed = parseMasterFile(text, { file: opts.file, origin, includeRoot: opts.includeRoot });
-  const zoneOrigin = parsed.origin ?? origin;
-  if (!zoneOrigin) throw new ZoneFileError(opts.file, 1, "no $ORIGIN and no origin given");
-  const warnings = [...parsed.warnings];
-  const records: RecordInput[] = parsed.records.map((r) => ({
-    name: r.name,
-    type: r.type,
-    ttl: r.ttl,
-    rdata: r.rdata,
-    source: `${r.file}:${r.line}`,
-    meta: metaOf(r.cfTags, r.comment),
-  }));
+  const warnings: ParseWarning[] = [];
+  const warn = (w: ZoneWarning) => {
+    const at = sourceLine(w.source);
+    warnings.push({ file: at?.file ?? opts.file, line: at?.line ?? 0, message: w.message });
+  };
+  let builder: ZoneBuilder | undefined;
   try {
-    const zone = Zone.build(zoneOrigin, records, {
-      warn: (w) => {
-        const at = sourceLine(w.source);
-        warnings.push({ file: at?.file ?? opts.file, line: at?.line ?? 0, message: w.message });
+    // Records stream from the parser into the zone: the file is never held twice in memory.
+    const parsed = parseMasterFile(text, {
+      file: opts.file,
+      origin,
+      includeRoot: opts.includeRoot,
+      onRecord: (r, startOrigin) => {
+        if (!builder) {
+          if (!startOrigin) throw new ZoneFileError(r.file, r.line, "no $ORIGIN and no origin given");
+          builder = new ZoneBuilder(startOrigin, { warn });
+        }
+        builder.add({
+          name: r.name,
+          type: r.type,
+          ttl: r.ttl,
+          rdata: r.rdata,
+          source: `${r.file}:${r.line}`,
+          meta: metaOf(r.cfTags, r.comment),
+        });
       },
     });
+    warnings.unshift(...parsed.warnings);
+    builder ??= new ZoneBuilder(parsed.origin ?? origin ?? ".", { warn });
+    const zone = builder.finish();
     zone.file = opts.file;
     return { zone, warnings };
   } catch (e) {
