@@ -222,7 +222,8 @@ export function lookup(zones: ZoneSet, qname: string, qtype: number): Answer | u
     switch (step.kind) {
       case "answer":
         result.answer.push(...step.entries);
-        addAdditional(zone, step.entries, result.additional, new Set());
+        // ANY answers get no additional data (as BIND does): they are big enough already.
+        if (qtype !== T.ANY) addAdditional(zone, step.entries, result.additional, new Set());
         return result;
       case "nodata":
         result.authority.push(negativeSoa(zone));

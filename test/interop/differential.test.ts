@@ -261,29 +261,6 @@ const KNOWN: KnownDifference[] = [
       ];
     },
   },
-  {
-    id: "any-additional",
-    reason:
-      "BIND does no additional-section processing for QTYPE=ANY; dns-primary adds the addresses " +
-      "of NS/MX/SRV targets as for any other answer (RFC 1034 §3.7 allows it). Referral glue " +
-      "for a delegation's NS in authority still counts",
-    modes: ["bind-primary"],
-    applies: (q) => q.qtype === TYPE.ANY,
-    skip: ["additional"],
-    expect: (got) => {
-      const targets = new Set(
-        [...got.answer, ...got.authority]
-          .filter((r) => r.type === TYPE.NS || r.type === TYPE.MX || r.type === TYPE.SRV)
-          .map((r) => r.rdataText.split(" ").pop()),
-      );
-      return got.additional
-        .filter(
-          (r) =>
-            !((r.type === TYPE.A || r.type === TYPE.AAAA) && targets.has(r.name.toLowerCase())),
-        )
-        .map((r) => `additional has ${rrText(r)}, not an address of an NS/MX/SRV target`);
-    },
-  },
 ];
 
 t.test(`differential: ${MODE}`, async (t) => {
