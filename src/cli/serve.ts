@@ -3,6 +3,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { createLogger } from "../log.js";
 import { startPrimary } from "../primary.js";
+import { formatHostPort } from "../transport/errors.js";
 import type { ServeCommand } from "./args.js";
 import { formatServeSummary } from "./format.js";
 import type { CliIO } from "./io.js";
@@ -25,8 +26,13 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     logger,
   });
   io.stdout(formatServeSummary(primary, cmd));
+  const { udp, tcp } = primary.dns;
   logger.info(
-    { udp: primary.dns.udp, tcp: primary.dns.tcp, zones: primary.zones.length },
+    {
+      udp: formatHostPort(udp.address, udp.port),
+      tcp: formatHostPort(tcp.address, tcp.port),
+      zones: primary.zones.length,
+    },
     "dns-primary started",
   );
   const signal = await io.waitForStop();
