@@ -53,6 +53,9 @@ function serve(socket: dgram.Socket, handler: DnsHandler, logger: Logger): UdpSe
     if (err) logger.warn({ err }, "udp send failed");
   };
 
+  let lastErrorLog = 0;
+  let suppressedErrors = 0;
+
   socket.on("message", (msg: Buffer, rinfo: dgram.RemoteInfo) => {
     if (msg.length < HEADER_LEN) return;
     const ctx: RequestContext = {
@@ -67,8 +70,17 @@ function serve(socket: dgram.Socket, handler: DnsHandler, logger: Logger): UdpSe
       res = handler.handle(msg, ctx);
     } catch (err) {
       // The handler answers FORMERR/SERVFAIL itself; an exception here is a bug. Log it, drop
-      // the datagram and keep serving.
-      logger.error({ err, peer: rinfo.address, port: rinfo.port }, "udp handler threw");
+      // the datagram and keep serving. One packet that triggers the bug, sent at line rate,
+      // must not flood the log: at most one line per second, with a count of the others.
+      const now = Date.now();
+      if (now - lastErrorLog >= 1000) {
+        logger.error(
+          { err, peer: rinfo.address, port: rinfo.port, suppressed: suppressedErrors },
+          "udp handler threw",
+        );
+        lastErrorLog = now;
+        suppressedErrors = 0;
+      } else suppressedErrors++;
       return;
     }
     if (res === null) return;

@@ -90,6 +90,12 @@ t.test("udp: short datagrams, dropped answers, exceptions and streams", async (t
   t.ok(lines.some((l) => l.level === 50 && String(l.msg).includes("handler threw")));
   t.ok(lines.some((l) => String(l.msg).includes("stream")));
   t.same(await exchange(dns.udp.port, "127.0.0.1", [query(5)], 1), [5], "still serving");
+  // a burst of exceptions is logged once, not once per datagram
+  const errorsBefore = lines.filter((l) => l.level === 50).length;
+  const burst = Array.from({ length: 50 }, (_, i) => query(100 + i, THROW));
+  t.same(await exchange(dns.udp.port, "127.0.0.1", [...burst, query(6)], 1), [6]);
+  // 0 if the burst came within a second of the last logged error, else 1; never 50
+  t.ok(lines.filter((l) => l.level === 50).length - errorsBefore <= 1, "at most one line");
 });
 
 t.test("ipv6 ::1", async (t) => {
