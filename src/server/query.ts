@@ -6,7 +6,7 @@
 
 import type { Logger } from "pino";
 import { FLAG, FormatError, OPCODE, parseQuery, type Query } from "../wire/message.js";
-import { nameToWire } from "../wire/name.js";
+import { nameToWireString } from "../wire/name.js";
 import { T } from "../wire/types.js";
 import { MessageWriter, Overflow } from "../wire/writer.js";
 import { type Answer, type Entry, lookup, RCODE } from "../zone/lookup.js";
@@ -54,7 +54,7 @@ export function encodeReply(r: Reply, ourPayload: number): Buffer {
   const w = new MessageWriter(buf, r.limit - optLen);
   let qd = 0;
   if (r.question) {
-    const wire = nameToWire(r.question.qname).toString("latin1");
+    const wire = nameToWireString(r.question.qname);
     w.name(wire);
     w.u16(r.question.qtype);
     w.u16(r.question.qclass);
@@ -69,7 +69,7 @@ export function encodeReply(r: Reply, ourPayload: number): Buffer {
     for (const e of sections[s]) {
       const mark = w.pos;
       try {
-        const owner = nameToWire(e.owner).toString("latin1");
+        const owner = nameToWireString(e.owner);
         const ttl = e.ttl ?? e.set.ttl;
         const set = e.set;
         for (let i = 0; i < set.size; i++) w.rr(owner, set.type, CLASS_IN, ttl, set.at(i));
@@ -111,7 +111,9 @@ export function encodeReply(r: Reply, ourPayload: number): Buffer {
   buf.writeUInt16BE(counts[0], 6);
   buf.writeUInt16BE(counts[1], 8);
   buf.writeUInt16BE(arcount, 10);
-  return Buffer.from(buf.subarray(0, w.pos));
+  const out = Buffer.allocUnsafe(w.pos);
+  buf.copy(out, 0, 0, w.pos);
+  return out;
 }
 
 export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {}): DnsHandler {
@@ -161,53 +163,54 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
       );
     }
     const limit = tcp ? MAX_MESSAGE : q.edns ? Math.min(q.edns.udpSize, maxUdp) : 512;
-    const base = {
+    const r: Reply = {
       id: q.id,
       requestFlags: q.flags,
+      rcode: RCODE.NOERROR,
+      aa: false,
       question: { qname: q.qname, qtype: q.qtype, qclass: q.qclass },
       edns: q.edns ? { udpSize: q.edns.udpSize, do: q.edns.do } : null,
       limit,
-      aa: false,
+    };
+    const fail = (rcode: number) => {
+      r.rcode = rcode;
+      return encodeReply(r, maxUdp);
     };
     if (q.edns && q.edns.version !== 0) {
       // RFC 6891 §6.1.3: unknown EDNS version → BADVERS, with our highest version (0).
-      return encodeReply({ ...base, rcode: BADVERS }, maxUdp);
+      return fail(BADVERS);
     }
     if (q.opcode !== OPCODE.QUERY) {
       // We serve QUERY only here; NOTIFY to a primary and UPDATE are not implemented.
       log?.debug({ remote: ctx.remoteAddress, opcode: q.opcode }, "NOTIMP");
-      return encodeReply({ ...base, rcode: RCODE.NOTIMP }, maxUdp);
+      return fail(RCODE.NOTIMP);
     }
     if (q.qtype === T.OPT || q.qtype === T.TSIG || q.qtype === 249 /* TKEY */ || q.qtype === 0) {
-      return encodeReply({ ...base, rcode: RCODE.FORMERR }, maxUdp);
+      return fail(RCODE.FORMERR);
     }
-    if (q.qclass !== CLASS_IN && q.qclass !== CLASS_ANY) {
-      return encodeReply({ ...base, rcode: RCODE.REFUSED }, maxUdp);
-    }
-    if (q.qtype === 253 || q.qtype === 254) {
-      // MAILB/MAILA (RFC 1035 §3.2.3) are obsolete.
-      return encodeReply({ ...base, rcode: RCODE.NOTIMP }, maxUdp);
-    }
+    if (q.qclass !== CLASS_IN && q.qclass !== CLASS_ANY) return fail(RCODE.REFUSED);
+    // MAILB/MAILA (RFC 1035 §3.2.3) are obsolete.
+    if (q.qtype === 253 || q.qtype === 254) return fail(RCODE.NOTIMP);
     if (q.qtype === T.AXFR || q.qtype === T.IXFR) {
       // No transfer is allowed to anyone yet: refuse, as a server without transfer ACLs does.
       log?.info(
         { remote: ctx.remoteAddress, zone: q.qname, qtype: q.qtype },
         "zone transfer refused",
       );
-      return encodeReply({ ...base, rcode: RCODE.REFUSED }, maxUdp);
+      return fail(RCODE.REFUSED);
     }
     const answer = lookup(zones, q.qname, q.qtype);
-    if (!answer) {
-      // RFC 1034 §4.3.2 step 2: not authoritative for any zone containing QNAME.
-      return encodeReply({ ...base, rcode: RCODE.REFUSED }, maxUdp);
-    }
-    const full = encodeReply(
-      { ...base, rcode: answer.rcode, aa: answer.aa, answer, limit: MAX_MESSAGE },
-      maxUdp,
-    );
+    // RFC 1034 §4.3.2 step 2: not authoritative for any zone containing QNAME.
+    if (!answer) return fail(RCODE.REFUSED);
+    r.rcode = answer.rcode;
+    r.aa = answer.aa;
+    r.answer = answer;
+    r.limit = MAX_MESSAGE;
+    const full = encodeReply(r, maxUdp);
     if (plain) cache.set(plain.key, zones.generation, full);
     if (full.length <= limit) return full;
-    return encodeReply({ ...base, rcode: answer.rcode, aa: answer.aa, answer }, maxUdp);
+    r.limit = limit;
+    return encodeReply(r, maxUdp);
   }
 
   return { handle };

@@ -143,6 +143,23 @@ export function nameToWire(name: string): Buffer {
   return out;
 }
 
+/**
+ * Uncompressed wire form of a canonical name as a latin1 string (the form the message writer
+ * and the zone's RDATA use). Names without escapes, nearly all of them, take a fast path.
+ */
+export function nameToWireString(name: string): string {
+  if (name === ".") return "\0";
+  if (name.indexOf("\\") >= 0) return nameToWire(name).toString("latin1");
+  let out = "";
+  let start = 0;
+  while (start < name.length) {
+    const dot = name.indexOf(".", start);
+    out += String.fromCharCode(dot - start) + name.slice(start, dot);
+    start = dot + 1;
+  }
+  return `${out}\0`;
+}
+
 /** Write the uncompressed wire form of `name` at `offset`; returns the new offset. */
 export function writeNameWire(name: string, buf: Buffer, offset: number): number {
   const w = nameToWire(name);

@@ -13,7 +13,7 @@
 import {
   isInZone,
   nameKey,
-  nameToWire,
+  nameToWireString,
   parentName,
   parseName,
   readNameWire,
@@ -160,7 +160,7 @@ function dnameStep(dnameOwner: string, d: RRset, qname: string): Step {
     return { kind: "yxdomain", entries };
   }
   // The synthesized CNAME carries the DNAME's TTL (RFC 6672 §3.1).
-  entries.push(single(qname, T.CNAME, d.ttl, nameToWire(newName).toString("latin1")));
+  entries.push(single(qname, T.CNAME, d.ttl, nameToWireString(newName)));
   return { kind: "cname", entries, target: newName };
 }
 

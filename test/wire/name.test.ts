@@ -3,6 +3,7 @@ import {
   isInZone,
   labelCount,
   nameToWire,
+  nameToWireString,
   parentName,
   parseName,
   readNameWire,
@@ -31,6 +32,12 @@ t.test("wire round trip, compression pointers and their abuse", async (t) => {
   t.throws(() => readNameWire(loop, 0), /pointer/);
   t.throws(() => readNameWire(Buffer.from([5, 0x61]), 0), /past the end/);
   t.throws(() => readNameWire(Buffer.from([0x40]), 0), /reserved/);
+});
+
+t.test("the string wire form equals the Buffer one", async (t) => {
+  for (const n of [".", "com.", "www.Example.com.", "a\\.b.c.", "x\\032y.z."]) {
+    t.equal(nameToWireString(n), nameToWire(n).toString("latin1"), n);
+  }
 });
 
 t.test("name relations", async (t) => {
