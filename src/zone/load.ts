@@ -45,7 +45,8 @@ export function zoneFromText(
       includeRoot: opts.includeRoot,
       onRecord: (r, startOrigin) => {
         if (!builder) {
-          if (!startOrigin) throw new ZoneFileError(r.file, r.line, "no $ORIGIN and no origin given");
+          if (!startOrigin)
+            throw new ZoneFileError(r.file, r.line, "no $ORIGIN and no origin given");
           builder = new ZoneBuilder(startOrigin, { warn });
         }
         builder.add({

@@ -162,7 +162,11 @@ const cases: Case[] = [
   // DS for a zone we serve below a parent we also serve comes from the parent (RFC 4035 §3.1.4.1).
   // (This parent has no delegation to the child, so the parent's answer is NXDOMAIN.)
   { q: "child.example.", type: T.DS, rcode: RCODE.NXDOMAIN, authority: [SOA_NEG] },
-  { q: "child.example.", type: T.SOA, answer: ["child.example. 300 SOA ns.example. host.example. 7 3600 600 86400 120"] },
+  {
+    q: "child.example.",
+    type: T.SOA,
+    answer: ["child.example. 300 SOA ns.example. host.example. 7 3600 600 86400 120"],
+  },
   {
     q: "nope.child.example.",
     type: T.A,
