@@ -302,7 +302,7 @@ export class Zone {
     if (sets.length === 0) {
       if (!cur) return;
       if (cur.children > 0) {
-        const ent = new ZoneNode(cur.name, null);
+        const ent = ZoneNode.withSets(cur.name, []);
         ent.children = cur.children;
         this.nodes.set(key, ent);
       } else {
@@ -310,7 +310,7 @@ export class Zone {
       }
       return;
     }
-    const node = ZoneNode.of(cur?.name ?? name, sets);
+    const node = ZoneNode.withSets(cur?.name ?? name, sets);
     if (cur) {
       node.children = cur.children;
       this.nodes.set(key, node);
@@ -337,7 +337,7 @@ export class Zone {
         parent.children++;
         return;
       }
-      const ent = new ZoneNode(pn, null);
+      const ent = ZoneNode.withSets(pn, []);
       ent.children = 1;
       this.nodes.set(pk, ent);
       k = pk;
