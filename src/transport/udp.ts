@@ -10,6 +10,19 @@ import type { Logger } from "pino";
 import type { DnsHandler, RequestContext } from "../server/handler.js";
 import { listenError } from "./errors.js";
 
+/**
+ * Replies go back to the address a datagram came from, always an IP literal. dgram would pass
+ * it to dns.lookup (which tests it with a regex and answers on the next tick) before every
+ * send; answering at once costs nothing and is worth about a tenth of the UDP query rate.
+ */
+function ipLookup(family: 4 | 6) {
+  return (
+    address: string,
+    _family: unknown,
+    callback: (err: Error | null, address: string, family: number) => void,
+  ): void => callback(null, address, family);
+}
+
 /** A DNS header is 12 octets (RFC 1035 §4.1.1); anything shorter is not a message. */
 const HEADER_LEN = 12;
 
@@ -25,7 +38,8 @@ export function bindUdp(
   handler: DnsHandler,
   logger: Logger,
 ): Promise<UdpServer> {
-  const socket = dgram.createSocket({ type: isIPv6(host) ? "udp6" : "udp4" });
+  const v6 = isIPv6(host);
+  const socket = dgram.createSocket({ type: v6 ? "udp6" : "udp4", lookup: ipLookup(v6 ? 6 : 4) });
   return new Promise((resolve, reject) => {
     const onBindError = (err: NodeJS.ErrnoException) => {
       socket.close();
