@@ -113,7 +113,8 @@ export function parseName(text: string, origin = "."): string {
   const { labels, absolute } = textToLabels(text);
   let full = labelsToText(labels);
   if (!absolute) full = origin === "." ? full : full + origin;
-  if (full.length > 255) checkWireLength(textToLabels(full).labels, text);
+  // A name of n characters without escapes is n + 1 octets on the wire (RFC 1035 §3.1).
+  if (full.length >= 255) checkWireLength(textToLabels(full).labels, text);
   return full;
 }
 
