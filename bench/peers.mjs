@@ -202,9 +202,9 @@ export const SERVERS = ["dns-primary", "bind", "knot"];
  * Start one server with one zone on a free port. Returns the spawned process with its name,
  * host, port and temp folder; `t0` is taken just before the spawn.
  * Threads: BIND and Knot use their defaults (one worker per CPU), like a real deployment;
- * dns-primary is one Node process.
+ * dns-primary is one Node process, or that plus `--udp-workers` UDP worker processes.
  */
-export async function startServer(kind, { origin, zoneFile, zonesDir, root }) {
+export async function startServer(kind, { origin, zoneFile, zonesDir, root, udpWorkers = 0 }) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), `dns-bench-${kind}-`));
   let cmd;
@@ -220,6 +220,8 @@ export async function startServer(kind, { origin, zoneFile, zonesDir, root }) {
       `127.0.0.1:${port}`,
       "--log-level",
       "warn",
+      "--udp-workers",
+      String(udpWorkers),
     ];
   } else if (kind === "bind") {
     cmd = findTool("named");

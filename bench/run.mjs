@@ -14,7 +14,7 @@
  * Every phase is capped in time; every server is stopped at the end, also on error.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +36,7 @@ const opts = parseArgs(process.argv.slice(2), {
   build: "yes",
   origin: "bench.test.",
   repeat: 1,
+  udpWorkers: 0,
 });
 if (!["all", "qps", "load"].includes(opts.only)) throw new Error("--only is qps or load");
 const START_CAP_MS = 120000;
@@ -127,22 +128,29 @@ function runDnsperf(port, queryFile) {
 }
 
 /** CPU seconds (user + system) a process has used, from /proc/PID/stat. */
+/** User + system CPU of a process and its children (dns-primary's UDP workers), in seconds. */
 function cpuSeconds(pid) {
   try {
-    const stat = execFileSync("cat", [`/proc/${pid}/stat`]).toString();
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    let total = (Number(fields[11]) + Number(fields[12])) / 100;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      for (const kid of kids ? kids.split(" ") : []) total += cpuSeconds(Number(kid));
+    }
+    return total;
   } catch {
     return Number.NaN;
   }
 }
 
-async function withServer(kind, zone, fn) {
+async function withServer(kind, zone, fn, extra = {}) {
   const s = await startServer(kind, {
     origin: zone.origin,
     zoneFile: zone.zoneFile,
     zonesDir: zone.zonesDir,
     root: ROOT,
+    ...extra,
   });
   try {
     return await fn(s);
@@ -155,14 +163,14 @@ async function withServer(kind, zone, fn) {
  * Run `measure(server)` for each server, `--repeat` rounds interleaved (A B C A B C ...) so
  * that a burst of load on the machine hits every server alike; keep the best run by `better`.
  */
-async function rounds(phase, servers, zone, measure, better) {
+async function rounds(phase, servers, zone, measure, better, extra = {}) {
   const results = {};
   const runs = Object.fromEntries(servers.map((k) => [k, []]));
   for (let round = 1; round <= opts.repeat; round++) {
     for (const kind of servers) {
       log(`${phase}: ${kind}${opts.repeat > 1 ? ` (round ${round}/${opts.repeat})` : ""} ...`);
       try {
-        runs[kind].push(await withServer(kind, zone, measure));
+        runs[kind].push(await withServer(kind, zone, measure, extra));
       } catch (err) {
         runs[kind].push({ error: err.message.split("\n")[0] });
         log(err.message);
@@ -191,8 +199,14 @@ async function phaseQps(servers) {
       return { ...r, serverCpuSeconds: cpuSeconds(s.pid) - cpu0 };
     },
     (a, b) => a.qps > b.qps,
+    { udpWorkers: Number(opts.udpWorkers) },
   );
-  return { records: zone.records, queryFile: path.relative(ROOT, zone.queryFile), results };
+  return {
+    records: zone.records,
+    queryFile: path.relative(ROOT, zone.queryFile),
+    udpWorkers: Number(opts.udpWorkers),
+    results,
+  };
 }
 
 async function phaseLoad(servers) {
@@ -262,7 +276,7 @@ async function main() {
     const r = report.qps.results ?? {};
     console.log(
       table(
-        `Queries per second, ${report.qps.records ?? "?"}-record zone, 90 % hits (${opts.clients} clients, ${opts.outstanding} outstanding, ${opts.duration} s)`,
+        `Queries per second, ${report.qps.records ?? "?"}-record zone, 90 % hits (${opts.clients} clients, ${opts.outstanding} outstanding, ${opts.duration} s; dns-primary with ${report.qps.udpWorkers} UDP workers)`,
         [
           ["queries/s", (k) => r[k]?.qps, 0],
           ["lost queries", (k) => r[k]?.lost, 0, true],

@@ -5,10 +5,19 @@
  */
 
 import type { AddressInfo } from "node:net";
-import { type Logger, silentLogger } from "./log.js";
+import { type Logger, type LogLevel, silentLogger } from "./log.js";
+import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
 import type { Limits } from "./transport/limits.js";
-import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT, listenDns } from "./transport/listen.js";
+import { resolveLimits } from "./transport/limits.js";
+import {
+  DEFAULT_DNS_HOST,
+  DEFAULT_DNS_PORT,
+  type DnsListener,
+  listenDns,
+} from "./transport/listen.js";
+import { bindTcp } from "./transport/tcp.js";
+import { startUdpWorkers, type UdpWorkerPool } from "./workers/pool.js";
 import { loadZonesDir } from "./zone/load.js";
 import type { Zone } from "./zone/zone.js";
 import { ZoneSet } from "./zone/zoneset.js";
@@ -22,6 +31,12 @@ export interface PrimaryOptions {
   api?: { host?: string; port?: number };
   /** Default: silent. */
   logger?: Logger;
+  /**
+   * Answer UDP in this many worker processes sharing the socket (node:cluster), to use more
+   * than one core; the main process keeps TCP. 0 (the default): the main process answers UDP.
+   * Workers load the zones from `zonesDir`.
+   */
+  udpWorkers?: number;
   limits?: Partial<Limits>;
 }
 
@@ -70,13 +85,14 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   }
 
   const handler = createQueryHandler(zones, { logger: logger.child({ component: "query" }) });
-  const dns = await listenDns({
-    host: options.dns?.host ?? DEFAULT_DNS_HOST,
-    port: options.dns?.port ?? DEFAULT_DNS_PORT,
-    handler,
-    logger: logger.child({ component: "dns" }),
-    limits: options.limits,
-  });
+  const host = options.dns?.host ?? DEFAULT_DNS_HOST;
+  const port = options.dns?.port ?? DEFAULT_DNS_PORT;
+  const dnsLogger = logger.child({ component: "dns" });
+  const workers = options.udpWorkers ?? 0;
+  const dns =
+    workers > 0
+      ? await listenWithWorkers(host, port, handler, dnsLogger, options, workers)
+      : await listenDns({ host, port, handler, logger: dnsLogger, limits: options.limits });
   // The command line reports the start itself (a summary, then a log line); at debug level
   // here so an embedder's logs are not doubled.
   logger.debug({ udp: dns.udp, tcp: dns.tcp, zones: summaries.length }, "dns listening");
@@ -87,6 +103,44 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     zones: summaries,
     close() {
       closed ??= dns.close().then(() => logger.debug("dns closed"));
+      return closed;
+    },
+  };
+}
+
+/** TCP in this process, UDP in worker processes on the same port. */
+async function listenWithWorkers(
+  host: string,
+  port: number,
+  handler: DnsHandler,
+  logger: Logger,
+  options: PrimaryOptions,
+  count: number,
+): Promise<DnsListener> {
+  const tcp = await bindTcp(host, port, handler, logger, resolveLimits(options.limits));
+  const tcpAddress = tcp.server.address() as AddressInfo;
+  let pool: UdpWorkerPool;
+  try {
+    pool = await startUdpWorkers(
+      count,
+      {
+        zonesDir: options.zonesDir,
+        host,
+        port: tcpAddress.port,
+        logLevel: logger.level as LogLevel,
+      },
+      logger,
+    );
+  } catch (err) {
+    await tcp.close();
+    throw err;
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    udp: { ...tcpAddress },
+    tcp: tcpAddress,
+    close() {
+      closed ??= Promise.all([pool.close(), tcp.close()]).then(() => undefined);
       return closed;
     },
   };

@@ -24,6 +24,8 @@ export interface ServeCommand {
   api: HostPort;
   config?: string;
   logLevel: LogLevel;
+  /** Worker processes answering UDP (0: the main process does). */
+  udpWorkers: number;
 }
 
 export type Command =
@@ -39,7 +41,7 @@ export const DEFAULT_API_PORT = 8787;
 
 export const HELP = `Usage:
   dns-primary serve [--zones DIR] [--dns HOST:PORT] [--api HOST:PORT] [--config FILE]
-                    [--log-level LEVEL]
+                    [--log-level LEVEL] [--udp-workers N]
   dns-primary check FILE...
   dns-primary --help | --version
 
@@ -59,6 +61,8 @@ Options of serve:
                        checked but not served yet: this version has no API
   --config FILE        configuration for zone transfers; this version only checks that the
                        file can be read and does not apply it
+  --udp-workers N      answer UDP in N worker processes sharing the socket, to use more
+                       than one core (default 0: the main process answers UDP)
   --log-level LEVEL    ${LOG_LEVELS.join(", ")}
                        (default info); logs are JSON lines on stdout, or readable lines
                        on stderr when stdout is a terminal
@@ -67,7 +71,7 @@ Options of serve:
   --version            print the version
 `;
 
-const SERVE_ONLY = ["zones", "dns", "api", "config", "log-level"] as const;
+const SERVE_ONLY = ["zones", "dns", "api", "config", "log-level", "udp-workers"] as const;
 
 /** Parse `argv` (without node and the script). Throws UsageError. */
 export function parseCommandLine(argv: string[]): Command {
@@ -105,6 +109,7 @@ export function parseCommandLine(argv: string[]): Command {
       dns: parseHostPort(values.dns ?? `${DEFAULT_DNS_HOST}:${DEFAULT_DNS_PORT}`, "--dns"),
       api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
       logLevel: level,
+      udpWorkers: parseCount(values["udp-workers"] ?? "0", "--udp-workers", 64),
     };
     if (values.config !== undefined) {
       if (values.config === "") throw new UsageError("--config: empty file name");
@@ -114,6 +119,13 @@ export function parseCommandLine(argv: string[]): Command {
   }
 
   throw new UsageError(`unknown command "${command}"; the commands are serve and check`);
+}
+
+function parseCount(text: string, option: string, max: number): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) > max) {
+    throw new UsageError(`${option}: "${text}" is not a whole number from 0 to ${max}`);
+  }
+  return Number(text);
 }
 
 function parse(argv: string[]) {
@@ -127,6 +139,7 @@ function parse(argv: string[]) {
       api: { type: "string" },
       config: { type: "string" },
       "log-level": { type: "string" },
+      "udp-workers": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },

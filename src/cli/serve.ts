@@ -24,6 +24,7 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     dns: cmd.dns,
     api: cmd.api,
     logger,
+    udpWorkers: cmd.udpWorkers,
   });
   io.stdout(formatServeSummary(primary, cmd));
   const { udp, tcp } = primary.dns;

@@ -8,6 +8,7 @@ t.test("serve defaults", async (t) => {
     dns: { host: "127.0.0.1", port: 5300 },
     api: { host: "127.0.0.1", port: 8787 },
     logLevel: "info",
+    udpWorkers: 0,
   });
 });
 
@@ -24,6 +25,8 @@ t.test("serve with every option", async (t) => {
       "c.yaml",
       "--log-level",
       "debug",
+      "--udp-workers",
+      "2",
     ]),
     {
       kind: "serve",
@@ -32,6 +35,7 @@ t.test("serve with every option", async (t) => {
       api: { host: "127.0.0.1", port: 9000 },
       config: "c.yaml",
       logLevel: "debug",
+      udpWorkers: 2,
     },
   );
 });
@@ -56,6 +60,9 @@ t.test("usage errors", async (t) => {
     [["serve", "--bogus"], /^unknown option --bogus$/],
     [["serve", "--dns"], /^--dns needs a value$/],
     [["serve", "--dns", "5300"], /--dns: expected HOST:PORT/],
+    [["serve", "--udp-workers", "two"], /--udp-workers: "two" is not a whole number from 0 to 64/],
+    [["serve", "--udp-workers", "65"], /--udp-workers: "65" is not a whole number/],
+    [["check", "a.zone", "--udp-workers", "2"], /--udp-workers is an option of serve/],
     [["serve", "--dns", "localhost:5300"], /"localhost" is not an IP address/],
     [["serve", "--dns", "::1:5300"], /brackets, e\.g\. \[::1\]:5300/],
     [["serve", "--dns", "[127.0.0.1]:53"], /not an IPv6 address/],

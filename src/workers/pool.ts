@@ -1,0 +1,122 @@
+/**
+ * UDP worker processes: an opt-in way to answer UDP queries on several cores.
+ *
+ * Node runs JavaScript on one thread, and on a busy UDP port the per-datagram cost of the
+ * runtime (not the DNS logic) is what limits the query rate. With `udpWorkers: N` the main
+ * process keeps TCP (and everything stateful), while N worker processes, forked through
+ * node:cluster, answer UDP on one shared socket; the kernel hands each datagram to one of
+ * them. Each worker loads the same zone files and builds the same handler, so its answers are
+ * the main process's answers.
+ *
+ * node:cluster is process-wide, so a process should start one such pool at a time.
+ */
+
+import cluster, { type Worker } from "node:cluster";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
+import type { LogLevel } from "../log.js";
+
+export interface WorkerConfig {
+  zonesDir?: string;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+}
+
+export type WorkerMessage = { type: "ready" } | { type: "failed"; message: string };
+
+export class WorkerStartError extends Error {
+  override name = "WorkerStartError";
+}
+
+export interface UdpWorkerPool {
+  readonly size: number;
+  close(): Promise<void>;
+}
+
+/** The worker entry next to this file, as .js when built and .ts when run from source. */
+function workerEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.replace(/pool\.(ts|js)$/, "udp-worker.$1");
+}
+
+/** Restarts of a worker that dies while serving are spaced by at least this much. */
+const RESTART_DELAY_MS = 1000;
+
+export async function startUdpWorkers(
+  count: number,
+  config: WorkerConfig,
+  logger: Logger,
+): Promise<UdpWorkerPool> {
+  if (!Number.isInteger(count) || count < 1 || count > 64) {
+    throw new RangeError(`udpWorkers must be an integer from 1 to 64, got ${count}`);
+  }
+  if (!cluster.isPrimary) throw new WorkerStartError("UDP workers cannot start UDP workers");
+  cluster.setupPrimary({ exec: workerEntry(), execArgv: process.execArgv, silent: false });
+
+  const workers = new Set<Worker>();
+  let closing = false;
+
+  const fork = (): Promise<Worker> =>
+    new Promise((resolve, reject) => {
+      const w = cluster.fork({ DNS_PRIMARY_WORKER: JSON.stringify(config) });
+      workers.add(w);
+      let started = false;
+      w.on("message", (m: WorkerMessage) => {
+        if (m.type === "ready") {
+          started = true;
+          resolve(w);
+        } else if (m.type === "failed") {
+          reject(new WorkerStartError(`UDP worker failed to start: ${m.message}`));
+        }
+      });
+      w.on("exit", (code, signal) => {
+        workers.delete(w);
+        if (!started) {
+          reject(
+            new WorkerStartError(`UDP worker exited during start (${signal ?? `code ${code}`})`),
+          );
+          return;
+        }
+        if (closing) return;
+        // A worker holds no state: replace it, and say so.
+        logger.error({ code, signal }, "UDP worker died; starting another");
+        setTimeout(() => {
+          if (!closing) fork().catch((err) => logger.error({ err }, "UDP worker restart failed"));
+        }, RESTART_DELAY_MS).unref();
+      });
+    });
+
+  const stopAll = () =>
+    Promise.all(
+      [...workers].map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.isDead()) return resolve();
+            w.once("exit", () => resolve());
+            // disconnect lets the worker close its socket and exit; kill if it does not.
+            const t = setTimeout(() => w.kill("SIGKILL"), 3000);
+            t.unref();
+            w.disconnect();
+          }),
+      ),
+    ).then(() => undefined);
+
+  try {
+    await Promise.all(Array.from({ length: count }, fork));
+  } catch (err) {
+    closing = true;
+    await stopAll();
+    throw err;
+  }
+  logger.debug({ workers: count }, "UDP workers ready");
+  let closed: Promise<void> | undefined;
+  return {
+    size: count,
+    close() {
+      closing = true;
+      closed ??= stopAll();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * A UDP worker process (see pool.ts): loads the same zones as the main process, builds the
+ * same query handler and answers UDP on the socket that node:cluster shares among the
+ * workers. It holds no state of its own: the main process can kill and replace it at will.
+ */
+
+import cluster from "node:cluster";
+import { createLogger } from "../log.js";
+import { createQueryHandler } from "../server/query.js";
+import { bindUdp } from "../transport/udp.js";
+import { loadZonesDir } from "../zone/load.js";
+import { ZoneSet } from "../zone/zoneset.js";
+import type { WorkerConfig, WorkerMessage } from "./pool.js";
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env.DNS_PRIMARY_WORKER ?? "{}") as WorkerConfig;
+  const logger = createLogger({ level: config.logLevel, pretty: false }).child({
+    component: "udp-worker",
+    worker: cluster.worker?.id,
+  });
+  const send = (m: WorkerMessage) => process.send?.(m);
+  try {
+    const zones = new ZoneSet();
+    // Warnings were reported once by the main process, which loaded the same files.
+    if (config.zonesDir !== undefined)
+      for (const z of loadZonesDir(config.zonesDir).zones) zones.add(z);
+    const handler = createQueryHandler(zones, { logger });
+    // In a cluster worker, bind() asks the primary for the shared socket of host:port.
+    const udp = await bindUdp(config.host, config.port, handler, logger);
+    process.on("disconnect", () => {
+      void udp.close().then(() => process.exit(0));
+    });
+    send({ type: "ready" });
+  } catch (err) {
+    send({ type: "failed", message: (err as Error).message });
+    process.exit(1);
+  }
+}
+
+void main();
