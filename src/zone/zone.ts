@@ -13,6 +13,11 @@
  * Empty non-terminals (RFC 4592 §2.2.2) exist as nodes without RRsets: `children` counts the
  * direct child nodes, and a node without RRsets and children is removed.
  *
+ * Rendering (render.ts): the nodes hold what is served, computed from the stored records by
+ * the zone's renderer at every change; where that differs from what is stored, the stored
+ * RRsets are kept beside it (`storedSets`). With the default renderer they are the same
+ * objects, so a plain zone pays nothing for the distinction.
+ *
  * Records have no stored id: a record is identified by (name, type, RDATA), which RFC 2181 §5
  * makes unique, and its id is derived from that (stable across restarts for the same data).
  * Cloudflare fields live in a sparse side table, so a zone file of plain records pays nothing
@@ -23,6 +28,7 @@ import { createHash } from "node:crypto";
 import { isInZone, nameKey, parentName } from "../wire/name.js";
 import { soaFields } from "../wire/rdata.js";
 import { T, typeToText } from "../wire/types.js";
+import { asStored, type RenderContext, type Renderer } from "./render.js";
 import { RRset, ZoneNode } from "./rrset.js";
 
 export { RRset, ZoneNode };
@@ -118,13 +124,23 @@ export class Zone {
   version = 0;
   /** Cloudflare fields by `recordKey()`. */
   readonly meta = new Map<string, RecordMeta>();
+  /** Served nodes: what the renderer made of the stored records (see render.ts). */
   private readonly nodes = new Map<string, ZoneNode>();
+  /** Stored RRsets of the names where rendering changed something (elsewhere: the nodes). */
+  private readonly storedOverride = new Map<string, readonly RRset[]>();
   private count = 0;
   private readonly listeners: Array<() => void> = [];
+  readonly renderer: Renderer;
+  private readonly renderCtx: (name: string) => RenderContext;
 
-  constructor(origin: string) {
+  constructor(origin: string, renderer: Renderer = asStored) {
     this.origin = origin;
     this.key = nameKey(origin);
+    this.renderer = renderer;
+    this.renderCtx = (name) => ({
+      origin: this.origin,
+      meta: (type, rdata) => this.meta.get(recordKey(name, type, rdata)),
+    });
   }
 
   /**
@@ -132,7 +148,11 @@ export class Zone {
    * exactly one SOA, at the apex; at least one NS at the apex; a CNAME alone at its name.
    * Records outside the origin are ignored with a warning (as BIND does).
    */
-  static build(origin: string, records: Iterable<RecordInput>, opts: ChangeOptions = {}): Zone {
+  static build(
+    origin: string,
+    records: Iterable<RecordInput>,
+    opts: ChangeOptions & { renderer?: Renderer } = {},
+  ): Zone {
     const b = new ZoneBuilder(origin, opts);
     for (const r of records) b.add(r);
     return b.finish();
@@ -143,8 +163,14 @@ export class Zone {
     this.listeners.push(fn);
   }
 
+  /** The served node at a name (a lowercased canonical name). */
   node(key: string): ZoneNode | undefined {
     return this.nodes.get(key);
+  }
+
+  /** The RRsets stored at a name, as records were added (before rendering). */
+  storedSets(key: string): readonly RRset[] {
+    return this.storedOverride.get(key) ?? this.nodes.get(key)?.sets ?? [];
   }
 
   get apex(): ZoneNode {
@@ -168,14 +194,18 @@ export class Zone {
     return this.nodes.size;
   }
 
+  /** Stored records per type. */
   countsByType(): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const n of this.nodes.values()) {
-      for (const s of n.sets) {
+    const add = (sets: readonly RRset[]) => {
+      for (const s of sets) {
         const t = typeToText(s.type);
         counts[t] = (counts[t] ?? 0) + s.size;
       }
-    }
+    };
+    for (const key of this.nodes.keys()) add(this.storedSets(key));
+    // Names whose every record was rendered away have no served node.
+    for (const [key, sets] of this.storedOverride) if (!this.nodes.has(key)) add(sets);
     return counts;
   }
 
@@ -207,9 +237,9 @@ export class Zone {
       if (!s) {
         const cur = this.nodes.get(key);
         s = { name: cur?.name ?? name, sets: [] };
-        if (cur)
-          for (const set of cur.sets)
-            s.sets.push({ type: set.type, ttl: set.ttl, rdata: [...set.rdata] });
+        for (const set of this.storedSets(key)) {
+          s.sets.push({ type: set.type, ttl: set.ttl, rdata: [...set.rdata] });
+        }
         staged.set(key, s);
       }
       return s;
@@ -220,8 +250,8 @@ export class Zone {
     for (const r of change.remove ?? []) {
       const key = nameKey(r.name);
       const rdata = toLatin1(r.rdata);
-      const set =
-        this.nodes.has(key) || staged.has(key) ? stagedSet(stage(key, r.name), r.type) : undefined;
+      const known = staged.has(key) || this.storedSets(key).length > 0;
+      const set = known ? stagedSet(stage(key, r.name), r.type) : undefined;
       const i = set ? set.rdata.indexOf(rdata) : -1;
       if (!set || i < 0)
         throw new ZoneError(`no ${typeToText(r.type)} record at ${r.name} with that data`);
@@ -273,16 +303,25 @@ export class Zone {
       );
     }
 
-    // Commit: nothing below may throw.
+    // Commit: nothing below may throw. Record fields first: rendering may read them.
+    for (const k of removedKeys) this.meta.delete(k);
+    for (const [k, m] of newMeta) this.meta.set(k, m);
     for (const [key, s] of staged) {
       const sets: RRset[] = [];
       for (const v of s.sets) if (v.rdata.length > 0) sets.push(RRset.of(v.type, v.ttl, v.rdata));
-      this.putNode(key, s.name, sets);
+      this.putRendered(key, s.name, sets);
     }
-    for (const k of removedKeys) this.meta.delete(k);
-    for (const [k, m] of newMeta) this.meta.set(k, m);
     this.count += delta;
     this.committed();
+  }
+
+  /** @internal Render stored RRsets and swap in the served node; keep the stored ones if they differ. */
+  putRendered(key: string, name: string, stored: readonly RRset[]): void {
+    const served =
+      stored.length === 0 ? stored : this.renderer.render(name, stored, this.renderCtx(name));
+    if (served === stored) this.storedOverride.delete(key);
+    else this.storedOverride.set(key, stored);
+    this.putNode(key, name, served);
   }
 
   /** @internal used by ZoneBuilder */
@@ -405,8 +444,8 @@ export class ZoneBuilder {
   /** Where each name was first seen, only kept for names whose rules are checked later. */
   private readonly firstSource = new Map<string, string | undefined>();
 
-  constructor(origin: string, opts: ChangeOptions = {}) {
-    this.zone = new Zone(origin);
+  constructor(origin: string, opts: ChangeOptions & { renderer?: Renderer } = {}) {
+    this.zone = new Zone(origin, opts.renderer);
     this.warn = opts.warn ?? (() => {});
   }
 
@@ -471,6 +510,11 @@ export class ZoneBuilder {
         (type) => node.get(type)?.size ?? 0,
         (pred) => node.sets.some((s) => pred(s.type)),
       );
+    }
+    // Records were added as stored; now make the served view (nothing to do when served as stored).
+    if (zone.renderer !== asStored) {
+      for (const [key, node] of [...zone.entries()])
+        if (!node.empty) zone.putRendered(key, node.name, node.sets);
     }
     zone.setCount(this.count);
     zone.committed();

@@ -2,7 +2,8 @@ import t from "tap";
 import { nameToWire } from "../../src/wire/name.js";
 import { soaRdata } from "../../src/wire/rdata.js";
 import { T } from "../../src/wire/types.js";
-import { type RecordInput, Zone, ZoneError } from "../../src/zone/zone.js";
+import type { Renderer } from "../../src/zone/render.js";
+import { type RecordInput, RRset, Zone, ZoneError } from "../../src/zone/zone.js";
 
 const soa = soaRdata({
   mname: "ns.example.",
@@ -161,3 +162,53 @@ t.test("change listeners run after a commit", async (t) => {
   z.apply({ add: [a("q.example.", "192.0.2.1")] });
   t.equal(seen, z.version);
 });
+
+t.test(
+  "served RRsets come from one rendering step; stored records stay as they were",
+  async (t) => {
+    // A renderer that withholds TXT records and serves A records at TTL 60 when marked.
+    const renderer: Renderer = {
+      render(_name, stored, ctx) {
+        if (!stored.some((s) => s.type === T.TXT || s.type === T.A)) return stored;
+        return stored
+          .filter((s) => s.type !== T.TXT)
+          .map((s) =>
+            s.type === T.A && ctx.meta(T.A, s.at(0))?.proxied ? RRset.of(s.type, 60, s.rdata) : s,
+          );
+      },
+    };
+    const txt: RecordInput = {
+      name: "w.example.",
+      type: T.TXT,
+      ttl: 300,
+      rdata: Buffer.from("\x05hello", "latin1"),
+    };
+    const proxied = { ...a("w.example.", "192.0.2.1"), meta: { proxied: true } };
+    const z = Zone.build("example.", [...base, proxied, txt], { renderer });
+    t.same(
+      z.node("w.example.")!.sets.map((s) => [s.type, s.ttl]),
+      [[T.A, 60]],
+      "served: TXT withheld, A rendered",
+    );
+    t.same(
+      z.storedSets("w.example.").map((s) => [s.type, s.ttl]),
+      [
+        [T.A, 300],
+        [T.TXT, 300],
+      ],
+      "stored: as added",
+    );
+    t.same(z.countsByType(), { SOA: 1, NS: 1, A: 1, TXT: 1 }, "counts are of stored records");
+    z.apply({ add: [a("w.example.", "192.0.2.2")] });
+    t.equal(z.node("w.example.")!.get(T.A)!.size, 2, "a change is rendered too");
+    z.apply({ remove: [txt] });
+    t.same(
+      z.storedSets("w.example.").map((s) => s.type),
+      [T.A],
+      "a withheld record can be removed",
+    );
+    z.apply({ remove: [proxied, a("w.example.", "192.0.2.2")] });
+    t.notOk(z.node("w.example."), "nothing stored, nothing served");
+    t.same(z.storedSets("w.example."), []);
+  },
+);
