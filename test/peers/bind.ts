@@ -22,13 +22,12 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   findTool,
+  launchPeer,
   makeTempDir,
   materializeZones,
   type PeerServer,
   removeTempDir,
-  spawnTracked,
   startOnFreePort,
-  waitForZones,
   type ZoneSpec,
 } from "./tools.js";
 
@@ -95,30 +94,15 @@ export async function startBind(o: BindOptions): Promise<PeerServer> {
       const files = materializeZones(o.zones, dir);
       const conf = path.join(dir, "named.conf");
       writeFileSync(conf, bindConfig(o, dir, port, files));
-      const proc = spawnTracked(named, ["-g", "-n", "1", "-c", conf], { cwd: dir });
-      try {
-        await waitForZones(
-          { host, port },
-          o.zones.map((z) => z.origin),
-          proc,
-          o.startTimeoutMs,
-        );
-      } catch (err) {
-        await proc.stop(1000);
-        throw err;
-      }
-      return {
-        name: "BIND",
-        host,
-        port,
-        pid: proc.pid,
+      return launchPeer(
+        "BIND",
+        { host, port },
         dir,
-        log: proc.log,
-        stop: async () => {
-          await proc.stop();
-          removeTempDir(dir);
-        },
-      };
+        named,
+        ["-g", "-n", "1", "-c", conf],
+        o.zones.map((z) => z.origin),
+        o.startTimeoutMs,
+      );
     } catch (err) {
       removeTempDir(dir);
       throw err;

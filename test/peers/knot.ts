@@ -7,13 +7,12 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   findTool,
+  launchPeer,
   makeTempDir,
   materializeZones,
   type PeerServer,
   removeTempDir,
-  spawnTracked,
   startOnFreePort,
-  waitForZones,
   type ZoneSpec,
 } from "./tools.js";
 
@@ -74,30 +73,15 @@ export async function startKnot(o: KnotOptions): Promise<PeerServer> {
       const files = materializeZones(o.zones, dir);
       const conf = path.join(dir, "knot.conf");
       writeFileSync(conf, knotConfig(o, dir, port, files));
-      const proc = spawnTracked(knotd, ["-c", conf], { cwd: dir });
-      try {
-        await waitForZones(
-          { host, port },
-          o.zones.map((z) => z.origin),
-          proc,
-          o.startTimeoutMs,
-        );
-      } catch (err) {
-        await proc.stop(1000);
-        throw err;
-      }
-      return {
-        name: "Knot",
-        host,
-        port,
-        pid: proc.pid,
+      return launchPeer(
+        "Knot",
+        { host, port },
         dir,
-        log: proc.log,
-        stop: async () => {
-          await proc.stop();
-          removeTempDir(dir);
-        },
-      };
+        knotd,
+        ["-c", conf],
+        o.zones.map((z) => z.origin),
+        o.startTimeoutMs,
+      );
     } catch (err) {
       removeTempDir(dir);
       throw err;

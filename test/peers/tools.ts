@@ -280,3 +280,41 @@ export async function startOnFreePort(
   }
   throw last;
 }
+
+/**
+ * Spawn a peer that reads its config from `dir`, wait until it serves every zone, and return
+ * it; on failure stop it and remove `dir`. `stop()` removes `dir` too.
+ */
+export async function launchPeer(
+  name: string,
+  server: Server,
+  dir: string,
+  cmd: string,
+  args: string[],
+  origins: string[],
+  startTimeoutMs: number | undefined,
+): Promise<PeerServer> {
+  try {
+    const proc = spawnTracked(cmd, args, { cwd: dir });
+    try {
+      await waitForZones(server, origins, proc, startTimeoutMs);
+    } catch (err) {
+      await proc.stop(1000);
+      throw err;
+    }
+    return {
+      name,
+      ...server,
+      pid: proc.pid,
+      dir,
+      log: proc.log,
+      stop: async () => {
+        await proc.stop();
+        removeTempDir(dir);
+      },
+    };
+  } catch (err) {
+    removeTempDir(dir);
+    throw err;
+  }
+}

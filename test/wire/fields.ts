@@ -3,6 +3,7 @@
  * hands them over (whitespace-separated, "quoted" fields marked and unquoted, backslash
  * escapes kept as written). A quote in the middle of a field (alpn="h2") stays part of it.
  */
+import { RdataError } from "../../src/wire/rdata.js";
 import type { Token } from "../../src/zone/token.js";
 
 export function fields(line: string): Token[] {
@@ -37,4 +38,15 @@ export function fields(line: string): Token[] {
     out.push({ text, quoted: false });
   }
   return out;
+}
+
+/** The message of the RdataError that `fn` throws, or "(no error)". */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof RdataError) return e.message;
+    throw e;
+  }
+  return "(no error)";
 }

@@ -19,8 +19,14 @@ t.test("parseName resolves relative names, @ and escapes", async (t) => {
   t.throws(() => parseName("a..b."), /empty label/);
   t.throws(() => parseName(`${"a".repeat(64)}.`), /63/);
   t.throws(() => parseName(`${"a.".repeat(130)}`), /255/);
-  t.equal(parseName(`${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}.`).length, 254);
-  t.throws(() => parseName(`${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(62)}.`), /255/);
+  t.equal(
+    parseName(`${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}.`).length,
+    254,
+  );
+  t.throws(
+    () => parseName(`${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(62)}.`),
+    /255/,
+  );
 });
 
 t.test("wire round trip, compression pointers and their abuse", async (t) => {

@@ -4,7 +4,6 @@ import {
   additionalTargets,
   compressibleNames,
   hasTextFormat,
-  RdataError,
   rdataFromText,
   rdataFromWire,
   rdataNames,
@@ -13,17 +12,7 @@ import {
   soaRdata,
 } from "../../src/wire/rdata.js";
 import { T } from "../../src/wire/types.js";
-import { fields } from "./fields.js";
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof RdataError) return e.message;
-    throw e;
-  }
-  return "(no error)";
-}
+import { errorOf, fields } from "./fields.js";
 
 function hex(s: string): Buffer {
   return Buffer.from(s.replace(/\s+/g, ""), "hex");

@@ -1,9 +1,9 @@
 import t from "tap";
 import { nameToWire, parseName } from "../../src/wire/name.js";
-import { RdataError, rdataFromText, rdataToText } from "../../src/wire/rdata.js";
+import { rdataFromText, rdataToText } from "../../src/wire/rdata.js";
 import { T, typeFromText } from "../../src/wire/types.js";
 import type { Token } from "../../src/zone/token.js";
-import { fields } from "./fields.js";
+import { errorOf, fields } from "./fields.js";
 
 const ORIGIN = "example.com.";
 
@@ -15,16 +15,6 @@ function typeOf(mnemonic: string): number {
 
 function toWire(type: string, rdata: string, origin = ORIGIN): Buffer {
   return rdataFromText(typeOf(type), fields(rdata), origin);
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof RdataError) return e.message;
-    throw e;
-  }
-  return "(no error)";
 }
 
 const KEY =

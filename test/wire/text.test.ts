@@ -1,5 +1,4 @@
 import t from "tap";
-import { RdataError } from "../../src/wire/rdata.js";
 import {
   decodeBase32Hex,
   decodeBase64,
@@ -10,16 +9,7 @@ import {
   encodeHex,
   quoteString,
 } from "../../src/wire/text.js";
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof RdataError) return e.message;
-    throw e;
-  }
-  return "(no error)";
-}
+import { errorOf } from "./fields.js";
 
 t.test("character-strings (RFC 1035 §5.1)", async (t) => {
   const out = new Uint8Array(16);
