@@ -28,8 +28,17 @@ import { createHash } from "node:crypto";
 import { isInZone, nameKey, parentName } from "../wire/name.js";
 import { soaFields } from "../wire/rdata.js";
 import { T, typeToText } from "../wire/types.js";
+import {
+  type Changeset,
+  Journal,
+  type JournalLimits,
+  type RR,
+  soaSerialOf,
+  withSoaSerial,
+} from "./journal.js";
 import { asStored, type RenderContext, type Renderer } from "./render.js";
 import { RRset, ZoneNode } from "./rrset.js";
+import { serialNext } from "./serial.js";
 
 export { RRset, ZoneNode };
 
@@ -81,6 +90,38 @@ export interface Change {
   add?: readonly RecordInput[];
 }
 
+/** How the served records changed. */
+export interface ServedDiff {
+  removed: RR[];
+  added: RR[];
+}
+
+/** Add to `diff` what differs between two versions of a served node (RFC 1995 semantics). */
+function diffNode(
+  before: ZoneNode | undefined,
+  after: ZoneNode | undefined,
+  diff: ServedDiff,
+): void {
+  const b = before?.sets ?? [];
+  const a = after?.sets ?? [];
+  const name = after?.name ?? before?.name ?? "";
+  for (const old of b) {
+    const now = a.find((x) => x.type === old.type);
+    for (const rd of old.rdata) {
+      // A changed TTL replaces the whole RRset: remove every record with the old TTL.
+      if (!now || now.ttl !== old.ttl || !now.has(rd))
+        diff.removed.push({ name, type: old.type, ttl: old.ttl, rdata: rd });
+    }
+  }
+  for (const now of a) {
+    const old = b.find((x) => x.type === now.type);
+    for (const rd of now.rdata) {
+      if (!old || old.ttl !== now.ttl || !old.has(rd))
+        diff.added.push({ name, type: now.type, ttl: now.ttl, rdata: rd });
+    }
+  }
+}
+
 /** Types that may share an owner name with a CNAME (RFC 2181 §10.1, RFC 4035 §2.5). */
 function allowedBesideCname(type: number): boolean {
   return type === T.CNAME || type === T.RRSIG || type === T.NSEC;
@@ -122,6 +163,8 @@ export class Zone {
   file?: string;
   /** Incremented on every committed change. */
   version = 0;
+  /** Changesets for IXFR (see journal.ts). */
+  readonly journal: Journal;
   /** Cloudflare fields by `recordKey()`. */
   readonly meta = new Map<string, RecordMeta>();
   /** Served nodes: what the renderer made of the stored records (see render.ts). */
@@ -133,7 +176,12 @@ export class Zone {
   readonly renderer: Renderer;
   private readonly renderCtx: (name: string) => RenderContext;
 
-  constructor(origin: string, renderer: Renderer = asStored) {
+  constructor(
+    origin: string,
+    renderer: Renderer = asStored,
+    journalLimits: Partial<JournalLimits> = {},
+  ) {
+    this.journal = new Journal(journalLimits);
     this.origin = origin;
     this.key = nameKey(origin);
     this.renderer = renderer;
@@ -227,9 +275,11 @@ export class Zone {
 
   /**
    * Apply a change atomically: removals, then additions. Either everything is applied (one
-   * new version) or a ZoneError is thrown and the zone is untouched.
+   * new version) or a ZoneError is thrown and the zone is untouched. Returns how the served
+   * records changed (what a secondary must be told). The serial is left alone: `commit()` is
+   * the path that versions the zone.
    */
-  apply(change: Change, opts: ChangeOptions = {}): void {
+  apply(change: Change, opts: ChangeOptions = {}): ServedDiff {
     const warn = opts.warn ?? (() => {});
     const staged = new Map<string, StagedNode>();
     const stage = (key: string, name: string): StagedNode => {
@@ -306,13 +356,62 @@ export class Zone {
     // Commit: nothing below may throw. Record fields first: rendering may read them.
     for (const k of removedKeys) this.meta.delete(k);
     for (const [k, m] of newMeta) this.meta.set(k, m);
+    const diff: ServedDiff = { removed: [], added: [] };
     for (const [key, s] of staged) {
       const sets: RRset[] = [];
       for (const v of s.sets) if (v.rdata.length > 0) sets.push(RRset.of(v.type, v.ttl, v.rdata));
+      const before = this.nodes.get(key);
       this.putRendered(key, s.name, sets);
+      diffNode(before, this.nodes.get(key), diff);
     }
     this.count += delta;
     this.committed();
+    return diff;
+  }
+
+  /**
+   * The one path by which a zone changes once it is served: apply the change atomically,
+   * give the zone the next serial (RFC 1982, skipping 0) and record the changeset in the
+   * journal for IXFR. An SOA record in `change.add` replaces the SOA's other fields; its
+   * serial is ignored, as Cloudflare owns the serial. Returns the changeset.
+   */
+  commit(change: Change, opts: ChangeOptions = {}): Changeset {
+    const soaSet = this.apex.get(T.SOA)!;
+    const oldSoa = this.storedSets(this.key)
+      .find((x) => x.type === T.SOA)!
+      .at(0);
+    const isApexSoa = (r: RecordRef) => r.type === T.SOA && nameKey(r.name) === this.key;
+    const newFields = change.add?.find(isApexSoa);
+    const serial = serialNext(soaSerialOf(oldSoa));
+    const newSoa = withSoaSerial(newFields ? toLatin1(newFields.rdata) : oldSoa, serial);
+    const diff = this.apply(
+      {
+        remove: [
+          ...(change.remove ?? []).filter((r) => !isApexSoa(r)),
+          { name: this.origin, type: T.SOA, rdata: oldSoa },
+        ],
+        add: [
+          ...(change.add ?? []).filter((r) => !isApexSoa(r)),
+          { name: this.origin, type: T.SOA, ttl: newFields?.ttl ?? soaSet.ttl, rdata: newSoa },
+        ],
+      },
+      opts,
+    );
+    const notSoa = (r: RR) => !(r.type === T.SOA && nameKey(r.name) === this.key);
+    const served = this.apex.get(T.SOA)!;
+    const cs: Changeset = {
+      soaFrom: diff.removed.find((r) => !notSoa(r)) ?? {
+        name: this.origin,
+        type: T.SOA,
+        ttl: soaSet.ttl,
+        rdata: soaSet.at(0),
+      },
+      soaTo: { name: this.apex.name, type: T.SOA, ttl: served.ttl, rdata: served.at(0) },
+      removed: diff.removed.filter(notSoa),
+      added: diff.added.filter(notSoa),
+    };
+    this.journal.append(cs);
+    return cs;
   }
 
   /** @internal Render stored RRsets and swap in the served node; keep the stored ones if they differ. */
