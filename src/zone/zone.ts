@@ -463,6 +463,18 @@ export class Zone {
     return this.nodes.entries();
   }
 
+  /** Every name with stored records: its key, its name and the stored RRsets. */
+  *stored(): Generator<{ key: string; name: string; sets: readonly RRset[] }> {
+    for (const [key, node] of this.nodes) {
+      const sets = this.storedSets(key);
+      if (sets.length > 0) yield { key, name: node.name, sets };
+    }
+    for (const [key, sets] of this.storedOverride) {
+      // Every record rendered away: no served node keeps the name's case.
+      if (!this.nodes.has(key)) yield { key, name: key, sets };
+    }
+  }
+
   /** A new node was created: make sure every ancestor up to the apex exists. */
   private linkParents(key: string, name: string): void {
     let k = key;

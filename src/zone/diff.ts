@@ -1,0 +1,75 @@
+/**
+ * The difference between two versions of a zone's stored records, as one change — what
+ * Knot's `zonefile-load: difference` and BIND's `ixfr-from-differences` compute when a zone
+ * file is edited, so secondaries can follow by IXFR instead of a full transfer.
+ */
+
+import { T } from "../wire/types.js";
+import { type Change, type RecordInput, type RecordRef, recordKey, type Zone } from "./zone.js";
+
+function sameMeta(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * The change that turns `from` into `to` (same origin). The apex SOA is compared without its
+ * serial (the serial is the primary's to assign, cloudflare.md §1 "SOA"); a record whose TTL
+ * or Cloudflare fields changed is removed and added again.
+ */
+export function diffZones(from: Zone, to: Zone): Change {
+  if (from.key !== to.key) throw new Error(`cannot diff ${from.origin} against ${to.origin}`);
+  const remove: RecordRef[] = [];
+  const add: RecordInput[] = [];
+  const seen = new Set<string>();
+  for (const { key, name, sets } of to.stored()) {
+    seen.add(key);
+    const old = from.storedSets(key);
+    for (const set of sets) {
+      const before = old.find((s) => s.type === set.type);
+      const isSoa = set.type === T.SOA && key === to.key;
+      for (const rd of set.rdata) {
+        const meta = to.meta.get(recordKey(name, set.type, rd));
+        if (isSoa) {
+          const prev = before?.at(0) ?? "";
+          // Everything but the serial (the last 20 octets hold serial and timers).
+          const same =
+            prev.slice(0, -20) === rd.slice(0, -20) &&
+            prev.slice(-16) === rd.slice(-16) &&
+            before?.ttl === set.ttl;
+          if (!same) add.push({ name, type: set.type, ttl: set.ttl, rdata: rd });
+          continue;
+        }
+        const unchanged =
+          before !== undefined &&
+          before.ttl === set.ttl &&
+          before.has(rd) &&
+          sameMeta(from.meta.get(recordKey(name, set.type, rd)), meta);
+        if (!unchanged) {
+          if (before?.has(rd)) remove.push({ name, type: set.type, rdata: rd });
+          add.push({ name, type: set.type, ttl: set.ttl, rdata: rd, ...(meta ? { meta } : {}) });
+        }
+      }
+      if (before && !isSoa) {
+        for (const rd of before.rdata) {
+          if (!set.has(rd)) remove.push({ name, type: set.type, rdata: rd });
+        }
+      }
+    }
+    for (const before of old) {
+      if (!sets.some((s) => s.type === before.type)) {
+        for (const rd of before.rdata) remove.push({ name, type: before.type, rdata: rd });
+      }
+    }
+  }
+  for (const { key, name, sets } of from.stored()) {
+    if (seen.has(key)) continue;
+    for (const set of sets)
+      for (const rd of set.rdata) remove.push({ name, type: set.type, rdata: rd });
+  }
+  return { remove, add };
+}
+
+/** True when a change changes nothing. */
+export function isEmptyChange(c: Change): boolean {
+  return (c.remove?.length ?? 0) === 0 && (c.add?.length ?? 0) === 0;
+}

@@ -1,0 +1,35 @@
+/**
+ * Reloading a zone file into a served zone as one changeset (new serial, journaled), so
+ * secondaries follow by IXFR. A file that does not parse, or that now names another origin,
+ * leaves the served zone untouched.
+ */
+
+import { diffZones, isEmptyChange } from "./diff.js";
+import { ZoneFileError } from "./errors.js";
+import type { Changeset } from "./journal.js";
+import { loadZoneFile } from "./load.js";
+import type { ParseWarning } from "./masterfile.js";
+import type { Zone } from "./zone.js";
+
+export interface ReloadResult {
+  zone: Zone;
+  /** Absent when the file matches what is served (no new serial). */
+  changeset?: Changeset;
+  warnings: ParseWarning[];
+}
+
+export function reloadZoneFile(zone: Zone, opts: { includeRoot?: string } = {}): ReloadResult {
+  const file = zone.file;
+  if (file === undefined) throw new Error(`zone ${zone.origin} was not loaded from a file`);
+  const fresh = loadZoneFile(file, opts);
+  if (fresh.zone.key !== zone.key) {
+    throw new ZoneFileError(
+      file,
+      0,
+      `the file now holds zone ${fresh.zone.origin}, not ${zone.origin}; restart to serve it`,
+    );
+  }
+  const change = diffZones(zone, fresh.zone);
+  if (isEmptyChange(change)) return { zone, warnings: fresh.warnings };
+  return { zone, changeset: zone.commit(change), warnings: fresh.warnings };
+}
