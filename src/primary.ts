@@ -5,6 +5,7 @@
  */
 
 import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
 import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
@@ -17,9 +18,12 @@ import {
   listenDns,
 } from "./transport/listen.js";
 import { bindTcp } from "./transport/tcp.js";
-import { startUdpWorkers, type UdpWorkerPool } from "./workers/pool.js";
+import { startUdpWorkers, type UdpWorkerPool, type WorkerCommand } from "./workers/pool.js";
+import { ZoneFileError } from "./zone/errors.js";
+import { type Changeset, soaSerialOf } from "./zone/journal.js";
 import { loadZonesDir } from "./zone/load.js";
-import type { Zone } from "./zone/zone.js";
+import { reloadZoneFile } from "./zone/reload.js";
+import { type Change, toLatin1, type Zone, ZoneError } from "./zone/zone.js";
 import { ZoneSet } from "./zone/zoneset.js";
 
 export interface PrimaryOptions {
@@ -48,9 +52,33 @@ export interface ZoneSummary {
   countsByType: Record<string, number>;
 }
 
+export interface ReloadSummary {
+  origin: string;
+  file: string;
+  /** The serial served after the reload. */
+  serial: number;
+  /** False when the file matched what was served. */
+  changed: boolean;
+  /** The reason the file was not applied (the served zone is then untouched). */
+  error?: string;
+}
+
 export interface Primary {
   dns: { udp: AddressInfo; tcp: AddressInfo };
+  /** The zones as they were at start. */
   zones: ZoneSummary[];
+  /** The zone set served (live). */
+  zoneSet: ZoneSet;
+  /**
+   * Change a zone through the one versioned path: atomically, next serial, journaled for
+   * IXFR, and passed on to UDP workers. Throws ZoneError (nothing changed) on a bad change.
+   */
+  commit(origin: string, change: Change): Changeset;
+  /**
+   * Re-read zone files and apply each difference as one changeset (SIGHUP, --watch). A file
+   * that fails leaves its zone untouched; the others are still reloaded.
+   */
+  reload(origins?: string[]): ReloadSummary[];
   close(): Promise<void>;
 }
 
@@ -89,7 +117,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   const port = options.dns?.port ?? DEFAULT_DNS_PORT;
   const dnsLogger = logger.child({ component: "dns" });
   const workers = options.udpWorkers ?? 0;
-  const dns =
+  const dns: DnsListener & { broadcast?: (m: WorkerCommand) => void } =
     workers > 0
       ? await listenWithWorkers(host, port, handler, dnsLogger, options, workers)
       : await listenDns({ host, port, handler, logger: dnsLogger, limits: options.limits });
@@ -97,10 +125,74 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   // here so an embedder's logs are not doubled.
   logger.debug({ udp: dns.udp, tcp: dns.tcp, zones: summaries.length }, "dns listening");
 
+  const changed = (zone: Zone, change: Change, cs: Changeset) => {
+    // RDATA as latin1 strings: the form that crosses the IPC channel (JSON) unchanged.
+    dns.broadcast?.({
+      type: "commit",
+      origin: zone.origin,
+      change: {
+        remove: change.remove?.map((r) => ({ ...r, rdata: toLatin1(r.rdata) })),
+        add: change.add?.map((r) => ({ ...r, rdata: toLatin1(r.rdata) })),
+      },
+    });
+    logger.info(
+      {
+        zone: zone.origin,
+        serial: soaSerialOf(cs.soaTo.rdata),
+        removed: cs.removed.length,
+        added: cs.added.length,
+      },
+      "zone changed",
+    );
+  };
   let closed: Promise<void> | undefined;
   return {
     dns: { udp: dns.udp, tcp: dns.tcp },
     zones: summaries,
+    zoneSet: zones,
+    commit(origin, change) {
+      const zone = zones.get(origin);
+      if (!zone) throw new ZoneError(`no zone ${origin} is served`);
+      const cs = zone.commit(change);
+      changed(zone, change, cs);
+      return cs;
+    },
+    reload(origins) {
+      const out: ReloadSummary[] = [];
+      const wanted = origins?.map((o) => zones.get(o)?.key);
+      for (const zone of zones.all()) {
+        if (zone.file === undefined || (wanted && !wanted.includes(zone.key))) continue;
+        const file = zone.file;
+        try {
+          const r = reloadZoneFile(zone, {
+            includeRoot: options.zonesDir && resolve(options.zonesDir),
+          });
+          for (const w of r.warnings)
+            logger.warn({ file: w.file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
+          if (r.changeset) changed(zone, r.change, r.changeset);
+          out.push({
+            origin: zone.origin,
+            file,
+            serial: zone.serial,
+            changed: r.changeset !== undefined,
+          });
+        } catch (err) {
+          if (!(err instanceof ZoneFileError)) throw err;
+          logger.error(
+            { zone: zone.origin, file },
+            `reload failed, zone unchanged: ${err.message}`,
+          );
+          out.push({
+            origin: zone.origin,
+            file,
+            serial: zone.serial,
+            changed: false,
+            error: err.message,
+          });
+        }
+      }
+      return out;
+    },
     close() {
       closed ??= dns.close().then(() => logger.debug("dns closed"));
       return closed;
@@ -116,7 +208,7 @@ async function listenWithWorkers(
   logger: Logger,
   options: PrimaryOptions,
   count: number,
-): Promise<DnsListener> {
+): Promise<DnsListener & { broadcast?: (m: WorkerCommand) => void }> {
   const tcp = await bindTcp(host, port, handler, logger, resolveLimits(options.limits));
   const tcpAddress = tcp.server.address() as AddressInfo;
   let pool: UdpWorkerPool;
@@ -139,6 +231,7 @@ async function listenWithWorkers(
   return {
     udp: { ...tcpAddress },
     tcp: tcpAddress,
+    broadcast: (m) => pool.broadcast(m),
     close() {
       closed ??= Promise.all([pool.close(), tcp.close()]).then(() => undefined);
       return closed;

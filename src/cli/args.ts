@@ -26,6 +26,8 @@ export interface ServeCommand {
   logLevel: LogLevel;
   /** Worker processes answering UDP (0: the main process does). */
   udpWorkers: number;
+  /** Reload a zone file when it changes on disk. */
+  watch: boolean;
 }
 
 export type Command =
@@ -41,7 +43,7 @@ export const DEFAULT_API_PORT = 8787;
 
 export const HELP = `Usage:
   dns-primary serve [--zones DIR] [--dns HOST:PORT] [--api HOST:PORT] [--config FILE]
-                    [--log-level LEVEL] [--udp-workers N]
+                    [--log-level LEVEL] [--udp-workers N] [--watch]
   dns-primary check FILE...
   dns-primary --help | --version
 
@@ -61,6 +63,8 @@ Options of serve:
                        checked but not served yet: this version has no API
   --config FILE        configuration for zone transfers; this version only checks that the
                        file can be read and does not apply it
+  --watch              reload a zone file when it changes on disk (SIGHUP reloads all):
+                       the difference is applied as one change with the next serial
   --udp-workers N      answer UDP in N worker processes sharing the socket, to use more
                        than one core (default 0: the main process answers UDP)
   --log-level LEVEL    ${LOG_LEVELS.join(", ")}
@@ -71,7 +75,7 @@ Options of serve:
   --version            print the version
 `;
 
-const SERVE_ONLY = ["zones", "dns", "api", "config", "log-level", "udp-workers"] as const;
+const SERVE_ONLY = ["zones", "dns", "api", "config", "log-level", "udp-workers", "watch"] as const;
 
 /** Parse `argv` (without node and the script). Throws UsageError. */
 export function parseCommandLine(argv: string[]): Command {
@@ -110,6 +114,7 @@ export function parseCommandLine(argv: string[]): Command {
       api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
       logLevel: level,
       udpWorkers: parseCount(values["udp-workers"] ?? "0", "--udp-workers", 64),
+      watch: values.watch === true,
     };
     if (values.config !== undefined) {
       if (values.config === "") throw new UsageError("--config: empty file name");
@@ -140,6 +145,7 @@ function parse(argv: string[]) {
       config: { type: "string" },
       "log-level": { type: "string" },
       "udp-workers": { type: "string" },
+      watch: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },

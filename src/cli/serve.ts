@@ -1,12 +1,14 @@
 /** `dns-primary serve`: start a primary, print one summary, run until SIGINT/SIGTERM. */
 
 import { accessSync, constants, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { createLogger } from "../log.js";
 import { startPrimary } from "../primary.js";
 import { formatHostPort } from "../transport/errors.js";
 import type { ServeCommand } from "./args.js";
 import { formatServeSummary } from "./format.js";
 import type { CliIO } from "./io.js";
+import { watchZoneFiles } from "./watch.js";
 
 /** An error the user can fix, reported as one line and exit code 1. */
 export class CliError extends Error {
@@ -36,7 +38,25 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     },
     "dns-primary started",
   );
+  // SIGHUP re-reads every zone file, as named and knotd do; --watch re-reads a changed one.
+  const reload = (origins?: string[]) => {
+    for (const r of primary.reload(origins)) {
+      if (r.changed) io.stdout(`reloaded ${r.origin} from ${r.file}: serial ${r.serial}\n`);
+      else if (r.error)
+        io.stderr(`dns-primary: reload of ${r.origin} failed, zone unchanged: ${r.error}\n`);
+    }
+  };
+  const onHup = () => reload();
+  process.on("SIGHUP", onHup);
+  const files = new Map(
+    primary.zoneSet
+      .all()
+      .flatMap((z) => (z.file ? [[resolve(z.file), z.origin] as [string, string]] : [])),
+  );
+  const watcher = cmd.watch ? watchZoneFiles(files, reload) : undefined;
   const signal = await io.waitForStop();
+  process.off("SIGHUP", onHup);
+  watcher?.close();
   logger.info({ signal }, "stopping");
   await primary.close();
   logger.info("dns-primary stopped");

@@ -15,6 +15,7 @@ import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { LogLevel } from "../log.js";
+import type { Change } from "../zone/zone.js";
 
 export interface WorkerConfig {
   zonesDir?: string;
@@ -23,7 +24,14 @@ export interface WorkerConfig {
   logLevel: LogLevel;
 }
 
+/** Worker → main process. */
 export type WorkerMessage = { type: "ready" } | { type: "failed"; message: string };
+
+/**
+ * Main process → workers: a change the main process committed, for the workers to commit
+ * too. Commits are deterministic (same change, same serial), so the copies stay equal.
+ */
+export type WorkerCommand = { type: "commit"; origin: string; change: Change };
 
 export class WorkerStartError extends Error {
   override name = "WorkerStartError";
@@ -31,6 +39,8 @@ export class WorkerStartError extends Error {
 
 export interface UdpWorkerPool {
   readonly size: number;
+  /** Send a command to every live worker. */
+  broadcast(command: WorkerCommand): void;
   close(): Promise<void>;
 }
 
@@ -42,6 +52,10 @@ function workerEntry(): string {
 
 /** Restarts of a worker that dies while serving are spaced by at least this much. */
 const RESTART_DELAY_MS = 1000;
+/** A worker that dies sooner than this after its start counts as failing to start... */
+const QUICK_DEATH_MS = 10_000;
+/** ...and after this many such deaths in a row, it is not replaced again. */
+const MAX_QUICK_DEATHS = 3;
 
 export async function startUdpWorkers(
   count: number,
@@ -56,11 +70,17 @@ export async function startUdpWorkers(
 
   const workers = new Set<Worker>();
   let closing = false;
+  // Every change since start, replayed to a worker that replaces a dead one so that it serves
+  // what the others serve (its zone files are only the starting point).
+  const history: WorkerCommand[] = [];
+  let quickDeaths = 0;
 
   const fork = (): Promise<Worker> =>
     new Promise((resolve, reject) => {
+      const startedAt = Date.now();
       const w = cluster.fork({ DNS_PRIMARY_WORKER: JSON.stringify(config) });
       workers.add(w);
+      for (const command of history) w.send(command);
       let started = false;
       w.on("message", (m: WorkerMessage) => {
         if (m.type === "ready") {
@@ -79,7 +99,15 @@ export async function startUdpWorkers(
           return;
         }
         if (closing) return;
-        // A worker holds no state: replace it, and say so.
+        quickDeaths = Date.now() - startedAt < QUICK_DEATH_MS ? quickDeaths + 1 : 0;
+        if (quickDeaths >= MAX_QUICK_DEATHS) {
+          logger.error(
+            { code, signal, workers: workers.size },
+            "UDP worker keeps dying; not replaced",
+          );
+          return;
+        }
+        // A worker holds no state of its own: replace it, and say so.
         logger.error({ code, signal }, "UDP worker died; starting another");
         setTimeout(() => {
           if (!closing) fork().catch((err) => logger.error({ err }, "UDP worker restart failed"));
@@ -113,6 +141,10 @@ export async function startUdpWorkers(
   let closed: Promise<void> | undefined;
   return {
     size: count,
+    broadcast(command) {
+      history.push(command);
+      for (const w of workers) if (w.isConnected()) w.send(command);
+    },
     close() {
       closing = true;
       closed ??= stopAll();

@@ -10,7 +10,7 @@ import { createQueryHandler } from "../server/query.js";
 import { bindUdp } from "../transport/udp.js";
 import { loadZonesDir } from "../zone/load.js";
 import { ZoneSet } from "../zone/zoneset.js";
-import type { WorkerConfig, WorkerMessage } from "./pool.js";
+import type { WorkerCommand, WorkerConfig, WorkerMessage } from "./pool.js";
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.DNS_PRIMARY_WORKER ?? "{}") as WorkerConfig;
@@ -19,11 +19,30 @@ async function main(): Promise<void> {
     worker: cluster.worker?.id,
   });
   const send = (m: WorkerMessage) => process.send?.(m);
+  // Commands may arrive before the zones are loaded (a replacement worker is sent the
+  // history at once): queue them until then, in order.
+  const queue: WorkerCommand[] = [];
+  let apply: ((m: WorkerCommand) => void) | null = null;
+  process.on("message", (m: WorkerCommand) => {
+    if (m?.type !== "commit") return;
+    if (apply) apply(m);
+    else queue.push(m);
+  });
   try {
     const zones = new ZoneSet();
     // Warnings were reported once by the main process, which loaded the same files.
     if (config.zonesDir !== undefined)
       for (const z of loadZonesDir(config.zonesDir).zones) zones.add(z);
+    apply = (m) => {
+      try {
+        zones.get(m.origin)?.commit(m.change);
+      } catch (err) {
+        // The main process committed this change; failing here means the copies diverged.
+        logger.error({ err, zone: m.origin }, "worker could not apply a committed change; exiting");
+        process.exit(1);
+      }
+    };
+    for (const m of queue.splice(0)) apply(m);
     const handler = createQueryHandler(zones, { logger });
     // In a cluster worker, bind() asks the primary for the shared socket of host:port.
     const udp = await bindUdp(config.host, config.port, handler, logger);

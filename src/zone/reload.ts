@@ -9,10 +9,12 @@ import { ZoneFileError } from "./errors.js";
 import type { Changeset } from "./journal.js";
 import { loadZoneFile } from "./load.js";
 import type { ParseWarning } from "./masterfile.js";
-import type { Zone } from "./zone.js";
+import type { Change, Zone } from "./zone.js";
 
 export interface ReloadResult {
   zone: Zone;
+  /** The change applied (empty when nothing differed). */
+  change: Change;
   /** Absent when the file matches what is served (no new serial). */
   changeset?: Changeset;
   warnings: ParseWarning[];
@@ -30,6 +32,6 @@ export function reloadZoneFile(zone: Zone, opts: { includeRoot?: string } = {}):
     );
   }
   const change = diffZones(zone, fresh.zone);
-  if (isEmptyChange(change)) return { zone, warnings: fresh.warnings };
-  return { zone, changeset: zone.commit(change), warnings: fresh.warnings };
+  if (isEmptyChange(change)) return { zone, change, warnings: fresh.warnings };
+  return { zone, change, changeset: zone.commit(change), warnings: fresh.warnings };
 }

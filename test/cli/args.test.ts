@@ -9,6 +9,7 @@ t.test("serve defaults", async (t) => {
     api: { host: "127.0.0.1", port: 8787 },
     logLevel: "info",
     udpWorkers: 0,
+    watch: false,
   });
 });
 
@@ -27,6 +28,7 @@ t.test("serve with every option", async (t) => {
       "debug",
       "--udp-workers",
       "2",
+      "--watch",
     ]),
     {
       kind: "serve",
@@ -36,6 +38,7 @@ t.test("serve with every option", async (t) => {
       config: "c.yaml",
       logLevel: "debug",
       udpWorkers: 2,
+      watch: true,
     },
   );
 });
