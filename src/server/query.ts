@@ -12,7 +12,7 @@ import { MessageWriter, Overflow } from "../wire/writer.js";
 import { type Answer, type Entry, lookup, RCODE } from "../zone/lookup.js";
 import type { ZoneSet } from "../zone/zoneset.js";
 import { AnswerCache, plainQueryKey } from "./answer-cache.js";
-import type { DnsHandler, RequestContext } from "./handler.js";
+import type { DnsHandler, HandlerResult, RequestContext } from "./handler.js";
 
 export interface QueryHandlerOptions {
   logger?: Logger;
@@ -23,6 +23,8 @@ export interface QueryHandlerOptions {
   maxUdpPayload?: number;
   /** Entries in the answer cache (0 disables it). */
   cacheEntries?: number;
+  /** Answers AXFR and IXFR; without it every transfer is refused. */
+  transfer?: (msg: Buffer, q: Query, ctx: RequestContext) => HandlerResult;
 }
 
 const CLASS_IN = 1;
@@ -132,7 +134,7 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
     return out;
   }
 
-  function handle(msg: Buffer, ctx: RequestContext): Buffer | null {
+  function handle(msg: Buffer, ctx: RequestContext): HandlerResult {
     if (msg.length < 12) return null;
     // A response (QR=1) is never answered: answering could start a loop between servers.
     if (msg[2] & 0x80) return null;
@@ -192,7 +194,8 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
     // MAILB/MAILA (RFC 1035 §3.2.3) are obsolete.
     if (q.qtype === 253 || q.qtype === 254) return fail(RCODE.NOTIMP);
     if (q.qtype === T.AXFR || q.qtype === T.IXFR) {
-      // No transfer is allowed to anyone yet: refuse, as a server without transfer ACLs does.
+      if (opts.transfer) return opts.transfer(msg, q, ctx);
+      // No transfer policy configured: refuse, as a server without transfer ACLs does.
       log?.info(
         { remote: ctx.remoteAddress, zone: q.qname, qtype: q.qtype },
         "zone transfer refused",

@@ -48,6 +48,8 @@ export interface XfrOptions {
   sign?: (message: Buffer) => Buffer;
   /** Our EDNS payload size, for the OPT of each message. */
   payload?: number;
+  /** Octets kept free at the end of every message for the OPT and TSIG (default 512). */
+  reserve?: number;
 }
 
 /** One record to send: owner as a wire string, type, TTL, RDATA. */
@@ -65,17 +67,19 @@ class MessagePacker {
   private count = 0;
   private first = true;
   readonly done: Buffer[] = [];
+  private readonly reserve: number;
 
   constructor(
     private readonly req: XfrRequest,
     private readonly stats: XfrStats,
     private readonly opts: XfrOptions,
   ) {
+    this.reserve = opts.reserve ?? TRAILER_ROOM;
     this.start();
   }
 
-  private start(limit = (this.opts.messageSize ?? DEFAULT_MESSAGE_SIZE) - TRAILER_ROOM): void {
-    this.buf = Buffer.allocUnsafe(limit + TRAILER_ROOM);
+  private start(limit = (this.opts.messageSize ?? DEFAULT_MESSAGE_SIZE) - this.reserve): void {
+    this.buf = Buffer.allocUnsafe(limit + this.reserve);
     this.w = new MessageWriter(this.buf, limit);
     this.count = 0;
     if (this.first) {
@@ -102,7 +106,7 @@ class MessagePacker {
     } catch (err) {
       if (!(err instanceof Overflow)) throw err;
       // One record larger than the usual budget: it gets a message of its own, up to 64 KiB.
-      this.start(MAX_MESSAGE - TRAILER_ROOM);
+      this.start(MAX_MESSAGE - this.reserve);
       this.w.rr(rr.owner, rr.type, 1, rr.ttl, rr.rdata);
     }
     this.count++;
@@ -154,21 +158,17 @@ function wireRR(r: RR): WireRR {
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/**
- * AXFR (RFC 5936 §2.2): the SOA, every other record, the SOA again. `nodes` is a snapshot of
- * one version and `apex` its apex node. Also the AXFR-style answer to an IXFR (RFC 1995 §4).
- */
-export async function* axfrMessages(
+/** The AXFR messages, built one at a time (the synchronous core of axfrMessages). */
+export function* axfrParts(
   req: XfrRequest,
   apex: ZoneNode,
   nodes: readonly ZoneNode[],
   stats: XfrStats,
   opts: XfrOptions = {},
-): AsyncGenerator<Buffer> {
+): Generator<Buffer> {
   const p = new MessagePacker(req, stats, opts);
   const soa = soaOf(apex);
   p.add(soa);
-  let sent = 0;
   for (const node of nodes) {
     if (node.empty) continue;
     const owner = nameToWireString(node.name);
@@ -177,44 +177,71 @@ export async function* axfrMessages(
       for (let i = 0; i < set.size; i++)
         p.add({ owner, type: set.type, ttl: set.ttl, rdata: set.at(i) });
     }
-    if (p.done.length > 0) {
-      yield* p.done.splice(0);
-      if (++sent % YIELD_EVERY === 0) await tick();
-    }
+    if (p.done.length > 0) yield* p.done.splice(0);
   }
   p.add(soa);
   p.flush();
   yield* p.done.splice(0);
 }
 
+/** The RFC 1995 §4 incremental messages (the synchronous core of ixfrMessages). */
+export function* ixfrParts(
+  req: XfrRequest,
+  current: RR,
+  changesets: readonly Changeset[],
+  stats: XfrStats,
+  opts: XfrOptions = {},
+): Generator<Buffer> {
+  const p = new MessagePacker(req, stats, opts);
+  const soa = wireRR(current);
+  p.add(soa);
+  for (const cs of changesets) {
+    p.add(wireRR(cs.soaFrom));
+    for (const r of cs.removed) p.add(wireRR(r));
+    p.add(wireRR(cs.soaTo));
+    for (const r of cs.added) p.add(wireRR(r));
+    if (p.done.length > 0) yield* p.done.splice(0);
+  }
+  p.add(soa);
+  p.flush();
+  yield* p.done.splice(0);
+}
+
+/** Yield the messages of a synchronous generator, letting other work run now and then. */
+async function* paced(parts: Generator<Buffer>): AsyncGenerator<Buffer> {
+  let n = 0;
+  for (const m of parts) {
+    yield m;
+    if (++n % YIELD_EVERY === 0) await tick();
+  }
+}
+
+/**
+ * AXFR (RFC 5936 §2.2): the SOA, every other record, the SOA again. `nodes` is a snapshot of
+ * one version and `apex` its apex node. Also the AXFR-style answer to an IXFR (RFC 1995 §4).
+ */
+export function axfrMessages(
+  req: XfrRequest,
+  apex: ZoneNode,
+  nodes: readonly ZoneNode[],
+  stats: XfrStats,
+  opts: XfrOptions = {},
+): AsyncGenerator<Buffer> {
+  return paced(axfrParts(req, apex, nodes, stats, opts));
+}
+
 /**
  * The incremental answer of RFC 1995 §4: the new SOA, then for each changeset the old SOA,
  * the removed records, the next SOA and the added records, then the new SOA again.
  */
-export async function* ixfrMessages(
+export function ixfrMessages(
   req: XfrRequest,
   current: RR,
   changesets: readonly Changeset[],
   stats: XfrStats,
   opts: XfrOptions = {},
 ): AsyncGenerator<Buffer> {
-  const p = new MessagePacker(req, stats, opts);
-  const soa = wireRR(current);
-  p.add(soa);
-  let sent = 0;
-  for (const cs of changesets) {
-    p.add(wireRR(cs.soaFrom));
-    for (const r of cs.removed) p.add(wireRR(r));
-    p.add(wireRR(cs.soaTo));
-    for (const r of cs.added) p.add(wireRR(r));
-    if (p.done.length > 0) {
-      yield* p.done.splice(0);
-      if (++sent % YIELD_EVERY === 0) await tick();
-    }
-  }
-  p.add(soa);
-  p.flush();
-  yield* p.done.splice(0);
+  return paced(ixfrParts(req, current, changesets, stats, opts));
 }
 
 /** A single-SOA answer (RFC 1995 §4: the client is current, or UDP cannot carry more). */

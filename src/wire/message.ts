@@ -156,3 +156,27 @@ function validateOptions(msg: Buffer, off: number, len: number): void {
     if (p > end) throw new FormatError("EDNS option runs past the OPT RDATA");
   }
 }
+
+/**
+ * The SOA a client puts in the authority section of an IXFR request (RFC 1995 §3): its
+ * owner and serial. Throws FormatError when it is missing or malformed.
+ */
+export function readIxfrSoa(msg: Buffer, q: Query): { name: string; serial: number } {
+  try {
+    let p = q.recordsStart;
+    for (let i = 0; i < q.ancount; i++) p = readRecord(msg, p).end;
+    if (q.nscount < 1)
+      throw new FormatError("IXFR request without an SOA in the authority section");
+    const rr = readRecord(msg, p);
+    if (rr.type !== T.SOA || rr.rdlength < 22)
+      throw new FormatError("IXFR authority record is not an SOA");
+    // The serial is the first of the five 32-bit fields after the two (maybe compressed) names.
+    const mname = readNameWire(msg, rr.rdataOffset);
+    const rname = readNameWire(msg, mname.next);
+    if (rname.next + 20 !== rr.end) throw new FormatError("malformed SOA in the IXFR request");
+    return { name: rr.name, serial: msg.readUInt32BE(rname.next) };
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatError((e as Error).message);
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * Answering AXFR and IXFR requests: who may transfer (cloudflare.md §2), TSIG (RFC 8945),
+ * which answer an IXFR gets (RFC 1995 §4), and one summary log line per transfer.
+ *
+ * The policy, in the order it is checked:
+ * 1. the name must be a zone we serve (else NOTAUTH, RFC 5936 §2.2.1);
+ * 2. a TSIG on the request must verify (else NOTAUTH with BADKEY/BADSIG/BADTIME, §5.3.2);
+ * 3. the zone's outgoing transfers must be Enabled;
+ * 4. the source address must be a linked peer's ip or inside an account ACL;
+ * 5. when the linked peers share a TSIG, the request must be signed with that key.
+ * Failures of 3–5 are REFUSED (signed when the request was). Every refusal is logged with the
+ * reason, the zone, the source address and the key name.
+ */
+
+import type { Logger } from "pino";
+import type { TransferSettings } from "../transfer/settings.js";
+import { FLAG, FormatError, type Query, readIxfrSoa } from "../wire/message.js";
+import { canonicalName, nameKey } from "../wire/name.js";
+import {
+  errorResponseTsig,
+  ResponseSigner,
+  readTsig,
+  type TsigKey,
+  type TsigRR,
+  tsigKey,
+  type Verified,
+  verifyRequest,
+} from "../wire/tsig.js";
+import { T } from "../wire/types.js";
+import { RCODE } from "../zone/lookup.js";
+import { serialLe } from "../zone/serial.js";
+import type { Zone } from "../zone/zone.js";
+import type { ZoneSet } from "../zone/zoneset.js";
+import type { HandlerResult, RequestContext } from "./handler.js";
+import {
+  axfrMessages,
+  ixfrMessages,
+  ixfrParts,
+  singleSoaMessage,
+  type XfrRequest,
+  type XfrStats,
+} from "./xfr.js";
+
+export interface TransferEnv {
+  zones: ZoneSet;
+  settings: TransferSettings;
+  logger?: Logger;
+  /** Seconds since the epoch (TSIG time checks). */
+  now?: () => number;
+  /** Size of AXFR/IXFR messages (default 16 KiB). */
+  messageSize?: number;
+  /** Our EDNS payload size. */
+  payload?: number;
+}
+
+type Kind = "AXFR" | "IXFR" | "IXFR-AXFR" | "IXFR-SOA";
+
+/** A minimal answer: header + question, with a rcode (and AA off). */
+function bareAnswer(msg: Buffer, q: Query, rcode: number): Buffer {
+  const qlen = q.questionEnd - 12;
+  const out = Buffer.alloc(12 + qlen);
+  msg.copy(out, 0, 0, 2);
+  out.writeUInt16BE(FLAG.QR | (q.flags & (0x7800 | FLAG.RD)) | (rcode & 0xf), 2);
+  out.writeUInt16BE(1, 4);
+  msg.copy(out, 12, 12, q.questionEnd);
+  return out;
+}
+
+export function createTransferHandler(env: TransferEnv) {
+  const now = env.now ?? (() => Date.now() / 1000);
+  const log = env.logger;
+  const keyCache = new Map<string, { source: string; key: TsigKey }>();
+
+  /** The settings' TSIG of that name as a signing key (cached while unchanged). */
+  const findKey = (name: string): TsigKey | undefined => {
+    const t = env.settings.tsigByName(name);
+    if (!t) return undefined;
+    const source = `${t.name}|${t.algo}|${t.secret}`;
+    const cached = keyCache.get(t.id);
+    if (cached?.source === source) return cached.key;
+    const key = tsigKey(t.name, t.algo, t.secret);
+    keyCache.set(t.id, { source, key });
+    // verifyRequest checks that the request's algorithm is the key's (else BADKEY).
+    return key;
+  };
+
+  function refuse(
+    msg: Buffer,
+    q: Query,
+    ctx: RequestContext,
+    rcode: number,
+    reason: string,
+    zone: string,
+    keyName: string | undefined,
+    signer?: ResponseSigner,
+  ): Buffer {
+    log?.warn(
+      {
+        zone,
+        peer: ctx.remoteAddress,
+        port: ctx.remotePort,
+        key: keyName ?? null,
+        qtype: q.qtype === T.AXFR ? "AXFR" : "IXFR",
+        reason,
+      },
+      "zone transfer refused",
+    );
+    const answer = bareAnswer(msg, q, rcode);
+    return signer ? signer.sign(answer) : answer;
+  }
+
+  return function handleTransfer(msg: Buffer, q: Query, ctx: RequestContext): HandlerResult {
+    const zone = env.zones.get(q.qname);
+    let tsig: TsigRR | null;
+    try {
+      tsig = readTsig(msg);
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      return bareAnswer(msg, q, RCODE.FORMERR);
+    }
+    const keyName = tsig?.keyName;
+    if (!zone || zone.key !== nameKey(q.qname)) {
+      return refuse(msg, q, ctx, RCODE.NOTAUTH, "not a zone served here", q.qname, keyName);
+    }
+    let verified: Verified | undefined;
+    if (tsig) {
+      try {
+        verified = verifyRequest(msg, tsig, findKey, now());
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+        return bareAnswer(msg, q, RCODE.FORMERR);
+      }
+      if (!verified.ok) {
+        log?.warn(
+          {
+            zone: zone.origin,
+            peer: ctx.remoteAddress,
+            port: ctx.remotePort,
+            key: tsig.keyName,
+            reason: `TSIG ${verified.error}`,
+          },
+          "zone transfer refused",
+        );
+        return errorResponseTsig(bareAnswer(msg, q, RCODE.NOTAUTH), verified, now());
+      }
+    }
+    const signer = verified?.ok ? new ResponseSigner(verified.key, verified.tsig, now) : undefined;
+    const cfg = env.settings.outgoing(zone.origin);
+    if (!cfg || cfg.status !== "Enabled") {
+      return refuse(
+        msg,
+        q,
+        ctx,
+        RCODE.REFUSED,
+        "outgoing transfers are not enabled for the zone",
+        zone.origin,
+        keyName,
+        signer,
+      );
+    }
+    const source = env.settings.isAllowedSource(zone.origin, ctx.remoteAddress);
+    if (!source.allowed) {
+      return refuse(
+        msg,
+        q,
+        ctx,
+        RCODE.REFUSED,
+        "source address is neither a linked peer nor in an ACL",
+        zone.origin,
+        keyName,
+        signer,
+      );
+    }
+    const zoneTsig = env.settings.zoneTsig(zone.origin);
+    if (
+      zoneTsig &&
+      (!verified?.ok || nameKey(verified.key.name) !== nameKey(canonicalName(zoneTsig.name)))
+    ) {
+      const why = verified?.ok
+        ? `signed with ${verified.key.name}, not the zone's TSIG ${zoneTsig.name}`
+        : `not signed with the zone's TSIG ${zoneTsig.name}`;
+      return refuse(msg, q, ctx, RCODE.REFUSED, why, zone.origin, keyName, signer);
+    }
+    if (q.qtype === T.AXFR && ctx.transport === "udp") {
+      // RFC 5936 §4.2: AXFR is defined over TCP only.
+      return refuse(msg, q, ctx, RCODE.FORMERR, "AXFR over UDP", zone.origin, keyName, signer);
+    }
+    return transfer(msg, q, ctx, zone, signer, source.peer?.name ?? source.acl?.name);
+  };
+
+  function transfer(
+    msg: Buffer,
+    q: Query,
+    ctx: RequestContext,
+    zone: Zone,
+    signer: ResponseSigner | undefined,
+    peerName: string | undefined,
+  ): HandlerResult {
+    const started = performance.now();
+    const req: XfrRequest = {
+      id: q.id,
+      flags: q.flags,
+      qname: q.qname,
+      qtype: q.qtype,
+      qclass: q.qclass,
+      edns: q.edns !== null,
+    };
+    const sign = signer ? (m: Buffer) => signer.sign(m) : undefined;
+    const udp = ctx.transport === "udp";
+    const opts = {
+      sign,
+      messageSize: udp ? Math.min(q.edns?.udpSize ?? 512, env.payload ?? 1232) : env.messageSize,
+      payload: env.payload,
+      // Room for the OPT (11 octets) and the TSIG at the end of every message.
+      reserve: (q.edns ? 11 : 0) + (signer ? signer.overhead + 6 : 0),
+    };
+    // One version for the whole answer: the apex, the snapshot and the journal are read now.
+    const apex = zone.apex;
+    const soaSet = apex.get(T.SOA)!;
+    const current = { name: apex.name, type: T.SOA, ttl: soaSet.ttl, rdata: soaSet.at(0) };
+    const serial = zone.serial;
+    const stats: XfrStats = { records: 0, messages: 0, bytes: 0 };
+    let kind: Kind = "AXFR";
+    let from: number | undefined;
+    let why: string | undefined;
+    let stream: AsyncGenerator<Buffer> | undefined;
+    if (q.qtype === T.IXFR) {
+      let client: { serial: number };
+      try {
+        client = readIxfrSoa(msg, q);
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+        return bareAnswer(msg, q, RCODE.FORMERR);
+      }
+      from = client.serial;
+      const history = zone.journal.since(client.serial);
+      if (serialLe(serial, client.serial)) {
+        // RFC 1995 §4: the client is current (or newer): our SOA alone.
+        kind = "IXFR-SOA";
+      } else if (history && history.length > 0) {
+        kind = "IXFR";
+        if (udp) {
+          // RFC 1995 §2: over UDP, the incremental answer if it fits one message, else a
+          // single SOA, which sends the client to TCP.
+          const parts = [...ixfrParts(req, current, history, stats, opts)];
+          if (parts.length === 1) {
+            done("finished");
+            return parts[0];
+          }
+          kind = "IXFR-SOA";
+          why = "incremental answer larger than a UDP message";
+          stats.records = 0;
+          stats.messages = 0;
+          stats.bytes = 0;
+        } else {
+          stream = ixfrMessages(req, current, history, stats, opts);
+        }
+      } else {
+        kind = "IXFR-AXFR";
+        why =
+          zone.journal.size === 0
+            ? "no journal history"
+            : `serial ${client.serial} is older than the journal`;
+        stream = udp ? undefined : axfrMessages(req, apex, zone.snapshot(), stats, opts);
+        // RFC 1995 §2: over UDP, a full zone does not fit: a single SOA sends the client to TCP.
+        if (udp) kind = "IXFR-SOA";
+      }
+    } else {
+      stream = axfrMessages(req, apex, zone.snapshot(), stats, opts);
+    }
+    function done(outcome: string): void {
+      const ms = Math.round(performance.now() - started);
+      log?.info(
+        {
+          zone: zone.origin,
+          peer: ctx.remoteAddress,
+          peerName: peerName ?? null,
+          key: signer?.key.name ?? null,
+          type: kind,
+          ...(why ? { why } : {}),
+          from: from ?? null,
+          serial,
+          records: stats.records,
+          messages: stats.messages,
+          bytes: stats.bytes,
+          ms,
+          outcome,
+        },
+        `${kind} of ${zone.origin} to ${ctx.remoteAddress}: ${outcome}, ${stats.records} records, ${stats.messages} messages, ${stats.bytes} bytes, ${ms} ms`,
+      );
+      if (outcome === "finished") env.settings.markTransferred(zone.origin, serial);
+    }
+    if (!stream) {
+      const m = singleSoaMessage(req, current, opts);
+      stats.records = 1;
+      stats.messages = 1;
+      stats.bytes = m.length;
+      done("finished");
+      return m;
+    }
+    return logged(stream, done);
+  }
+}
+
+/** Pass the messages through, logging the outcome when the stream ends or is abandoned. */
+async function* logged(
+  stream: AsyncGenerator<Buffer>,
+  done: (outcome: string) => void,
+): AsyncGenerator<Buffer> {
+  let finished = false;
+  try {
+    yield* stream;
+    finished = true;
+  } finally {
+    done(finished ? "finished" : "aborted");
+  }
+}
