@@ -146,7 +146,7 @@ export function createTransferHandler(env: TransferEnv) {
     }
     const signer = verified?.ok ? new ResponseSigner(verified.key, verified.tsig, now) : undefined;
     const cfg = env.settings.outgoing(zone.origin);
-    if (!cfg || cfg.status !== "Enabled") {
+    if (cfg?.status !== "Enabled") {
       return refuse(
         msg,
         q,
