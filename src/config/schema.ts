@@ -1,0 +1,96 @@
+/**
+ * The shape of the transfer configuration file (YAML or JSON), as a zod schema.
+ *
+ * The schema checks structure and types only: which keys exist (every object is strict, so a
+ * typo is an error, not a silently ignored setting) and what type each value has. The values
+ * themselves (names, addresses, ranges, algorithms, limits) are judged by the transfer
+ * settings (src/transfer/settings.ts), the same code that judges the REST API, so the file and
+ * the API can never disagree about what is valid.
+ *
+ * Inside objects the field names are Cloudflare's (cloudflare.md §3). The differences from the
+ * API are deliberate: objects are referred to by name, not by id (a peer's `tsig` instead of
+ * `tsig_id`, a zone's `outgoing.peers` lists peer names), and zones are keyed by their name.
+ *
+ * ```yaml
+ * account: { id: 01a7362d577a6c3019a474fd6f485823, name: Lab account }
+ * tsigs:
+ *   - { name: sec1., algo: hmac-sha256, secret: "base64..." }
+ * peers:
+ *   - { name: local-bind, ip: 127.0.0.1, port: 5301, ixfr_enable: true, tsig: sec1. }
+ * acls:
+ *   - { name: lab-net, ip_range: 127.0.0.0/24 }
+ * zones:
+ *   example.com:
+ *     outgoing: { peers: [local-bind], status: Enabled }
+ * ```
+ *
+ * Empty values (`peers:` with nothing after it) count as absent.
+ */
+
+import { z } from "zod";
+
+export const accountSchema = z.strictObject({
+  /** 32 lowercase hex; derived from the name when left out. */
+  id: z.string().nullish(),
+  name: z.string(),
+});
+
+export const tsigSchema = z.strictObject({
+  name: z.string(),
+  algo: z.string(),
+  // Required in a file, unlike the API: a secret generated at every start could never match
+  // the secondary's copy.
+  secret: z.string(),
+});
+
+export const peerSchema = z.strictObject({
+  name: z.string(),
+  ip: z.string().nullish(),
+  port: z.number().nullish(),
+  ixfr_enable: z.boolean().nullish(),
+  /** The name of a TSIG defined under `tsigs`. */
+  tsig: z.string().nullish(),
+});
+
+export const aclSchema = z.strictObject({
+  name: z.string(),
+  ip_range: z.string(),
+});
+
+export const outgoingSchema = z.strictObject({
+  /** Names of peers defined under `peers`. */
+  peers: z.array(z.string()).nullish(),
+  // Required here: Cloudflare creates an outgoing configuration disabled and enables it with
+  // a separate call, and a file that links peers but silently leaves transfers off would be a
+  // trap. Saying it is the clearer choice.
+  status: z.enum(["Enabled", "Disabled"]),
+});
+
+export const zoneSchema = z.strictObject({
+  outgoing: outgoingSchema.nullish(),
+});
+
+export const configSchema = z.strictObject({
+  account: accountSchema.nullish(),
+  tsigs: z.array(tsigSchema).nullish(),
+  peers: z.array(peerSchema).nullish(),
+  acls: z.array(aclSchema).nullish(),
+  /** Keyed by zone name, trailing dot optional. */
+  zones: z.record(z.string(), zoneSchema.nullable()).nullish(),
+});
+
+export type ConfigFile = z.infer<typeof configSchema>;
+
+/** The keys an object at `path` may have, for "unknown key" messages. */
+export function keysAt(path: readonly PropertyKey[]): string[] {
+  const [top, , third] = path;
+  let schema: { shape: Record<string, unknown> } | undefined;
+  if (path.length === 0) schema = configSchema;
+  else if (top === "account" && path.length === 1) schema = accountSchema;
+  else if (path.length === 2 && top === "tsigs") schema = tsigSchema;
+  else if (path.length === 2 && top === "peers") schema = peerSchema;
+  else if (path.length === 2 && top === "acls") schema = aclSchema;
+  else if (path.length === 2 && top === "zones") schema = zoneSchema;
+  else if (path.length === 3 && top === "zones" && third === "outgoing") schema = outgoingSchema;
+  return schema === undefined ? [] : Object.keys(schema.shape);
+}
