@@ -9,6 +9,8 @@ import { resolve } from "node:path";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
 import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
+import { createTransferHandler } from "./server/transfer.js";
+import { TransferSettings } from "./transfer/settings.js";
 import type { Limits } from "./transport/limits.js";
 import { resolveLimits } from "./transport/limits.js";
 import {
@@ -42,6 +44,11 @@ export interface PrimaryOptions {
    */
   udpWorkers?: number;
   limits?: Partial<Limits>;
+  /**
+   * TSIGs, peers, ACLs and per-zone outgoing configurations (see transfer/settings.ts, or
+   * config/ for a config file). Default: an empty store, so every transfer is refused.
+   */
+  transfers?: TransferSettings;
 }
 
 export interface ZoneSummary {
@@ -69,6 +76,8 @@ export interface Primary {
   zones: ZoneSummary[];
   /** The zone set served (live). */
   zoneSet: ZoneSet;
+  /** The transfer settings in force (live: changes apply to the next request). */
+  transfers: TransferSettings;
   /**
    * Change a zone through the one versioned path: atomically, next serial, journaled for
    * IXFR, and passed on to UDP workers. Throws ZoneError (nothing changed) on a bad change.
@@ -112,7 +121,9 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     }
   }
 
-  const handler = createQueryHandler(zones, { logger: logger.child({ component: "query" }) });
+  const settings = options.transfers ?? new TransferSettings();
+  const transfer = createTransferHandler({ zones, settings, logger: logger.child({ component: "xfr" }) });
+  const handler = createQueryHandler(zones, { logger: logger.child({ component: "query" }), transfer });
   const host = options.dns?.host ?? DEFAULT_DNS_HOST;
   const port = options.dns?.port ?? DEFAULT_DNS_PORT;
   const dnsLogger = logger.child({ component: "dns" });
@@ -150,6 +161,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     dns: { udp: dns.udp, tcp: dns.tcp },
     zones: summaries,
     zoneSet: zones,
+    transfers: settings,
     commit(origin, change) {
       const zone = zones.get(origin);
       if (!zone) throw new ZoneError(`no zone ${origin} is served`);

@@ -315,3 +315,24 @@ async function* logged(
     done(finished ? "finished" : "aborted");
   }
 }
+
+/**
+ * What a UDP worker process answers to transfer requests: it holds no transfer settings, so
+ * it never transfers. IXFR gets the zone's SOA alone, which RFC 1995 §2 lets any UDP answer
+ * be and which sends the client to TCP, where the main process applies the policy; AXFR over
+ * UDP is malformed (RFC 5936 §4.2).
+ */
+export function udpWorkerTransfer(zones: ZoneSet) {
+  return (msg: Buffer, q: Query): HandlerResult => {
+    const zone = zones.get(q.qname);
+    if (q.qtype !== T.IXFR || !zone || zone.key !== nameKey(q.qname) || readTsig(msg) !== null) {
+      return bareAnswer(msg, q, q.qtype === T.AXFR ? RCODE.FORMERR : RCODE.REFUSED);
+    }
+    const soa = zone.apex.get(T.SOA)!;
+    return singleSoaMessage(
+      { id: q.id, flags: q.flags, qname: q.qname, qtype: q.qtype, qclass: q.qclass, edns: q.edns !== null },
+      { name: zone.apex.name, type: T.SOA, ttl: soa.ttl, rdata: soa.at(0) },
+      { reserve: 11 },
+    );
+  };
+}

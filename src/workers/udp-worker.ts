@@ -7,6 +7,7 @@
 import cluster from "node:cluster";
 import { createLogger } from "../log.js";
 import { createQueryHandler } from "../server/query.js";
+import { udpWorkerTransfer } from "../server/transfer.js";
 import { bindUdp } from "../transport/udp.js";
 import { loadZonesDir } from "../zone/load.js";
 import { ZoneSet } from "../zone/zoneset.js";
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
       }
     };
     for (const m of queue.splice(0)) apply(m);
-    const handler = createQueryHandler(zones, { logger });
+    const handler = createQueryHandler(zones, { logger, transfer: udpWorkerTransfer(zones) });
     // In a cluster worker, bind() asks the primary for the shared socket of host:port.
     const udp = await bindUdp(config.host, config.port, handler, logger);
     process.on("disconnect", () => {
