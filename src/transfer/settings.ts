@@ -580,7 +580,10 @@ export class TransferSettings {
     return "OK";
   }
 
-  /** A secondary asked for the zone's SOA or a transfer (sets checked_time). */
+  /**
+   * A secondary asked for the zone's SOA or a transfer (sets checked_time). This and the two
+   * methods below record what happened rather than change the configuration: no event.
+   */
   markChecked(zone: string): void {
     const cfg = this.outgoing(zone);
     if (cfg === undefined) return;

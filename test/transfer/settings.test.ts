@@ -21,6 +21,9 @@ function store(): { s: TransferSettings; clock: { t: Date } } {
   return { s: new TransferSettings({ now: () => clock.t, randomBytes }), clock };
 }
 
+/** Every error kind some test provoked; the last test checks none is left out. */
+const provoked = new Set<SettingsErrorName>();
+
 /** The SettingsError `fn` throws, checked for kind, code, HTTP status and path. */
 function fails(
   t: Test,
@@ -39,6 +42,7 @@ function fails(
     t.fail(`expected a SettingsError ${kind}, got ${String(err)}`);
     return;
   }
+  provoked.add(err.kind);
   t.equal(err.kind, kind, `kind of "${err.message}"`);
   t.equal(err.code, SETTINGS_ERRORS[kind].code);
   t.equal(err.status, SETTINGS_ERRORS[kind].status);
@@ -819,4 +823,8 @@ t.test("default clock and randomness", async (t) => {
   const b = s.createTsig({ name: "b.", algo: "hmac-sha256" });
   t.not(a.secret, b.secret);
   t.not(a.id, b.id);
+});
+
+t.test("every error in the table is provoked by some test above", async (t) => {
+  t.same([...provoked].sort(), Object.keys(SETTINGS_ERRORS).sort());
 });
