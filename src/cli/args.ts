@@ -61,8 +61,8 @@ Options of serve:
                        IPv6 in brackets, e.g. [::1]:5300; port 0 picks a free port
   --api HOST:PORT      address for the Cloudflare API (default ${DEFAULT_API_HOST}:${DEFAULT_API_PORT});
                        checked but not served yet: this version has no API
-  --config FILE        configuration for zone transfers; this version only checks that the
-                       file can be read and does not apply it
+  --config FILE        zone-transfer configuration (YAML or JSON): TSIGs, peers, ACLs and
+                       each zone's outgoing transfers, as in dns-primary.yaml
   --watch              reload a zone file when it changes on disk (SIGHUP reloads all):
                        the difference is applied as one change with the next serial
   --udp-workers N      answer UDP in N worker processes sharing the socket, to use more

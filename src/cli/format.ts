@@ -26,7 +26,7 @@ export function formatCounts(counts: Record<string, number>): string {
 
 /** The one summary `serve` prints when it has started. */
 export function formatServeSummary(
-  primary: Pick<Primary, "dns" | "zones">,
+  primary: Pick<Primary, "dns" | "zones"> & Partial<Pick<Primary, "transfers">>,
   opts: { api: HostPort; zonesDir: string; config?: string },
 ): string {
   const { udp, tcp } = primary.dns;
@@ -42,7 +42,11 @@ export function formatServeSummary(
   }
   lines.push(...formatZoneLines(primary.zones));
   if (opts.config !== undefined) {
-    lines.push(`  config ${opts.config} not applied: this version does not read config files`);
+    const outgoing = primary.transfers?.listOutgoing() ?? [];
+    const enabled = outgoing.filter((o) => o.status === "Enabled").length;
+    lines.push(
+      `  transfers: ${opts.config}: ${plural(outgoing.length, "zone")} configured, ${enabled} enabled`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -1,13 +1,14 @@
 /** Dispatch a command line and turn its outcome into an exit code. */
 
 import { readFileSync } from "node:fs";
+import { ConfigError } from "../config/load.js";
 import { DnsListenError } from "../transport/errors.js";
 import { ZoneFileError } from "../zone/errors.js";
 import { ZonesDirError } from "../zone/load.js";
 import { HELP, parseCommandLine, UsageError } from "./args.js";
 import { check } from "./check.js";
 import { type CliIO, processIO } from "./io.js";
-import { CliError, serve } from "./serve.js";
+import { serve } from "./serve.js";
 
 /** Exit codes: 0 success, 1 failure (bad zone, port in use, ...), 2 usage error. */
 export async function run(argv: string[], io: CliIO = processIO()): Promise<number> {
@@ -46,7 +47,7 @@ function isUserError(err: unknown): err is Error {
     err instanceof DnsListenError ||
     err instanceof ZoneFileError ||
     err instanceof ZonesDirError ||
-    err instanceof CliError
+    err instanceof ConfigError
   );
 }
 

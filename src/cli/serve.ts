@@ -1,7 +1,7 @@
 /** `dns-primary serve`: start a primary, print one summary, run until SIGINT/SIGTERM. */
 
-import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { loadConfig } from "../config/load.js";
 import { createLogger } from "../log.js";
 import { startPrimary } from "../primary.js";
 import { formatHostPort } from "../transport/errors.js";
@@ -10,24 +10,26 @@ import { formatServeSummary } from "./format.js";
 import type { CliIO } from "./io.js";
 import { watchZoneFiles } from "./watch.js";
 
-/** An error the user can fix, reported as one line and exit code 1. */
-export class CliError extends Error {
-  override name = "CliError";
-}
-
 export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
-  if (cmd.config !== undefined) checkReadableFile(cmd.config);
+  // The transfer configuration is read and checked before anything listens.
+  const config = cmd.config === undefined ? undefined : loadConfig(cmd.config);
   const logger = createLogger({ level: cmd.logLevel });
-  if (cmd.config !== undefined) {
-    logger.warn({ config: cmd.config }, "config file not applied: this version does not read it");
-  }
   const primary = await startPrimary({
     zonesDir: cmd.zonesDir,
     dns: cmd.dns,
     api: cmd.api,
     logger,
     udpWorkers: cmd.udpWorkers,
+    transfers: config?.settings,
   });
+  for (const o of config?.settings.listOutgoing() ?? []) {
+    if (!primary.zoneSet.get(o.name)) {
+      logger.warn(
+        { zone: o.name, config: cmd.config },
+        "the config has transfers for a zone that is not served",
+      );
+    }
+  }
   io.stdout(formatServeSummary(primary, cmd));
   const { udp, tcp } = primary.dns;
   logger.info(
@@ -61,15 +63,4 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
   await primary.close();
   logger.info("dns-primary stopped");
   return 0;
-}
-
-function checkReadableFile(file: string): void {
-  try {
-    if (!statSync(file).isFile()) throw new CliError(`--config ${file}: not a file`);
-    accessSync(file, constants.R_OK);
-  } catch (err) {
-    if (err instanceof CliError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(`--config ${file}: cannot read (${code ?? (err as Error).message})`);
-  }
 }

@@ -230,13 +230,27 @@ t.test("serve: missing zones folder, broken zone file, unreadable config → exi
 
   const config = cli(["serve", "--config", "nope.yaml", "--dns", "127.0.0.1:0"], dir);
   t.equal(config.status, 1);
-  t.equal(config.stderr, "dns-primary: --config nope.yaml: cannot read (ENOENT)\n");
+  t.equal(config.stderr, "dns-primary: nope.yaml: cannot read (ENOENT)\n");
+  writeFileSync(
+    join(dir, "bad.yaml"),
+    "tsigs:\n  - { name: k., algo: hmac-sha999, secret: abc= }\n",
+  );
+  const bad = cli(["serve", "--config", "bad.yaml", "--dns", "127.0.0.1:0"], dir);
+  t.equal(bad.status, 1);
+  t.match(
+    bad.stderr,
+    /^dns-primary: bad\.yaml:2: tsigs\[0\]\.algo: [^\n]+\n$/,
+    "file, line and field",
+  );
 });
 
-t.test("serve: --config that exists is reported as not applied", async (t) => {
+t.test("serve: --config is applied and summarised", async (t) => {
   const dir = tempDir(t);
   mkdirSync(join(dir, "zones"));
-  writeFileSync(join(dir, "primary.yaml"), "# later\n");
+  writeFileSync(
+    join(dir, "primary.yaml"),
+    "peers:\n  - { name: p, ip: 127.0.0.1 }\nzones:\n  example.:\n    outgoing: { peers: [p], status: Enabled }\n",
+  );
   const child = spawnCli(
     ["serve", "--zones", "zones", "--dns", "127.0.0.1:0", "--config", "primary.yaml"],
     dir,
@@ -245,8 +259,12 @@ t.test("serve: --config that exists is reported as not applied", async (t) => {
   await summaryLine(child);
   await new Promise((r) => setTimeout(r, 100));
   t.match(child.out(), /no zones: no \*\.zone files in zones/);
-  t.match(child.out(), /config primary\.yaml not applied/);
-  t.match(child.out(), /"msg":"config file not applied/, "and logged as a warning");
+  t.match(child.out(), /transfers: primary\.yaml: 1 zone configured, 1 enabled/);
+  t.match(
+    child.out(),
+    /"msg":"the config has transfers for a zone that is not served/,
+    "a warning for example.",
+  );
   child.kill("SIGINT");
   const [code] = await once(child, "exit");
   t.equal(code, 0);

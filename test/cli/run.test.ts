@@ -95,7 +95,7 @@ t.test("serve errors are one line, exit code 1", async (t) => {
   mkdirSync(join(dir, "conf.d"));
   const notFile = fakeIO();
   t.equal(await run(["serve", "--config", join(dir, "conf.d")], notFile.io), 1);
-  t.match(notFile.err(), /--config .*conf\.d: not a file\n$/);
+  t.match(notFile.err(), /conf\.d: cannot read \(EISDIR\)\n$/);
 });
 
 t.test("an unexpected error is reported with its stack", async (t) => {
