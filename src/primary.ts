@@ -122,8 +122,15 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   }
 
   const settings = options.transfers ?? new TransferSettings();
-  const transfer = createTransferHandler({ zones, settings, logger: logger.child({ component: "xfr" }) });
-  const handler = createQueryHandler(zones, { logger: logger.child({ component: "query" }), transfer });
+  const transfer = createTransferHandler({
+    zones,
+    settings,
+    logger: logger.child({ component: "xfr" }),
+  });
+  const handler = createQueryHandler(zones, {
+    logger: logger.child({ component: "query" }),
+    transfer,
+  });
   const host = options.dns?.host ?? DEFAULT_DNS_HOST;
   const port = options.dns?.port ?? DEFAULT_DNS_PORT;
   const dnsLogger = logger.child({ component: "dns" });

@@ -330,7 +330,14 @@ export function udpWorkerTransfer(zones: ZoneSet) {
     }
     const soa = zone.apex.get(T.SOA)!;
     return singleSoaMessage(
-      { id: q.id, flags: q.flags, qname: q.qname, qtype: q.qtype, qclass: q.qclass, edns: q.edns !== null },
+      {
+        id: q.id,
+        flags: q.flags,
+        qname: q.qname,
+        qtype: q.qtype,
+        qclass: q.qclass,
+        edns: q.edns !== null,
+      },
       { name: zone.apex.name, type: T.SOA, ttl: soa.ttl, rdata: soa.at(0) },
       { reserve: 11 },
     );
