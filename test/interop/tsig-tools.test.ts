@@ -16,13 +16,15 @@ import { writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import t, { type Test } from "tap";
-import { FormatError, parseQuery } from "../../src/wire/message.js";
-import { nameToWire } from "../../src/wire/name.js";
+import { FormatError, parseQuery, readRecord } from "../../src/wire/message.js";
+import { nameToWire, readNameWire } from "../../src/wire/name.js";
 import {
   errorResponseTsig,
   macLength,
   ResponseSigner,
+  ResponseVerifier,
   readTsig,
+  signRequest,
   TSIG_ALGORITHMS,
   type TsigAlgorithm,
   type TsigKey,
@@ -31,7 +33,18 @@ import {
   type VerifyPolicy,
   verifyRequest,
 } from "../../src/wire/tsig.js";
-import { findTool, requireTool } from "../peers/tools.js";
+import { bindConfig } from "../peers/bind.js";
+import { exchange } from "../peers/client.js";
+import { knotConfig } from "../peers/knot.js";
+import {
+  findTool,
+  launchPeer,
+  makeTempDir,
+  materializeZones,
+  type PeerServer,
+  requireTool,
+  startOnFreePort,
+} from "../peers/tools.js";
 
 const KEY_NAME = "xfr-key.example.";
 const ZONE = "example.";
@@ -448,4 +461,271 @@ t.test("TSIG with dig and kdig", async (t) => {
     writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
     t.pass(`wrote ${recorded.length} queries to ${file}`);
   });
+});
+
+// ---- the other direction: BIND and Knot verify what signRequest sends and sign answers ----
+
+/** Key names per algorithm for the peers, e.g. `hmac-sha1.keys.example.`. */
+const peerKeys = TSIG_ALGORITHMS.map((a) => keyFor(a, `${TOOL_ALG[a]}.keys.example.`));
+const BIG = "big.example.";
+const SMALL = "small.example.";
+
+function zoneText(origin: string, count: number): string {
+  const lines = [
+    `$ORIGIN ${origin}`,
+    "$TTL 3600",
+    "@ SOA ns1 hostmaster 2024060101 3600 600 86400 60",
+    "@ NS ns1",
+    "ns1 A 192.0.2.53",
+  ];
+  for (let i = 0; i < count; i++) lines.push(`h${i} A 198.51.100.${i % 250}`);
+  return `${lines.join("\n")}\n`;
+}
+const ZONES = [
+  { origin: BIG, text: zoneText(BIG, 5000), records: 5003 },
+  { origin: SMALL, text: zoneText(SMALL, 30), records: 33 },
+];
+
+/** named with one key per algorithm, transfers allowed to any of them, small messages. */
+async function startSignedBind(): Promise<PeerServer> {
+  const named = findTool("named");
+  if (!named) throw new Error("named not installed");
+  const keys = peerKeys
+    .map(
+      (k) =>
+        `key "${k.name}" { algorithm ${TOOL_ALG[k.algorithm]}; secret "${k.secret.toString("base64")}"; };`,
+    )
+    .join("\n");
+  const allow = `allow-transfer { ${peerKeys.map((k) => `key "${k.name}";`).join(" ")} };`;
+  const o = { zones: ZONES, extraZone: allow, extraOptions: "transfer-message-size 1024;" };
+  return startOnFreePort("127.0.0.1", undefined, async (port) => {
+    const dir = makeTempDir("dns-tsig-bind-");
+    const conf = path.join(dir, "named.conf");
+    writeFileSync(conf, `${keys}\n${bindConfig(o, dir, port, materializeZones(ZONES, dir))}`);
+    const server = { host: "127.0.0.1", port };
+    const origins = ZONES.map((z) => z.origin);
+    return launchPeer(
+      "BIND",
+      server,
+      dir,
+      named,
+      ["-g", "-n", "1", "-c", conf],
+      origins,
+      undefined,
+    );
+  });
+}
+
+/** knotd with the same keys and an ACL allowing transfers to any of them. */
+async function startSignedKnot(): Promise<PeerServer> {
+  const knotd = findTool("knotd");
+  if (!knotd) throw new Error("knotd not installed");
+  const keys = peerKeys
+    .map(
+      (k) =>
+        `  - id: ${k.name}\n    algorithm: ${TOOL_ALG[k.algorithm]}\n    secret: ${k.secret.toString("base64")}`,
+    )
+    .join("\n");
+  const acl = `acl:\n  - id: tsig_transfer\n    key: [${peerKeys.map((k) => k.name).join(", ")}]\n    action: transfer\n`;
+  const o = { zones: ZONES, extraTemplate: "    acl: tsig_transfer" };
+  return startOnFreePort("127.0.0.1", undefined, async (port) => {
+    const dir = makeTempDir("dns-tsig-knot-");
+    const conf = path.join(dir, "knot.conf");
+    const text = `key:\n${keys}\n\n${acl}\n${knotConfig(o, dir, port, materializeZones(ZONES, dir))}`;
+    writeFileSync(conf, text);
+    const server = { host: "127.0.0.1", port };
+    const origins = ZONES.map((z) => z.origin);
+    return launchPeer("Knot", server, dir, knotd, ["-c", conf], origins, undefined);
+  });
+}
+
+/** Types in the answer section of a message (later AXFR messages may lack a question). */
+function answerTypes(msg: Buffer): { rcode: number; types: number[] } {
+  let p = 12;
+  for (let i = 0; i < msg.readUInt16BE(4); i++) p = readNameWire(msg, p).next + 4;
+  const types: number[] = [];
+  for (let i = 0; i < msg.readUInt16BE(6); i++) {
+    const r = readRecord(msg, p);
+    types.push(r.type);
+    p = r.end;
+  }
+  return { rcode: msg.readUInt16BE(2) & 0xf, types };
+}
+
+/** Send one message over TCP and read answers until an AXFR ends (second SOA) or fails. */
+function transfer(port: number, msg: Buffer, timeoutMs = 10000): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    let soas = 0;
+    let buf = Buffer.alloc(0);
+    const sock = net.connect(port, "127.0.0.1");
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`AXFR timed out after ${out.length} messages`));
+    }, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(out);
+    };
+    sock.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    sock.on("close", done);
+    sock.on("connect", () => {
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(msg.length, 0);
+      sock.write(Buffer.concat([len, msg]));
+    });
+    sock.on("data", (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const m = Buffer.from(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        buf = buf.subarray(2 + m.length);
+        out.push(m);
+        try {
+          const { rcode, types } = answerTypes(m);
+          soas += types.filter((x) => x === 6).length;
+          if (rcode !== 0 || soas >= 2 || types.length === 0) return done();
+        } catch (e) {
+          clearTimeout(timer);
+          sock.destroy();
+          return reject(e);
+        }
+      }
+    });
+  });
+}
+
+function plainQuery(name: string, qtype: number): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(randomBytes(2).readUInt16BE(0), 0);
+  header.writeUInt16BE(1, 4);
+  const tail = Buffer.alloc(4);
+  tail.writeUInt16BE(qtype, 0);
+  tail.writeUInt16BE(1, 2);
+  return Buffer.concat([header, nameToWire(name), tail]);
+}
+
+const peerRecords: Record<string, unknown> = {};
+
+for (const peer of ["BIND", "Knot"] as const) {
+  t.test(`signRequest and ResponseVerifier against ${peer}`, async (t) => {
+    if (!requireTool(t, peer === "BIND" ? "named" : "knotd")) return;
+    const s = await (peer === "BIND" ? startSignedBind() : startSignedKnot());
+    t.teardown(() => s.stop());
+    const now = () => Date.now() / 1000;
+    const record: Record<string, unknown> = {};
+    peerRecords[peer] = record;
+
+    for (const key of peerKeys) {
+      t.test(`${key.algorithm}: SOA over UDP, AXFR over TCP`, async (t) => {
+        const soa = signRequest(plainQuery(SMALL, 6), key, now());
+        const answer = await exchange(s, soa.message, { timeoutMs: 3000 });
+        t.equal(answerTypes(answer).rcode, 0, `${peer} accepts the signed query`);
+        const v = new ResponseVerifier(key, soa.mac, now);
+        t.match(v.verify(answer), { ok: true, signed: true }, `${peer}'s signed answer verifies`);
+        t.match(v.finish(), { ok: true });
+
+        for (const z of ZONES) {
+          const axfr = signRequest(plainQuery(z.origin, 252), key, now());
+          const messages = await transfer(s.port, axfr.message);
+          const records = messages.reduce((n, m) => n + answerTypes(m).types.length, 0);
+          t.equal(records, z.records + 1, `${z.origin}: every record, the SOA twice`);
+          const xv = new ResponseVerifier(key, axfr.mac, now);
+          const results = messages.map((m) => xv.verify(m));
+          const bad = results.findIndex((r) => !r.ok);
+          t.equal(bad, -1, `${z.origin}: all ${messages.length} messages verify`, {
+            failure: results[bad],
+          });
+          t.ok(
+            results.every((r) => r.ok && r.signed),
+            `${peer} signs every message`,
+          );
+          t.match(xv.finish(), { ok: true });
+          if (z.origin === BIG) t.ok(messages.length > 1, `${messages.length} messages`);
+          if (z.origin === SMALL && key.algorithm === "hmac-sha256.") {
+            record.key = {
+              name: key.name,
+              algorithm: key.algorithm,
+              secret: key.secret.toString("base64"),
+            };
+            record.soa = {
+              request: soa.message.toString("hex"),
+              requestMac: soa.mac.toString("hex"),
+              answer: answer.toString("hex"),
+            };
+            record.axfr = {
+              request: axfr.message.toString("hex"),
+              requestMac: axfr.mac.toString("hex"),
+              answers: messages.map((m) => m.toString("hex")),
+            };
+          }
+          if (z.origin === BIG && messages.length > 2) {
+            // Negative control: a changed byte in the second message fails it.
+            const cv = new ResponseVerifier(key, axfr.mac, now);
+            const copy = messages.map((m) => Buffer.from(m));
+            copy[1][copy[1].length - 40] ^= 1;
+            t.match(
+              copy.map((m) => cv.verify(m)).map((r) => r.ok),
+              [true, false],
+              "a changed byte in message 2 is caught",
+            );
+          }
+        }
+      });
+    }
+
+    t.test("error answers", async (t) => {
+      const key = peerKeys[3]; // hmac-sha256
+      const ask = async (k: TsigKey, time: number) => {
+        const req = signRequest(plainQuery(SMALL, 6), k, time);
+        const answer = await exchange(s, req.message, { timeoutMs: 3000 });
+        return {
+          answer,
+          mac: req.mac,
+          check: new ResponseVerifier(k, req.mac, now).verify(answer),
+        };
+      };
+      const unknown = await ask(keyFor("hmac-sha256.", "nobody.example."), now());
+      t.equal(answerTypes(unknown.answer).rcode, RCODE.NOTAUTH);
+      t.match(unknown.check, { ok: false, error: "SERVER", serverError: "BADKEY", signed: false });
+      const wrong = tsigKey(key.name, key.algorithm, randomBytes(32).toString("base64"));
+      const badsig = await ask(wrong, now());
+      t.equal(answerTypes(badsig.answer).rcode, RCODE.NOTAUTH);
+      t.match(badsig.check, { ok: false, error: "SERVER", serverError: "BADSIG", signed: false });
+      const sent = Math.floor(now()) - 3600;
+      const badtime = await ask(key, sent);
+      t.equal(answerTypes(badtime.answer).rcode, RCODE.NOTAUTH);
+      // §5.2.3 from the other side: signed, our time echoed, theirs in Other Data.
+      t.match(badtime.check, { ok: false, error: "SERVER", serverError: "BADTIME", signed: true });
+      const tsig = readTsig(badtime.answer);
+      t.equal(tsig?.timeSigned, sent, `${peer} echoes the client's time signed`);
+      const theirs = badtime.check.ok ? 0 : (badtime.check.serverTime ?? 0);
+      t.ok(Math.abs(theirs - now()) < 60, `${peer}'s time in Other Data`);
+      record.badtime = {
+        requestTime: sent,
+        requestMac: badtime.mac.toString("hex"),
+        answer: badtime.answer.toString("hex"),
+      };
+    });
+  });
+}
+
+t.test("record the peers' answers as fixtures", async (t) => {
+  if (process.env.TSIG_RECORD_FIXTURES !== "1" || Object.keys(peerRecords).length === 0) {
+    t.pass("not recording (set TSIG_RECORD_FIXTURES=1)");
+    return;
+  }
+  const [named, knotd] = await Promise.all([run("named", ["-v"]), run("knotd", ["-V"])]);
+  const file = path.resolve("test/fixtures/tsig/peer-answers.json");
+  const data = {
+    about:
+      "Answers signed by BIND and Knot to requests signed by signRequest (hmac-sha256), captured by test/interop/tsig-tools.test.ts (TSIG_RECORD_FIXTURES=1): an SOA answer, the AXFR of small.example. (BIND with transfer-message-size 1024, so several messages) and a BADTIME answer to a request signed an hour early. Verify with ResponseVerifier and the request MAC, at the answer's time signed.",
+    servers: { BIND: (named.out + named.err).trim(), Knot: (knotd.out + knotd.err).trim() },
+    answers: peerRecords,
+  };
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  t.pass(`wrote ${file}`);
 });
