@@ -193,6 +193,48 @@ t.test("queries captured from dig and kdig verify, for every algorithm", async (
   t.same([...algorithms].sort(), [...TSIG_ALGORITHMS].sort(), "every algorithm recorded");
 });
 
+/** One peer's entry in peer-answers.json; byte strings in hex. */
+interface PeerAnswers {
+  key: { name: string; algorithm: string; secret: string };
+  soa: { request: string; requestMac: string; answer: string };
+  axfr: { request: string; requestMac: string; answers: string[] };
+  badtime: { requestTime: number; requestMac: string; answer: string };
+}
+
+t.test("answers signed by BIND and Knot verify with ResponseVerifier", async (t) => {
+  const f = fixture("peer-answers.json");
+  for (const [peer, r] of Object.entries(f.answers as Record<string, PeerAnswers>)) {
+    const k = tsigKey(r.key.name, r.key.algorithm, r.key.secret);
+    const at = (m: Buffer) => () => mustRead(m).timeSigned;
+    const soa = hex(r.soa.answer);
+    const v = new ResponseVerifier(k, hex(r.soa.requestMac), at(soa));
+    t.match(v.verify(soa), { ok: true, signed: true }, `${peer} SOA answer`);
+    t.match(v.finish(), { ok: true });
+    t.match(
+      new ResponseVerifier(k, hex(r.axfr.requestMac), at(soa)).verify(soa),
+      { ok: false, error: "BADSIG" },
+      `${peer}: another request's MAC does not verify it`,
+    );
+    const answers = r.axfr.answers.map(hex);
+    const xv = new ResponseVerifier(k, hex(r.axfr.requestMac), at(answers[0]));
+    answers.forEach((m, i) => {
+      t.match(xv.verify(m), { ok: true, signed: true }, `${peer} AXFR message ${i + 1}`);
+    });
+    t.match(xv.finish(), { ok: true });
+    // §5.2.3 as BIND and Knot do it: signed, the client's time echoed, theirs in Other Data.
+    const badtime = hex(r.badtime.answer);
+    const tsig = mustRead(badtime);
+    t.equal(tsig.timeSigned, r.badtime.requestTime);
+    t.equal(tsig.otherData.length, 6);
+    const bv = new ResponseVerifier(k, hex(r.badtime.requestMac), () => 0).verify(badtime);
+    t.match(bv, { ok: false, error: "SERVER", serverError: "BADTIME", signed: true }, peer);
+    t.equal(bv.ok || bv.serverTime, tsig.otherData.readUIntBE(0, 6));
+    t.ok(Math.abs((bv.ok ? 0 : (bv.serverTime ?? 0)) - 3600 - r.badtime.requestTime) < 60);
+    const nv = new ResponseVerifier(k, hex(r.soa.requestMac), () => 0).verify(badtime);
+    t.match(nv, { ok: false, error: "BADSIG" }, `${peer} BADTIME covers its request's MAC`);
+  }
+});
+
 t.test("signRequest → verifyRequest, every algorithm", async (t) => {
   for (const alg of TSIG_ALGORITHMS) {
     const k = key(alg);
