@@ -204,7 +204,7 @@ export function timers(timeSigned: number, fudge: number): Buffer {
 /** 48-bit time for Other Data of a BADTIME answer (RFC 8945 §5.2.3). */
 export function time48(seconds: number): Buffer {
   const out = Buffer.alloc(6);
-  out.writeUIntBE(seconds, 0, 6);
+  out.writeUIntBE(Math.floor(seconds), 0, 6);
   return out;
 }
 

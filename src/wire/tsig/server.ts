@@ -25,7 +25,7 @@ import {
   variables,
 } from "./record.js";
 
-/** Fudge we put in what we sign, in seconds (RFC 8945 §10 recommends 300). */
+/** Fudge we put in what we sign, in seconds: 300, what dig, kdig, BIND and Knot send. */
 export const DEFAULT_FUDGE = 300;
 
 /** How a key is found: by lowercase canonical name and canonical algorithm. */
@@ -177,8 +177,8 @@ export class ResponseSigner {
  * The error answer's TSIG for a failed verification: `message` (the NOTAUTH answer the caller
  * built) with the TSIG RR appended and ARCOUNT one higher.
  * - BADKEY (§5.2.1) and BADSIG (§5.2.2): "This response MUST be unsigned" (§5.3.2): MAC Size 0.
- * - BADTIME (§5.2.3): signed with the request's key, Time Signed and fudge echoing the
- *   client's, and our time as a 48-bit Other Data.
+ * - BADTIME (§5.2.3): signed with the request's key, Time Signed echoing the client's, our
+ *   time as a 48-bit Other Data; the fudge is the client's too, as its time is.
  * - BADTRUNC (§5.2.4, §5.3.2): signed as usual, error 22.
  */
 export function errorResponseTsig(
