@@ -37,6 +37,12 @@ import { createHash, randomBytes as cryptoRandomBytes } from "node:crypto";
 import { BlockList } from "node:net";
 import { canonicalName, NameError, nameKey } from "../wire/name.js";
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "../wire/rdata/ip.js";
+import {
+  canonicalAlgorithm,
+  macLength,
+  TSIG_ALGORITHMS,
+  type TsigAlgorithm,
+} from "../wire/tsig/algorithms.js";
 import { SettingsError } from "./settings-errors.js";
 
 export { SETTINGS_ERRORS, SettingsError, type SettingsErrorName } from "./settings-errors.js";
@@ -48,21 +54,6 @@ export const ACL_MIN_PREFIX_V4 = 24;
 export const ACL_MIN_PREFIX_V6 = 64;
 export const DEFAULT_PEER_PORT = 53;
 
-/**
- * The RFC 8945 §6 algorithms by their canonical names (with the trailing dot, as Cloudflare
- * returns them) and the hash length in octets: the size of the secret generated for a TSIG
- * created without one (RFC 8945 §6: a key as long as the hash output).
- */
-export const TSIG_HASH_SIZES = {
-  "hmac-md5.sig-alg.reg.int.": 16,
-  "hmac-sha1.": 20,
-  "hmac-sha224.": 28,
-  "hmac-sha256.": 32,
-  "hmac-sha384.": 48,
-  "hmac-sha512.": 64,
-} as const;
-
-export type TsigAlgorithm = keyof typeof TSIG_HASH_SIZES;
 export type OutgoingStatus = "Enabled" | "Disabled";
 
 export interface Tsig {
@@ -324,7 +315,8 @@ export class TransferSettings {
         );
       }
       // The dashboard generates a random secret when none is given (setup guide, step 1).
-      secret = this.random(TSIG_HASH_SIZES[algo]).toString("base64");
+      // RFC 8945 §6: a key as long as the hash output.
+      secret = this.random(macLength(algo)).toString("base64");
     } else if (!BASE64_RE.test(secret) || Buffer.from(secret, "base64").length === 0) {
       throw new SettingsError(
         "INVALID_SECRET",
@@ -837,13 +829,11 @@ function listNames(what: string, objs: readonly { name: string }[]): string {
 
 /** RFC 8945 §6 names, case-insensitive, trailing dot optional; "hmac-md5" as BIND writes it. */
 function tsigAlgorithm(text: string): TsigAlgorithm {
-  let t = text.toLowerCase();
-  if (!t.endsWith(".")) t += ".";
-  if (t === "hmac-md5.") t = "hmac-md5.sig-alg.reg.int.";
-  if (Object.hasOwn(TSIG_HASH_SIZES, t)) return t as TsigAlgorithm;
+  const algo = canonicalAlgorithm(text);
+  if (algo !== undefined) return algo;
   throw new SettingsError(
     "INVALID_ALGORITHM",
-    `algo "${text}" is not a TSIG algorithm; use one of ${Object.keys(TSIG_HASH_SIZES).join(", ")}`,
+    `algo "${text}" is not a TSIG algorithm; use one of ${TSIG_ALGORITHMS.join(", ")}`,
     "algo",
   );
 }
