@@ -27,6 +27,7 @@ import {
   verifyRequest,
 } from "../wire/tsig.js";
 import { T } from "../wire/types.js";
+import type { RR } from "../zone/journal.js";
 import { RCODE } from "../zone/lookup.js";
 import { serialLe } from "../zone/serial.js";
 import type { Zone } from "../zone/zone.js";
@@ -54,6 +55,23 @@ export interface TransferEnv {
 }
 
 type Kind = "AXFR" | "IXFR" | "IXFR-AXFR" | "IXFR-SOA";
+
+function xfrRequest(q: Query): XfrRequest {
+  return {
+    id: q.id,
+    flags: q.flags,
+    qname: q.qname,
+    qtype: q.qtype,
+    qclass: q.qclass,
+    edns: q.edns !== null,
+  };
+}
+
+/** The zone's SOA record as it is served now. */
+function apexSoa(zone: Zone): RR {
+  const soa = zone.apex.get(T.SOA)!;
+  return { name: zone.apex.name, type: T.SOA, ttl: soa.ttl, rdata: soa.at(0) };
+}
 
 /** A minimal answer: header + question, with a rcode (and AA off). */
 function bareAnswer(msg: Buffer, q: Query, rcode: number): Buffer {
@@ -197,14 +215,7 @@ export function createTransferHandler(env: TransferEnv) {
     peerName: string | undefined,
   ): HandlerResult {
     const started = performance.now();
-    const req: XfrRequest = {
-      id: q.id,
-      flags: q.flags,
-      qname: q.qname,
-      qtype: q.qtype,
-      qclass: q.qclass,
-      edns: q.edns !== null,
-    };
+    const req = xfrRequest(q);
     const sign = signer ? (m: Buffer) => signer.sign(m) : undefined;
     const udp = ctx.transport === "udp";
     const opts = {
@@ -216,8 +227,7 @@ export function createTransferHandler(env: TransferEnv) {
     };
     // One version for the whole answer: the apex, the snapshot and the journal are read now.
     const apex = zone.apex;
-    const soaSet = apex.get(T.SOA)!;
-    const current = { name: apex.name, type: T.SOA, ttl: soaSet.ttl, rdata: soaSet.at(0) };
+    const current = apexSoa(zone);
     const serial = zone.serial;
     const stats: XfrStats = { records: 0, messages: 0, bytes: 0 };
     let kind: Kind = "AXFR";
@@ -328,18 +338,6 @@ export function udpWorkerTransfer(zones: ZoneSet) {
     if (q.qtype !== T.IXFR || !zone || zone.key !== nameKey(q.qname) || readTsig(msg) !== null) {
       return bareAnswer(msg, q, q.qtype === T.AXFR ? RCODE.FORMERR : RCODE.REFUSED);
     }
-    const soa = zone.apex.get(T.SOA)!;
-    return singleSoaMessage(
-      {
-        id: q.id,
-        flags: q.flags,
-        qname: q.qname,
-        qtype: q.qtype,
-        qclass: q.qclass,
-        edns: q.edns !== null,
-      },
-      { name: zone.apex.name, type: T.SOA, ttl: soa.ttl, rdata: soa.at(0) },
-      { reserve: 11 },
-    );
+    return singleSoaMessage(xfrRequest(q), apexSoa(zone), { reserve: 11 });
   };
 }
