@@ -22,7 +22,7 @@ import {
 import { bindTcp } from "./transport/tcp.js";
 import { startUdpWorkers, type UdpWorkerPool, type WorkerCommand } from "./workers/pool.js";
 import { ZoneFileError } from "./zone/errors.js";
-import { type Changeset, soaSerialOf } from "./zone/journal.js";
+import { type Changeset, type JournalLimits, soaSerialOf } from "./zone/journal.js";
 import { loadZonesDir } from "./zone/load.js";
 import { reloadZoneFile } from "./zone/reload.js";
 import { type Change, toLatin1, type Zone, ZoneError } from "./zone/zone.js";
@@ -49,6 +49,8 @@ export interface PrimaryOptions {
    * config/ for a config file). Default: an empty store, so every transfer is refused.
    */
   transfers?: TransferSettings;
+  /** Bounds of each zone's IXFR journal (default 1000 versions, 16 MiB). */
+  journal?: Partial<JournalLimits>;
 }
 
 export interface ZoneSummary {
@@ -111,7 +113,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   const zones = new ZoneSet();
   const summaries: ZoneSummary[] = [];
   if (options.zonesDir !== undefined) {
-    const loaded = loadZonesDir(options.zonesDir);
+    const loaded = loadZonesDir(options.zonesDir, { journal: options.journal });
     for (const w of loaded.warnings) {
       logger.warn({ file: w.file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
     }

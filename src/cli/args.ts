@@ -28,6 +28,8 @@ export interface ServeCommand {
   udpWorkers: number;
   /** Reload a zone file when it changes on disk. */
   watch: boolean;
+  /** Bounds of each zone's IXFR journal, when given. */
+  journal: { maxVersions?: number; maxBytes?: number };
 }
 
 export type Command =
@@ -44,6 +46,7 @@ export const DEFAULT_API_PORT = 8787;
 export const HELP = `Usage:
   dns-primary serve [--zones DIR] [--dns HOST:PORT] [--api HOST:PORT] [--config FILE]
                     [--log-level LEVEL] [--udp-workers N] [--watch]
+                    [--journal-versions N] [--journal-bytes N]
   dns-primary check FILE...
   dns-primary --help | --version
 
@@ -65,6 +68,9 @@ Options of serve:
                        each zone's outgoing transfers, as in dns-primary.yaml
   --watch              reload a zone file when it changes on disk (SIGHUP reloads all):
                        the difference is applied as one change with the next serial
+  --journal-versions N, --journal-bytes N
+                       bounds of each zone's IXFR history (default 1000 versions, 16 MiB);
+                       a secondary older than the history gets the whole zone
   --udp-workers N      answer UDP in N worker processes sharing the socket, to use more
                        than one core (default 0: the main process answers UDP)
   --log-level LEVEL    ${LOG_LEVELS.join(", ")}
@@ -75,7 +81,17 @@ Options of serve:
   --version            print the version
 `;
 
-const SERVE_ONLY = ["zones", "dns", "api", "config", "log-level", "udp-workers", "watch"] as const;
+const SERVE_ONLY = [
+  "zones",
+  "dns",
+  "api",
+  "config",
+  "log-level",
+  "udp-workers",
+  "watch",
+  "journal-versions",
+  "journal-bytes",
+] as const;
 
 /** Parse `argv` (without node and the script). Throws UsageError. */
 export function parseCommandLine(argv: string[]): Command {
@@ -115,7 +131,18 @@ export function parseCommandLine(argv: string[]): Command {
       logLevel: level,
       udpWorkers: parseCount(values["udp-workers"] ?? "0", "--udp-workers", 64),
       watch: values.watch === true,
+      journal: {},
     };
+    if (values["journal-versions"] !== undefined) {
+      cmd.journal.maxVersions = parseCount(
+        values["journal-versions"],
+        "--journal-versions",
+        1_000_000,
+      );
+    }
+    if (values["journal-bytes"] !== undefined) {
+      cmd.journal.maxBytes = parseCount(values["journal-bytes"], "--journal-bytes", 2 ** 40);
+    }
     if (values.config !== undefined) {
       if (values.config === "") throw new UsageError("--config: empty file name");
       cmd.config = values.config;
@@ -146,6 +173,8 @@ function parse(argv: string[]) {
       "log-level": { type: "string" },
       "udp-workers": { type: "string" },
       watch: { type: "boolean" },
+      "journal-versions": { type: "string" },
+      "journal-bytes": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },

@@ -21,6 +21,7 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     logger,
     udpWorkers: cmd.udpWorkers,
     transfers: config?.settings,
+    journal: cmd.journal,
   });
   for (const o of config?.settings.listOutgoing() ?? []) {
     if (!primary.zoneSet.get(o.name)) {

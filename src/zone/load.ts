@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { canonicalName } from "../wire/name.js";
 import { ZoneFileError } from "./errors.js";
+import type { JournalLimits } from "./journal.js";
 import { type ParseWarning, parseMasterFile } from "./masterfile.js";
 import { type RecordInput, type Zone, ZoneBuilder, ZoneError, type ZoneWarning } from "./zone.js";
 
@@ -26,9 +27,14 @@ function sourceLine(source: string | undefined): { file: string; line: number } 
 }
 
 /** Parse master-file text into a zone. `origin` applies when the text sets no `$ORIGIN`. */
+/** How zones are built: the IXFR journal's bounds (see journal.ts). */
+export interface BuildOptions {
+  journal?: Partial<JournalLimits>;
+}
+
 export function zoneFromText(
   text: string,
-  opts: { file: string; origin?: string; includeRoot?: string },
+  opts: { file: string; origin?: string; includeRoot?: string } & BuildOptions,
 ): LoadedZone {
   const origin = opts.origin === undefined ? undefined : canonicalName(opts.origin);
   const warnings: ParseWarning[] = [];
@@ -47,7 +53,7 @@ export function zoneFromText(
         if (!builder) {
           if (!startOrigin)
             throw new ZoneFileError(r.file, r.line, "no $ORIGIN and no origin given");
-          builder = new ZoneBuilder(startOrigin, { warn });
+          builder = new ZoneBuilder(startOrigin, { warn, journalLimits: opts.journal });
         }
         builder.add({
           name: r.name,
@@ -60,7 +66,10 @@ export function zoneFromText(
       },
     });
     warnings.unshift(...parsed.warnings);
-    builder ??= new ZoneBuilder(parsed.origin ?? origin ?? ".", { warn });
+    builder ??= new ZoneBuilder(parsed.origin ?? origin ?? ".", {
+      warn,
+      journalLimits: opts.journal,
+    });
     const zone = builder.finish();
     zone.file = opts.file;
     return { zone, warnings };
@@ -86,7 +95,10 @@ function metaOf(
 }
 
 /** Load one zone file; the origin defaults to the file name without `.zone`. */
-export function loadZoneFile(path: string, opts: { includeRoot?: string } = {}): LoadedZone {
+export function loadZoneFile(
+  path: string,
+  opts: { includeRoot?: string } & BuildOptions = {},
+): LoadedZone {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -102,11 +114,15 @@ export function loadZoneFile(path: string, opts: { includeRoot?: string } = {}):
     file: path,
     origin: name,
     includeRoot: opts.includeRoot ?? dirname(resolve(path)),
+    journal: opts.journal,
   });
 }
 
 /** Load every `*.zone` file of a folder, in name order. */
-export function loadZonesDir(dir: string): { zones: Zone[]; warnings: ParseWarning[] } {
+export function loadZonesDir(
+  dir: string,
+  opts: BuildOptions = {},
+): { zones: Zone[]; warnings: ParseWarning[] } {
   let entries: string[];
   try {
     if (!statSync(dir).isDirectory())
@@ -123,7 +139,7 @@ export function loadZonesDir(dir: string): { zones: Zone[]; warnings: ParseWarni
   const seen = new Map<string, string>();
   for (const f of entries.filter((e) => e.endsWith(".zone")).sort()) {
     const file = join(dir, f);
-    const loaded = loadZoneFile(file, { includeRoot: resolve(dir) });
+    const loaded = loadZoneFile(file, { includeRoot: resolve(dir), journal: opts.journal });
     const other = seen.get(loaded.zone.key);
     if (other)
       throw new ZoneFileError(

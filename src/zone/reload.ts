@@ -21,6 +21,7 @@ export interface ReloadResult {
 }
 
 export function reloadZoneFile(zone: Zone, opts: { includeRoot?: string } = {}): ReloadResult {
+  // The fresh copy is only compared, never served: its journal is not used.
   const file = zone.file;
   if (file === undefined) throw new Error(`zone ${zone.origin} was not loaded from a file`);
   const fresh = loadZoneFile(file, opts);

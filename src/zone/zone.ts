@@ -555,8 +555,11 @@ export class ZoneBuilder {
   /** Where each name was first seen, only kept for names whose rules are checked later. */
   private readonly firstSource = new Map<string, string | undefined>();
 
-  constructor(origin: string, opts: ChangeOptions & { renderer?: Renderer } = {}) {
-    this.zone = new Zone(origin, opts.renderer);
+  constructor(
+    origin: string,
+    opts: ChangeOptions & { renderer?: Renderer; journalLimits?: Partial<JournalLimits> } = {},
+  ) {
+    this.zone = new Zone(origin, opts.renderer, opts.journalLimits);
     this.warn = opts.warn ?? (() => {});
   }
 

@@ -10,6 +10,7 @@ t.test("serve defaults", async (t) => {
     logLevel: "info",
     udpWorkers: 0,
     watch: false,
+    journal: {},
   });
 });
 
@@ -29,6 +30,10 @@ t.test("serve with every option", async (t) => {
       "--udp-workers",
       "2",
       "--watch",
+      "--journal-versions",
+      "50",
+      "--journal-bytes",
+      "1048576",
     ]),
     {
       kind: "serve",
@@ -39,6 +44,7 @@ t.test("serve with every option", async (t) => {
       logLevel: "debug",
       udpWorkers: 2,
       watch: true,
+      journal: { maxVersions: 50, maxBytes: 1048576 },
     },
   );
 });
