@@ -18,8 +18,8 @@ export function watchZoneFiles(
   const byDir = new Map<string, Map<string, string>>();
   for (const [file, origin] of files) {
     const dir = dirname(file);
-    let m = byDir.get(dir);
-    if (!m) byDir.set(dir, (m = new Map()));
+    const m = byDir.get(dir) ?? new Map<string, string>();
+    byDir.set(dir, m);
     m.set(basename(file), origin);
   }
   const pending = new Set<string>();
