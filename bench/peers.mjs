@@ -4,9 +4,19 @@
  * (The test helpers in test/peers/ are TypeScript, which plain `node bench/run.mjs` cannot
  * import on Node 20, so the little that is needed here is repeated.)
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -130,6 +140,53 @@ export function soaAnswered(host, port, origin, timeoutMs = 200) {
   });
 }
 
+/** The offset just past the (possibly compressed) name at `off`. */
+function skipName(m, off) {
+  for (;;) {
+    const len = m[off];
+    if (len === undefined) throw new RangeError("truncated name");
+    if (len >= 0xc0) return off + 2;
+    if (len === 0) return off + 1;
+    off += len + 1;
+  }
+}
+
+/**
+ * One SOA query over UDP: the serial of the SOA answered (NOERROR, AA, one answer), or null
+ * when there is no such answer within `timeoutMs`.
+ */
+export function soaSerial(host, port, origin, timeoutMs = 200) {
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket("udp4");
+    const id = Math.floor(Math.random() * 65536);
+    const done = (v) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    sock.on("message", (m) => {
+      if (m.length < 12 || m.readUInt16BE(0) !== id) return;
+      const flags = m.readUInt16BE(2);
+      if ((flags & 0x0f) !== 0 || (flags & 0x0400) === 0 || m.readUInt16BE(6) !== 1) {
+        return done(null);
+      }
+      try {
+        let off = skipName(m, 12) + 4; // the question
+        off = skipName(m, off);
+        if (m.readUInt16BE(off) !== 6) return done(null);
+        off = skipName(m, off + 10); // type, class, TTL, RDLENGTH; then MNAME
+        off = skipName(m, off); // RNAME
+        done(m.readUInt32BE(off));
+      } catch {
+        done(null);
+      }
+    });
+    sock.on("error", () => done(null));
+    sock.send(soaQuery(origin, id), port, host);
+  });
+}
+
 /** Poll until the SOA is answered; resolves with ms since `t0`, or throws on exit/timeout. */
 export async function waitForSoa(server, origin, t0, capMs) {
   let exited = null;
@@ -153,7 +210,16 @@ export function memoryOf(pid) {
   return { rssMiB: kb("VmRSS") / 1024, hwmMiB: kb("VmHWM") / 1024 };
 }
 
-function bindConf(dir, port, origin, zoneFile) {
+function bindConf(dir, port, origin, zoneFile, xfr) {
+  const zoneXfr = xfr
+    ? " allow-transfer { 127.0.0.1; }; ixfr-from-differences yes; max-journal-size unlimited;"
+    : "";
+  const keys = xfr
+    ? `key "${xfr.key.name}" { algorithm ${xfr.key.algo}; secret "${xfr.key.secret}"; };
+key "bench-rndc" { algorithm hmac-sha256; secret "${xfr.controlSecret}"; };
+controls { inet 127.0.0.1 port ${xfr.controlPort} allow { 127.0.0.1; } keys { "bench-rndc"; }; };
+`
+    : "controls { };\n";
   return `options {
   directory "${dir}";
   pid-file "${dir}/named.pid";
@@ -168,13 +234,37 @@ function bindConf(dir, port, origin, zoneFile) {
   check-names primary ignore;
   querylog no;
 };
-controls { };
-logging { category default { null; }; category lame-servers { null; }; };
-zone "${origin}" { type primary; file "${zoneFile}"; };
+${keys}logging { category default { null; }; category lame-servers { null; }; };
+zone "${origin}" { type primary; file "${zoneFile}";${zoneXfr} };
 `;
 }
 
-function knotConf(dir, port, origin, zoneFile) {
+function rndcConf(xfr) {
+  return `key "bench-rndc" { algorithm hmac-sha256; secret "${xfr.controlSecret}"; };
+options { default-key "bench-rndc"; default-server 127.0.0.1; default-port ${xfr.controlPort}; };
+`;
+}
+
+function knotConf(dir, port, origin, zoneFile, xfr) {
+  // For the transfer phase: transfers allowed from 127.0.0.1, unsigned or with the key; the
+  // zone file re-read as a difference (journaled, so IXFR can serve it), a control socket.
+  const xfrConf = xfr
+    ? `control:
+    listen: "${dir}/knot.sock"
+key:
+  - id: "${xfr.key.name}"
+    algorithm: ${xfr.key.algo}
+    secret: "${xfr.key.secret}"
+acl:
+  - id: xfr-plain
+    address: 127.0.0.1
+    action: transfer
+  - id: xfr-key
+    address: 127.0.0.1
+    key: "${xfr.key.name}"
+    action: transfer
+`
+    : "";
   return `server:
     rundir: "${dir}"
     listen: 127.0.0.1@${port}
@@ -183,17 +273,45 @@ database:
 log:
   - target: stderr
     any: warning
-template:
+${xfrConf}template:
   - id: default
     storage: "${dir}"
     zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
+${
+  xfr
+    ? `    zonefile-load: difference
+    journal-content: changes
+    journal-max-usage: 1G
+    acl: [xfr-plain, xfr-key]`
+    : `    zonefile-load: whole
+    journal-content: none`
+}
     semantic-checks: off
 zone:
   - domain: "${origin}"
     file: "${zoneFile}"
 `;
+}
+
+/** dns-primary's transfer configuration: the key, loopback as an ACL, the zone enabled. */
+function primaryConf(origin, xfr) {
+  return `tsigs:
+  - { name: "${xfr.key.name}", algo: ${xfr.key.algo}, secret: "${xfr.key.secret}" }
+acls:
+  - { name: bench-loopback, ip_range: 127.0.0.0/24 }
+zones:
+  "${origin}":
+    outgoing: { status: Enabled }
+`;
+}
+
+function run(cmd, args, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs, killSignal: "SIGKILL" }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${path.basename(cmd)} ${args.join(" ")}: ${err.message}`));
+      else resolve(`${stdout}${stderr}`.trim());
+    });
+  });
 }
 
 export const SERVERS = ["dns-primary", "bind", "knot"];
@@ -203,12 +321,35 @@ export const SERVERS = ["dns-primary", "bind", "knot"];
  * host, port and temp folder; `t0` is taken just before the spawn.
  * Threads: BIND and Knot use their defaults (one worker per CPU), like a real deployment;
  * dns-primary is one Node process, or that plus `--udp-workers` UDP worker processes.
+ *
+ * With `xfr: { key: { name, algo, secret } }` (the transfer phase) the zone file is copied
+ * into the temp folder (`zoneFile` of the result, which the caller may edit), transfers are
+ * allowed from 127.0.0.1 unsigned or signed with the key, and the server is set up to turn a
+ * changed zone file into an IXFR-able difference; `reload()` makes it re-read the file:
+ * dns-primary SIGHUP, BIND `rndc reload ZONE` (ixfr-from-differences), Knot `knotc
+ * zone-reload ZONE` (zonefile-load: difference).
  */
-export async function startServer(kind, { origin, zoneFile, zonesDir, root, udpWorkers = 0 }) {
+export async function startServer(
+  kind,
+  { origin, zoneFile, zonesDir, root, udpWorkers = 0, xfr = null },
+) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), `dns-bench-${kind}-`));
+  if (xfr) {
+    mkdirSync(path.join(dir, "zones"));
+    const copy = path.join(dir, "zones", path.basename(zoneFile));
+    copyFileSync(zoneFile, copy);
+    zoneFile = copy;
+    zonesDir = path.dirname(copy);
+    xfr = {
+      ...xfr,
+      controlPort: await freePort(),
+      controlSecret: randomBytes(32).toString("base64"),
+    };
+  }
   let cmd;
   let args;
+  let reload;
   if (kind === "dns-primary") {
     cmd = process.execPath;
     args = [
@@ -223,14 +364,27 @@ export async function startServer(kind, { origin, zoneFile, zonesDir, root, udpW
       "--udp-workers",
       String(udpWorkers),
     ];
+    if (xfr) {
+      writeFileSync(path.join(dir, "dns-primary.yaml"), primaryConf(origin, xfr));
+      args.push("--config", path.join(dir, "dns-primary.yaml"));
+    }
+    reload = async () => {
+      s.proc.kill("SIGHUP");
+      return "SIGHUP";
+    };
   } else if (kind === "bind") {
     cmd = findTool("named");
-    writeFileSync(path.join(dir, "named.conf"), bindConf(dir, port, origin, zoneFile));
+    writeFileSync(path.join(dir, "named.conf"), bindConf(dir, port, origin, zoneFile, xfr));
     args = ["-g", "-c", path.join(dir, "named.conf")];
+    if (xfr) writeFileSync(path.join(dir, "rndc.conf"), rndcConf(xfr));
+    reload = () =>
+      run(findTool("rndc"), ["-c", path.join(dir, "rndc.conf"), "reload", origin], 30000);
   } else if (kind === "knot") {
     cmd = findTool("knotd");
-    writeFileSync(path.join(dir, "knot.conf"), knotConf(dir, port, origin, zoneFile));
+    writeFileSync(path.join(dir, "knot.conf"), knotConf(dir, port, origin, zoneFile, xfr));
     args = ["-c", path.join(dir, "knot.conf")];
+    reload = () =>
+      run(findTool("knotc"), ["-s", path.join(dir, "knot.sock"), "zone-reload", origin], 30000);
   } else {
     throw new Error(`unknown server ${kind}`);
   }
@@ -243,6 +397,9 @@ export async function startServer(kind, { origin, zoneFile, zonesDir, root, udpW
     port,
     dir,
     t0,
+    zoneFile,
+    command: [cmd, ...args].join(" "),
+    reload: xfr ? reload : undefined,
     async stop() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
@@ -252,4 +409,9 @@ export async function startServer(kind, { origin, zoneFile, zonesDir, root, udpW
 
 export function toolFor(kind) {
   return kind === "bind" ? "named" : kind === "knot" ? "knotd" : null;
+}
+
+/** The control tool the transfer phase needs besides the server itself. */
+export function controlToolFor(kind) {
+  return kind === "bind" ? "rndc" : kind === "knot" ? "knotc" : null;
 }

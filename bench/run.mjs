@@ -2,7 +2,7 @@
 /**
  * Benchmarks dns-primary side by side with BIND and Knot (see bench/README.md).
  *
- *   npm run bench [-- --only qps|load] [--records 100000] [--load-records 1000000]
+ *   npm run bench [-- --only qps|load|xfr] [--records 100000] [--load-records 1000000]
  *                 [--duration 10] [--clients 4] [--outstanding 500]
  *                 [--servers dns-primary,bind,knot] [--build yes|no] [--repeat 1]
  *
@@ -10,16 +10,41 @@
  *       serving the same generated zone (100 000 records, 90 % hits).
  * load: time from process start to the first answered SOA query, and VmRSS/VmHWM right
  *       after, for a generated zone of 1 000 000 records.
+ * xfr:  with the load phase's zone, the wall time and server CPU of `kdig AXFR` (unsigned and
+ *       TSIG-signed), then one record changed in the zone file, picked up by each server as a
+ *       difference (SIGHUP, rndc reload, knotc zone-reload), and the time of `kdig IXFR`.
  * Results are printed as a table with ratios and written to bench/out/results-*.json.
  * Every phase is capped in time; every server is stopped at the end, also on error.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generate, parseArgs } from "./gen-zone.mjs";
-import { findTool, memoryOf, SERVERS, startServer, toolFor, waitForSoa } from "./peers.mjs";
+import {
+  controlToolFor,
+  findTool,
+  memoryOf,
+  SERVERS,
+  soaSerial,
+  startServer,
+  toolFor,
+  waitForSoa,
+} from "./peers.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
@@ -38,8 +63,14 @@ const opts = parseArgs(process.argv.slice(2), {
   repeat: 1,
   udpWorkers: 0,
 });
-if (!["all", "qps", "load"].includes(opts.only)) throw new Error("--only is qps or load");
+if (!["all", "qps", "load", "xfr"].includes(opts.only)) {
+  throw new Error("--only is qps, load or xfr");
+}
 const START_CAP_MS = 120000;
+/** Cap on one kdig AXFR, and on a reload until the new serial is served. */
+const XFR_CAP_MS = 120000;
+/** IXFR runs per server and round; the median is reported. */
+const IXFR_RUNS = 5;
 
 function log(msg) {
   process.stderr.write(`${msg}\n`);
@@ -127,7 +158,6 @@ function runDnsperf(port, queryFile) {
   });
 }
 
-/** CPU seconds (user + system) a process has used, from /proc/PID/stat. */
 /** User + system CPU of a process and its children (dns-primary's UDP workers), in seconds. */
 function cpuSeconds(pid) {
   try {
@@ -225,6 +255,290 @@ async function phaseLoad(servers) {
   return { records: zone.records, results };
 }
 
+/**
+ * User + system CPU of this process's children that have ended and been waited for (kdig),
+ * in seconds: /proc/self/stat cutime + cstime.
+ */
+function childrenCpuSeconds() {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/** The last `bytes` bytes of a file. */
+function tailOf(file, bytes = 4096) {
+  const size = statSync(file).size;
+  const buf = Buffer.alloc(Math.min(bytes, size));
+  const fd = openSync(file, "r");
+  try {
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+  } finally {
+    closeSync(fd);
+  }
+  return buf.toString("utf8");
+}
+
+/**
+ * Run kdig once against 127.0.0.1:port with `args`, optionally signed with `key`. Its stdout
+ * goes to a file (not through this process, whose CPU would compete with the server's); the
+ * summary at its end gives messages, records and kdig's own transfer time. Resolves with the
+ * wall time of the kdig process, kdig's CPU, and those figures; rejects on a non-zero exit.
+ */
+function runKdig(port, args, { key, outDir, timeoutMs }) {
+  const full = ["@127.0.0.1", "-p", String(port), ...args];
+  if (key) full.push("-y", `${key.algo}:${key.name}:${key.secret}`);
+  const outFile = path.join(outDir, "kdig.out");
+  const fd = openSync(outFile, "w");
+  const cpu0 = childrenCpuSeconds();
+  const t0 = performance.now();
+  const child = spawn(findTool("kdig"), full, { stdio: ["ignore", fd, "pipe"] });
+  closeSync(fd);
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr = (stderr + d).slice(-4096);
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  return new Promise((resolve, reject) => {
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("exit", (code, signal) => {
+      const wallMs = performance.now() - t0;
+      clearTimeout(timer);
+      const kdigCpuSeconds = childrenCpuSeconds() - cpu0;
+      const tail = tailOf(outFile);
+      rmSync(outFile, { force: true });
+      const shown = ["kdig", ...full.slice(0, key ? -2 : undefined)].join(" ");
+      const command = key ? `${shown} -y ${key.algo}:${key.name}:SECRET` : shown;
+      if (code !== 0) {
+        return reject(
+          new Error(
+            `${command}: ${signal ? `killed (${signal}) after ${timeoutMs} ms` : `exit code ${code}`}\n${stderr}${tail.slice(-1000)}`,
+          ),
+        );
+      }
+      const received = /;; Received (\d+) B \((\d+) messages?, (\d+) records?\)/.exec(tail);
+      const from = /;; From \S+ in ([\d.]+) ms/.exec(tail);
+      resolve({
+        command,
+        wallMs,
+        kdigCpuSeconds,
+        bytes: Number(received?.[1] ?? Number.NaN),
+        messages: Number(received?.[2] ?? Number.NaN),
+        records: Number(received?.[3] ?? Number.NaN),
+        kdigMs: Number(from?.[1] ?? Number.NaN),
+        stderr: stderr.trim() || undefined,
+        tail: received ? undefined : tail.slice(-1000),
+      });
+    });
+  });
+}
+
+function median(xs) {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return Number.NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * The zone file with one record changed: h0's A record gets another address. `bumpSerial`
+ * also raises the SOA serial by one (BIND and Knot take the file's serial; dns-primary
+ * assigns the serial itself, so its copy keeps the file's).
+ */
+function editZoneText(text, bumpSerial) {
+  const record = /^h0\t+A\t+\S+$/m;
+  if (!record.test(text)) throw new Error("xfr: h0's A record not found in the zone file");
+  let out = text.replace(record, "h0\tA\t192.0.2.99");
+  if (bumpSerial) {
+    const soa = /^(@\s+(?:\d+\s+)?(?:IN\s+)?SOA\s+\S+\s+\S+\s+)(\d+)/m;
+    if (!soa.test(out)) throw new Error("xfr: SOA not found in the zone file");
+    out = out.replace(soa, (_, head, serial) => `${head}${(Number(serial) + 1) % 2 ** 32}`);
+  }
+  return out;
+}
+
+/**
+ * Wait until the server answers the SOA with a serial other than `old` (ms since `t0`);
+ * meanwhile note the longest time since `gapFrom` that the SOA went unanswered (a server that
+ * stops answering while it reloads; polled every 20 ms, each query waiting 100 ms).
+ */
+async function waitForNewSerial(s, origin, old, t0, gapFrom, capMs) {
+  let lastAnswer = gapFrom;
+  let longestGapMs = 0;
+  for (;;) {
+    const serial = await soaSerial(s.host, s.port, origin, 100);
+    const now = performance.now();
+    if (serial !== null) {
+      longestGapMs = Math.max(longestGapMs, now - lastAnswer);
+      lastAnswer = now;
+      if (serial !== old) return { serial, ms: now - t0, longestGapMs };
+    }
+    if (now - t0 > capMs) {
+      throw new Error(`${s.name} did not serve a new serial within ${capMs} ms:\n${s.log()}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function phaseXfr(servers) {
+  if (!findTool("kdig")) return { skipped: "kdig not installed (apt-get install knot-dnsutils)" };
+  const missing = servers.filter((k) => controlToolFor(k) && !findTool(controlToolFor(k)));
+  for (const k of missing) log(`xfr: skipping ${k}: ${controlToolFor(k)} not installed`);
+  servers = servers.filter((k) => !missing.includes(k));
+  const zone = await zoneFor(opts.loadRecords);
+  const origin = zone.origin.endsWith(".") ? zone.origin : `${zone.origin}.`;
+  const text = readFileSync(zone.zoneFile, "utf8");
+  const edited = { keep: editZoneText(text, false), bump: editZoneText(text, true) };
+  const key = {
+    name: "bench-key.",
+    algo: "hmac-sha256",
+    secret: randomBytes(32).toString("base64"),
+  };
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "dns-bench-kdig-"));
+  const kdigOpts = { key, outDir: scratch, timeoutMs: XFR_CAP_MS };
+  const axfrOf = async (s, signed) => {
+    const cpu0 = cpuSeconds(s.pid);
+    const r = await runKdig(s.port, [origin, "AXFR", "+tcp"], {
+      ...kdigOpts,
+      key: signed ? key : null,
+    });
+    const serverCpuSeconds = cpuSeconds(s.pid) - cpu0;
+    if (r.records !== zone.records + 1) {
+      throw new Error(
+        `${s.name}: AXFR${signed ? " with TSIG" : ""} gave ${r.records} records, expected ${zone.records + 1} (the zone's ${zone.records} + the closing SOA)${r.tail ? `\n${r.tail}` : ""}`,
+      );
+    }
+    return { ...r, seconds: r.wallMs / 1000, serverCpuSeconds };
+  };
+  const measure = async (s) => {
+    await waitForSoa(s, origin, s.t0, START_CAP_MS);
+    const loadSeconds = (performance.now() - s.t0) / 1000;
+    const serial0 = await soaSerial(s.host, s.port, origin, 1000);
+    if (serial0 === null) throw new Error(`${s.name}: no SOA serial`);
+    // The cost of running kdig at all: one SOA query over TCP.
+    const soaRuns = [];
+    for (let i = 0; i < IXFR_RUNS; i++) {
+      soaRuns.push(
+        await runKdig(s.port, [origin, "SOA", "+tcp"], { ...kdigOpts, timeoutMs: 10000 }),
+      );
+    }
+    const axfr = await axfrOf(s, false);
+    const axfrTsig = await axfrOf(s, true);
+    // One record changed in the file, picked up as a difference.
+    writeFileSync(s.zoneFile, s.name === "dns-primary" ? edited.keep : edited.bump);
+    const cpu0 = cpuSeconds(s.pid);
+    const tReload = performance.now();
+    const reloadOutput = await s.reload();
+    // Unanswered time counts from when the reload command has returned (rndc and knotc
+    // return once the server has queued the reload; a signal is delivered at once).
+    const changed = await waitForNewSerial(
+      s,
+      origin,
+      serial0,
+      tReload,
+      performance.now(),
+      XFR_CAP_MS,
+    );
+    const reloadCpuSeconds = cpuSeconds(s.pid) - cpu0;
+    const memAfterReload = memoryOf(s.pid);
+    const ixfrRuns = [];
+    for (let i = 0; i < IXFR_RUNS; i++) {
+      const r = await runKdig(s.port, [origin, `IXFR=${serial0}`, "+tcp"], {
+        ...kdigOpts,
+        timeoutMs: 10000,
+      });
+      if (!(r.records >= 4 && r.records <= 20)) {
+        throw new Error(
+          `${s.name}: IXFR=${serial0} after a one-record change gave ${r.records} records in ${r.messages} messages, not an increment${r.tail ? `\n${r.tail}` : ""}`,
+        );
+      }
+      ixfrRuns.push(r);
+    }
+    return {
+      loadSeconds,
+      serialBefore: serial0,
+      serialAfter: changed.serial,
+      kdigSoaMs: median(soaRuns.map((r) => r.wallMs)),
+      axfrSeconds: axfr.seconds,
+      axfrServerCpuSeconds: axfr.serverCpuSeconds,
+      axfrTsigSeconds: axfrTsig.seconds,
+      axfrTsigServerCpuSeconds: axfrTsig.serverCpuSeconds,
+      axfr,
+      axfrTsig,
+      reload: {
+        command: reloadOutput === "SIGHUP" ? "kill -HUP" : reloadOutput,
+        seconds: changed.ms / 1000,
+        serverCpuSeconds: reloadCpuSeconds,
+        longestSoaGapSeconds: changed.longestGapMs / 1000,
+        ...memAfterReload,
+      },
+      ixfrMs: median(ixfrRuns.map((r) => r.wallMs)),
+      ixfrKdigMs: median(ixfrRuns.map((r) => r.kdigMs)),
+      ixfrRecords: ixfrRuns[0].records,
+      ixfrRuns: ixfrRuns.map(({ command, wallMs, kdigMs, records, messages, bytes }) => ({
+        command,
+        wallMs,
+        kdigMs,
+        records,
+        messages,
+        bytes,
+      })),
+    };
+  };
+  let results;
+  try {
+    results = await rounds("xfr", servers, zone, measure, (a, b) => a.axfrSeconds < b.axfrSeconds, {
+      xfr: { key: { name: key.name, algo: key.algo, secret: key.secret } },
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  // Each figure from its own best round: AXFR and AXFR+TSIG by wall time, IXFR by its median,
+  // the reload figures all from the round with the fastest reload.
+  const best = {};
+  for (const kind of servers) {
+    const runs = (results[kind].runs ?? [results[kind]]).filter((r) => !r.error);
+    if (!runs.length) {
+      best[kind] = results[kind];
+      continue;
+    }
+    const min = (f) => runs.reduce((a, b) => (f(b) < f(a) ? b : a));
+    const a = min((r) => r.axfrSeconds);
+    const t = min((r) => r.axfrTsigSeconds);
+    const i = min((r) => r.ixfrMs);
+    const l = min((r) => r.reload.seconds);
+    best[kind] = {
+      axfrSeconds: a.axfrSeconds,
+      axfrServerCpuSeconds: a.axfrServerCpuSeconds,
+      axfrKdigCpuSeconds: a.axfr.kdigCpuSeconds,
+      axfrMessages: a.axfr.messages,
+      axfrBytes: a.axfr.bytes,
+      axfrTsigSeconds: t.axfrTsigSeconds,
+      axfrTsigServerCpuSeconds: t.axfrTsigServerCpuSeconds,
+      axfrTsigMessages: t.axfrTsig.messages,
+      ixfrMs: i.ixfrMs,
+      ixfrKdigMs: i.ixfrKdigMs,
+      ixfrRecords: i.ixfrRecords,
+      kdigSoaMs: min((r) => r.kdigSoaMs).kdigSoaMs,
+      reloadSeconds: l.reload.seconds,
+      reloadCpuSeconds: l.reload.serverCpuSeconds,
+      reloadLongestSoaGapSeconds: l.reload.longestSoaGapSeconds,
+      hwmAfterReloadMiB: l.reload.hwmMiB,
+    };
+  }
+  return {
+    records: zone.records,
+    zoneFile: path.relative(ROOT, zone.zoneFile),
+    change: "h0 A 10.0.0.0 -> 192.0.2.99 (SOA serial +1 in the file for BIND and Knot)",
+    tsig: `${key.algo}:${key.name} (random secret per run)`,
+    ixfrRuns: IXFR_RUNS,
+    best,
+    results,
+  };
+}
+
 function fmt(v, digits = 1) {
   return typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "—";
 }
@@ -271,7 +585,7 @@ async function main() {
     skipped,
   };
   const cols = SERVERS.filter((k) => ok.includes(k) || skipped[k]);
-  if (opts.only !== "load") {
+  if (opts.only === "all" || opts.only === "qps") {
     report.qps = await phaseQps(ok);
     const r = report.qps.results ?? {};
     console.log(
@@ -288,7 +602,7 @@ async function main() {
     );
     if (report.qps.skipped) console.log(`qps skipped: ${report.qps.skipped}`);
   }
-  if (opts.only !== "qps") {
+  if (opts.only === "all" || opts.only === "load") {
     report.load = await phaseLoad(ok);
     const r = report.load.results;
     console.log(
@@ -304,7 +618,35 @@ async function main() {
       ),
     );
   }
-  for (const phase of [report.qps?.results, report.load?.results]) {
+  if (opts.only === "all" || opts.only === "xfr") {
+    report.xfr = await phaseXfr(ok);
+    const b = report.xfr.best ?? {};
+    if (report.xfr.skipped) console.log(`xfr skipped: ${report.xfr.skipped}`);
+    else
+      console.log(
+        table(
+          `Zone transfers of a ${report.xfr.records}-record zone over TCP (kdig; AXFR: best of ${opts.repeat}, IXFR: median of ${IXFR_RUNS})`,
+          [
+            ["AXFR wall (s)", (k) => b[k]?.axfrSeconds, 2],
+            ["AXFR server CPU (s)", (k) => b[k]?.axfrServerCpuSeconds, 2],
+            ["AXFR kdig CPU (s)", (k) => b[k]?.axfrKdigCpuSeconds, 2, true],
+            ["AXFR messages", (k) => b[k]?.axfrMessages, 0, true],
+            ["AXFR+TSIG wall (s)", (k) => b[k]?.axfrTsigSeconds, 2],
+            ["AXFR+TSIG server CPU (s)", (k) => b[k]?.axfrTsigServerCpuSeconds, 2],
+            ["reload to new serial (s)", (k) => b[k]?.reloadSeconds, 2],
+            ["reload CPU (s)", (k) => b[k]?.reloadCpuSeconds, 2],
+            ["SOA unanswered in reload (s)", (k) => b[k]?.reloadLongestSoaGapSeconds, 2],
+            ["IXFR+TSIG 1 change (ms)", (k) => b[k]?.ixfrMs, 1],
+            ["IXFR, kdig's own (ms)", (k) => b[k]?.ixfrKdigMs, 1],
+            ["IXFR records", (k) => b[k]?.ixfrRecords, 0, true],
+            ["VmHWM after reload (MiB)", (k) => b[k]?.hwmAfterReloadMiB, 0],
+            ["kdig SOA over TCP (ms)", (k) => b[k]?.kdigSoaMs, 1, true],
+          ],
+          cols,
+        ),
+      );
+  }
+  for (const phase of [report.qps?.results, report.load?.results, report.xfr?.results]) {
     for (const [k, v] of Object.entries(phase ?? {})) if (v.error) console.log(`${k}: ${v.error}`);
   }
   const file = path.join(OUT, `results-${report.date.replace(/[:.]/g, "-")}.json`);
@@ -318,7 +660,7 @@ const cap = setTimeout(
     log("bench: overall time cap reached, stopping");
     process.exit(2);
   },
-  opts.repeat * 3 * ((opts.duration + 60) * 1000 + 2 * START_CAP_MS),
+  opts.repeat * 3 * ((opts.duration + 60) * 1000 + 3 * START_CAP_MS + 4 * XFR_CAP_MS),
 );
 cap.unref();
 
