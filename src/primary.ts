@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
 import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
+import { createKeyring } from "./server/signed.js";
 import { createTransferHandler } from "./server/transfer.js";
 import { TransferSettings } from "./transfer/settings.js";
 import type { Limits } from "./transport/limits.js";
@@ -124,14 +125,17 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   }
 
   const settings = options.transfers ?? new TransferSettings();
+  const keyring = createKeyring(settings, () => Date.now() / 1000);
   const transfer = createTransferHandler({
     zones,
     settings,
+    keyring,
     logger: logger.child({ component: "xfr" }),
   });
   const handler = createQueryHandler(zones, {
     logger: logger.child({ component: "query" }),
     transfer,
+    keyring,
   });
   const host = options.dns?.host ?? DEFAULT_DNS_HOST;
   const port = options.dns?.port ?? DEFAULT_DNS_PORT;

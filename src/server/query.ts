@@ -13,6 +13,7 @@ import { type Answer, type Entry, lookup, RCODE } from "../zone/lookup.js";
 import type { ZoneSet } from "../zone/zoneset.js";
 import { AnswerCache, plainQueryKey } from "./answer-cache.js";
 import type { DnsHandler, HandlerResult, RequestContext } from "./handler.js";
+import type { Keyring } from "./signed.js";
 
 export interface QueryHandlerOptions {
   logger?: Logger;
@@ -23,6 +24,8 @@ export interface QueryHandlerOptions {
   maxUdpPayload?: number;
   /** Entries in the answer cache (0 disables it). */
   cacheEntries?: number;
+  /** Verifies signed requests and signs their answers; without it TSIGs are ignored. */
+  keyring?: Keyring;
   /** Answers AXFR and IXFR; without it every transfer is refused. */
   transfer?: (msg: Buffer, q: Query, ctx: RequestContext) => HandlerResult;
 }
@@ -164,7 +167,20 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
         maxUdp,
       );
     }
-    const limit = tcp ? MAX_MESSAGE : q.edns ? Math.min(q.edns.udpSize, maxUdp) : 512;
+    const isTransfer = q.qtype === T.AXFR || q.qtype === T.IXFR;
+    if (
+      isTransfer &&
+      opts.transfer &&
+      (!q.edns || q.edns.version === 0) &&
+      q.opcode === OPCODE.QUERY
+    ) {
+      return opts.transfer(msg, q, ctx);
+    }
+    // RFC 8945 §5.3: a signed request gets a signed answer, whatever it is.
+    const signed = q.arcount > 0 && opts.keyring ? opts.keyring.check(msg) : undefined;
+    const signer = signed?.kind === "ok" ? signed.signer : undefined;
+    let limit = tcp ? MAX_MESSAGE : q.edns ? Math.min(q.edns.udpSize, maxUdp) : 512;
+    if (signer && !tcp) limit -= signer.overhead;
     const r: Reply = {
       id: q.id,
       requestFlags: q.flags,
@@ -174,10 +190,21 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
       edns: q.edns ? { udpSize: q.edns.udpSize, do: q.edns.do } : null,
       limit,
     };
+    const done = (reply: Buffer) => (signer ? signer.sign(reply) : reply);
     const fail = (rcode: number) => {
       r.rcode = rcode;
-      return encodeReply(r, maxUdp);
+      return done(encodeReply(r, maxUdp));
     };
+    if (signed?.kind === "malformed") return fail(RCODE.FORMERR);
+    if (signed?.kind === "failed") {
+      // RFC 8945 §5.3.2: NOTAUTH with the TSIG error (BADKEY, BADSIG unsigned; BADTIME signed).
+      log?.info(
+        { remote: ctx.remoteAddress, key: signed.keyName, error: signed.error },
+        "TSIG check failed",
+      );
+      r.rcode = RCODE.NOTAUTH;
+      return signed.answer(encodeReply(r, maxUdp));
+    }
     if (q.edns && q.edns.version !== 0) {
       // RFC 6891 §6.1.3: unknown EDNS version → BADVERS, with our highest version (0).
       return fail(BADVERS);
@@ -193,8 +220,7 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
     if (q.qclass !== CLASS_IN && q.qclass !== CLASS_ANY) return fail(RCODE.REFUSED);
     // MAILB/MAILA (RFC 1035 §3.2.3) are obsolete.
     if (q.qtype === 253 || q.qtype === 254) return fail(RCODE.NOTIMP);
-    if (q.qtype === T.AXFR || q.qtype === T.IXFR) {
-      if (opts.transfer) return opts.transfer(msg, q, ctx);
+    if (isTransfer) {
       // No transfer policy configured: refuse, as a server without transfer ACLs does.
       log?.info(
         { remote: ctx.remoteAddress, zone: q.qname, qtype: q.qtype },
@@ -211,9 +237,9 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
     r.limit = MAX_MESSAGE;
     const full = encodeReply(r, maxUdp);
     if (plain) cache.set(plain.key, zones.generation, full);
-    if (full.length <= limit) return full;
+    if (full.length <= limit) return done(full);
     r.limit = limit;
-    return encodeReply(r, maxUdp);
+    return done(encodeReply(r, maxUdp));
   }
 
   return { handle };

@@ -16,16 +16,7 @@ import type { Logger } from "pino";
 import type { TransferSettings } from "../transfer/settings.js";
 import { FLAG, FormatError, type Query, readIxfrSoa } from "../wire/message.js";
 import { canonicalName, nameKey } from "../wire/name.js";
-import {
-  errorResponseTsig,
-  ResponseSigner,
-  readTsig,
-  type TsigKey,
-  type TsigRR,
-  tsigKey,
-  type Verified,
-  verifyRequest,
-} from "../wire/tsig.js";
+import { type ResponseSigner, readTsig } from "../wire/tsig.js";
 import { T } from "../wire/types.js";
 import type { RR } from "../zone/journal.js";
 import { RCODE } from "../zone/lookup.js";
@@ -33,6 +24,7 @@ import { serialLe } from "../zone/serial.js";
 import type { Zone } from "../zone/zone.js";
 import type { ZoneSet } from "../zone/zoneset.js";
 import type { HandlerResult, RequestContext } from "./handler.js";
+import { createKeyring, type Keyring } from "./signed.js";
 import {
   axfrMessages,
   ixfrMessages,
@@ -52,6 +44,8 @@ export interface TransferEnv {
   messageSize?: number;
   /** Our EDNS payload size. */
   payload?: number;
+  /** Request signatures (default: keys from `settings`). */
+  keyring?: Keyring;
 }
 
 type Kind = "AXFR" | "IXFR" | "IXFR-AXFR" | "IXFR-SOA";
@@ -87,20 +81,7 @@ function bareAnswer(msg: Buffer, q: Query, rcode: number): Buffer {
 export function createTransferHandler(env: TransferEnv) {
   const now = env.now ?? (() => Date.now() / 1000);
   const log = env.logger;
-  const keyCache = new Map<string, { source: string; key: TsigKey }>();
-
-  /** The settings' TSIG of that name as a signing key (cached while unchanged). */
-  const findKey = (name: string): TsigKey | undefined => {
-    const t = env.settings.tsigByName(name);
-    if (!t) return undefined;
-    const source = `${t.name}|${t.algo}|${t.secret}`;
-    const cached = keyCache.get(t.id);
-    if (cached?.source === source) return cached.key;
-    const key = tsigKey(t.name, t.algo, t.secret);
-    keyCache.set(t.id, { source, key });
-    // verifyRequest checks that the request's algorithm is the key's (else BADKEY).
-    return key;
-  };
+  const keyring = env.keyring ?? createKeyring(env.settings, now);
 
   function refuse(
     msg: Buffer,
@@ -128,41 +109,30 @@ export function createTransferHandler(env: TransferEnv) {
   }
 
   return function handleTransfer(msg: Buffer, q: Query, ctx: RequestContext): HandlerResult {
+    // The signature first: every answer to a signed request is signed (RFC 8945 §5.3).
+    const signed = keyring.check(msg);
+    if (signed.kind === "malformed") return bareAnswer(msg, q, RCODE.FORMERR);
+    const keyName = signed.kind === "none" ? undefined : signed.keyName;
     const zone = env.zones.get(q.qname);
-    let tsig: TsigRR | null;
-    try {
-      tsig = readTsig(msg);
-    } catch (e) {
-      if (!(e instanceof FormatError)) throw e;
-      return bareAnswer(msg, q, RCODE.FORMERR);
+    if (signed.kind === "failed") {
+      log?.warn(
+        {
+          zone: zone?.origin ?? q.qname,
+          peer: ctx.remoteAddress,
+          port: ctx.remotePort,
+          key: signed.keyName,
+          qtype: q.qtype === T.AXFR ? "AXFR" : "IXFR",
+          reason: `TSIG ${signed.error}`,
+        },
+        "zone transfer refused",
+      );
+      return signed.answer(bareAnswer(msg, q, RCODE.NOTAUTH));
     }
-    const keyName = tsig?.keyName;
+    const signer = signed.kind === "ok" ? signed.signer : undefined;
+    const verified = signed.kind === "ok";
     if (!zone || zone.key !== nameKey(q.qname)) {
-      return refuse(msg, q, ctx, RCODE.NOTAUTH, "not a zone served here", q.qname, keyName);
+      return refuse(msg, q, ctx, RCODE.NOTAUTH, "not a zone served here", q.qname, keyName, signer);
     }
-    let verified: Verified | undefined;
-    if (tsig) {
-      try {
-        verified = verifyRequest(msg, tsig, findKey, now());
-      } catch (e) {
-        if (!(e instanceof FormatError)) throw e;
-        return bareAnswer(msg, q, RCODE.FORMERR);
-      }
-      if (!verified.ok) {
-        log?.warn(
-          {
-            zone: zone.origin,
-            peer: ctx.remoteAddress,
-            port: ctx.remotePort,
-            key: tsig.keyName,
-            reason: `TSIG ${verified.error}`,
-          },
-          "zone transfer refused",
-        );
-        return errorResponseTsig(bareAnswer(msg, q, RCODE.NOTAUTH), verified, now());
-      }
-    }
-    const signer = verified?.ok ? new ResponseSigner(verified.key, verified.tsig, now) : undefined;
     const cfg = env.settings.outgoing(zone.origin);
     if (cfg?.status !== "Enabled") {
       return refuse(
@@ -192,10 +162,10 @@ export function createTransferHandler(env: TransferEnv) {
     const zoneTsig = env.settings.zoneTsig(zone.origin);
     if (
       zoneTsig &&
-      (!verified?.ok || nameKey(verified.key.name) !== nameKey(canonicalName(zoneTsig.name)))
+      (!verified || nameKey(keyName ?? "") !== nameKey(canonicalName(zoneTsig.name)))
     ) {
-      const why = verified?.ok
-        ? `signed with ${verified.key.name}, not the zone's TSIG ${zoneTsig.name}`
+      const why = verified
+        ? `signed with ${keyName}, not the zone's TSIG ${zoneTsig.name}`
         : `not signed with the zone's TSIG ${zoneTsig.name}`;
       return refuse(msg, q, ctx, RCODE.REFUSED, why, zone.origin, keyName, signer);
     }

@@ -2,6 +2,7 @@ import packet from "dns-packet";
 import t from "tap";
 import type { RequestContext } from "../../src/server/handler.js";
 import { createQueryHandler } from "../../src/server/query.js";
+import { createKeyring } from "../../src/server/signed.js";
 import { createTransferHandler } from "../../src/server/transfer.js";
 import { collect } from "../../src/server/xfr.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
@@ -46,8 +47,9 @@ function setup(opts: { tsig?: boolean; enabled?: boolean; acl?: string } = {}) {
     warn: (o: Record<string, unknown>) => logs.push({ level: "warn", ...o }),
     debug: () => {},
   } as never;
-  const transfer = createTransferHandler({ zones, settings, logger, now: () => NOW });
-  const h = createQueryHandler(zones, { transfer });
+  const keyring = createKeyring(settings, () => NOW);
+  const transfer = createTransferHandler({ zones, settings, logger, now: () => NOW, keyring });
+  const h = createQueryHandler(zones, { transfer, keyring });
   return { zones, zone, settings, h, logs };
 }
 
@@ -237,4 +239,66 @@ t.test("IXFR: current → one SOA; history → incremental; too old → full zon
     ["SOA11"],
     "a newer client serial: one SOA",
   );
+});
+
+t.test(
+  "signed ordinary queries get signed answers (RFC 8945 §5.3); bad ones NOTAUTH",
+  async (t) => {
+    const { h } = setup();
+    const soaQuery = () =>
+      packet.encode({
+        id: 5,
+        type: "query",
+        flags: 0,
+        questions: [{ name: "example", type: "SOA", class: "IN" }],
+      });
+    const { message, mac } = signRequest(soaQuery(), key, NOW);
+    for (const transport of ["udp", "tcp"] as const) {
+      const [m] = await run(h, message, ctx("127.0.0.1", transport));
+      t.equal(rcode(m), 0);
+      t.equal(answers(m)[0].type, "SOA");
+      t.match(
+        new ResponseVerifier(key, mac, () => NOW).verify(m),
+        { ok: true },
+        `${transport}: signed answer verifies`,
+      );
+    }
+    const wrong = tsigKey("xfr-key.", "hmac-sha256", Buffer.alloc(32, 9).toString("base64"));
+    const [bad] = await run(h, signRequest(soaQuery(), wrong, NOW).message);
+    t.equal(rcode(bad), 9, "BADSIG: NOTAUTH");
+    const refused = signRequest(
+      packet.encode({
+        id: 6,
+        type: "query",
+        flags: 0,
+        questions: [{ name: "www.other.test", type: "A", class: "IN" }],
+      }),
+      key,
+      NOW,
+    );
+    const [r] = await run(h, refused.message);
+    t.equal(rcode(r), 5, "REFUSED outside our zones...");
+    t.match(
+      new ResponseVerifier(key, refused.mac, () => NOW).verify(r),
+      { ok: true },
+      "...and signed",
+    );
+  },
+);
+
+t.test("a signed AXFR for a zone not served gets a signed NOTAUTH", async (t) => {
+  const { h } = setup();
+  const { message, mac } = signRequest(
+    packet.encode({
+      id: 7,
+      type: "query",
+      flags: 0,
+      questions: [{ name: "other.test", type: "AXFR", class: "IN" }],
+    }),
+    key,
+    NOW,
+  );
+  const [m] = await run(h, message);
+  t.equal(rcode(m), 9);
+  t.match(new ResponseVerifier(key, mac, () => NOW).verify(m), { ok: true });
 });
