@@ -91,9 +91,14 @@ class MessagePacker {
   }
 
   add(rr: WireRR): void {
+    this.record(rr.owner, rr.type, rr.ttl, rr.rdata);
+  }
+
+  /** One record (owner as a wire string); starts a new message when this one is full. */
+  record(owner: string, type: number, ttl: number, rdata: string): void {
     const mark = this.w.pos;
     try {
-      this.w.rr(rr.owner, rr.type, 1, rr.ttl, rr.rdata);
+      this.w.rr(owner, type, 1, ttl, rdata);
       this.count++;
       return;
     } catch (err) {
@@ -102,12 +107,12 @@ class MessagePacker {
     }
     if (this.count > 0) this.flush();
     try {
-      this.w.rr(rr.owner, rr.type, 1, rr.ttl, rr.rdata);
+      this.w.rr(owner, type, 1, ttl, rdata);
     } catch (err) {
       if (!(err instanceof Overflow)) throw err;
       // One record larger than the usual budget: it gets a message of its own, up to 64 KiB.
       this.start(MAX_MESSAGE - this.reserve);
-      this.w.rr(rr.owner, rr.type, 1, rr.ttl, rr.rdata);
+      this.w.rr(owner, type, 1, ttl, rdata);
     }
     this.count++;
   }

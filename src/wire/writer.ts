@@ -44,9 +44,27 @@ function wireNameEnd(s: string, p: number): number {
 
 export class Overflow extends Error {}
 
+/** Node's own latin1 copy (undocumented but stable since Node 0.x), without `write`'s argument juggling. */
+type Latin1Writer = { latin1Write(s: string, offset: number, length: number): number };
+
+/** Copy `s[start..end)` as latin1 bytes to `buf` at `pos`. Short runs are faster by hand. */
+function writeLatin1(buf: Buffer, s: string, start: number, end: number, pos: number): void {
+  const n = end - start;
+  if (n <= 24) {
+    for (let i = 0; i < n; i++) buf[pos + i] = s.charCodeAt(start + i);
+  } else if (start === 0 && end === s.length) {
+    (buf as unknown as Latin1Writer).latin1Write(s, pos, n);
+  } else {
+    (buf as unknown as Latin1Writer).latin1Write(s.slice(start, end), pos, n);
+  }
+}
+
 export class MessageWriter {
   pos: number;
   private readonly comp = new Map<string, number>();
+  /** The last name written with compression and where: owners repeat record after record. */
+  private lastName = "";
+  private lastAt = -1;
 
   constructor(
     readonly buf: Buffer,
@@ -75,9 +93,13 @@ export class MessageWriter {
   /** Write a name (uncompressed wire form as latin1), compressed when `compress`. */
   name(wire: string, compress = true): void {
     if (!compress) {
-      this.need(wire.length);
-      this.buf.write(wire, this.pos, "latin1");
-      this.pos += wire.length;
+      this.raw(wire);
+      return;
+    }
+    if (wire === this.lastName && this.lastAt >= 0) {
+      this.need(2);
+      this.buf[this.pos++] = 0xc0 | (this.lastAt >> 8);
+      this.buf[this.pos++] = this.lastAt & 0xff;
       return;
     }
     const lower = asciiLower(wire);
@@ -94,12 +116,17 @@ export class MessageWriter {
     const literal = ptr >= 0 ? p : wire.length;
     this.need(literal + (ptr >= 0 ? 2 : 0));
     const start = this.pos;
-    this.buf.write(ptr >= 0 ? wire.slice(0, p) : wire, start, "latin1");
+    writeLatin1(this.buf, wire, 0, literal, start);
     this.pos += literal;
     if (ptr >= 0) {
       this.buf[this.pos++] = 0xc0 | (ptr >> 8);
       this.buf[this.pos++] = ptr & 0xff;
     }
+    // Where this name now is as a whole: at `start` if it began with literal labels, or
+    // wherever the pointer leads when it is one pointer.
+    const at = p > 0 ? start : ptr;
+    this.lastName = wire;
+    this.lastAt = at <= MAX_POINTER ? at : -1;
     // The labels written literally become compression targets for later names.
     let q = 0;
     while (q < p) {
@@ -123,7 +150,7 @@ export class MessageWriter {
 
   raw(s: string): void {
     this.need(s.length);
-    this.buf.write(s, this.pos, "latin1");
+    writeLatin1(this.buf, s, 0, s.length, this.pos);
     this.pos += s.length;
   }
 
@@ -187,6 +214,7 @@ export class MessageWriter {
   /** Undo everything written after `mark` (a previous `pos`), including compression targets. */
   rollback(mark: number): void {
     this.pos = mark;
+    if (this.lastAt >= mark) this.lastAt = -1;
     for (const [k, off] of this.comp) if (off >= mark) this.comp.delete(k);
   }
 }

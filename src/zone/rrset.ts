@@ -72,6 +72,17 @@ export class ZoneNode extends RRset {
     return this.type === 0;
   }
 
+  /** Number of RRsets (0 for an empty non-terminal). */
+  get setCount(): number {
+    if (this.type === 0) return 0;
+    return this.more === null ? 1 : 1 + this.more.length;
+  }
+
+  /** RRset `i` of `setCount`, without allocating. */
+  setAt(i: number): RRset {
+    return i === 0 ? this : this.more![i - 1];
+  }
+
   /** The RRsets (allocates; not for hot paths). */
   get sets(): readonly RRset[] {
     if (this.type === 0) return [];
