@@ -136,6 +136,18 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     logger: logger.child({ component: "query" }),
     transfer,
     keyring,
+    // A secondary polls the SOA to decide whether to transfer: that is Cloudflare's
+    // checked_time, when the source is one allowed to transfer the zone.
+    onSoaQuery(qname, ctx) {
+      const zone = zones.get(qname);
+      if (
+        zone &&
+        settings.outgoing(zone.origin) &&
+        settings.isAllowedSource(zone.origin, ctx.remoteAddress).allowed
+      ) {
+        settings.markChecked(zone.origin);
+      }
+    },
   });
   const host = options.dns?.host ?? DEFAULT_DNS_HOST;
   const port = options.dns?.port ?? DEFAULT_DNS_PORT;

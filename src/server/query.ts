@@ -6,7 +6,7 @@
 
 import type { Logger } from "pino";
 import { FLAG, FormatError, OPCODE, parseQuery, type Query } from "../wire/message.js";
-import { nameToWireString } from "../wire/name.js";
+import { nameToWireString, readNameWire } from "../wire/name.js";
 import { T } from "../wire/types.js";
 import { MessageWriter, Overflow } from "../wire/writer.js";
 import { type Answer, type Entry, lookup, RCODE } from "../zone/lookup.js";
@@ -26,6 +26,11 @@ export interface QueryHandlerOptions {
   cacheEntries?: number;
   /** Verifies signed requests and signs their answers; without it TSIGs are ignored. */
   keyring?: Keyring;
+  /**
+   * Told of every SOA query (before the answer cache), so that a primary can record when a
+   * secondary last checked a zone (Cloudflare's `checked_time`).
+   */
+  onSoaQuery?: (qname: string, ctx: RequestContext) => void;
   /** Answers AXFR and IXFR; without it every transfer is refused. */
   transfer?: (msg: Buffer, q: Query, ctx: RequestContext) => HandlerResult;
 }
@@ -143,6 +148,9 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
     if (msg[2] & 0x80) return null;
     const tcp = ctx.transport === "tcp";
     const plain = plainQueryKey(msg);
+    if (plain && opts.onSoaQuery && msg[plain.nameEnd] === 0 && msg[plain.nameEnd + 1] === T.SOA) {
+      opts.onSoaQuery(readNameWire(msg, 12).name, ctx);
+    }
     if (plain) {
       const cached = cache.get(plain.key, zones.generation);
       if (cached && (tcp || cached.length <= Math.min(plain.udpSize, maxUdp))) {
@@ -167,6 +175,7 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
         maxUdp,
       );
     }
+    if (!plain && q.qtype === T.SOA) opts.onSoaQuery?.(q.qname, ctx);
     const isTransfer = q.qtype === T.AXFR || q.qtype === T.IXFR;
     if (
       isTransfer &&
