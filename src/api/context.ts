@@ -1,0 +1,22 @@
+/** What every route module is given: the live stores and the account, validated once. */
+
+import type { TransferSettings } from "../transfer/settings.js";
+import type { ZoneIndex } from "./ids.js";
+
+export interface Account {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface ApiContext {
+  readonly transfers: TransferSettings;
+  readonly zones: ZoneIndex;
+  readonly account: Account;
+  readonly now: () => Date;
+}
+
+/** The request path without its query, as Cloudflare names it in 7003 messages. */
+export function pathOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+}

@@ -1,0 +1,39 @@
+/**
+ * `GET /accounts` and `GET /accounts/{account_id}` (cloudflare.md §3). The emulator serves
+ * one account, named in the config file; any other account id routes nowhere (7003).
+ */
+
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Account, ApiContext } from "../context.js";
+import { pathOf } from "../context.js";
+import { ok } from "../envelope.js";
+import { couldNotRoute } from "../errors.js";
+import { pageRequest, paginate } from "../paging.js";
+
+/** Cloudflare's defaults for listing accounts. */
+const ACCOUNTS_PAGE = { perPage: 20, maxPerPage: 50 };
+
+export function accountResult(account: Account): { id: string; name: string; type: string } {
+  return { id: account.id, name: account.name, type: "standard" };
+}
+
+/** Throws 7003 unless `account_id` in the path is the served account. */
+export function checkAccount(ctx: ApiContext, req: FastifyRequest): void {
+  const { account_id } = req.params as { account_id: string };
+  if (account_id !== ctx.account.id) throw couldNotRoute(pathOf(req.url));
+}
+
+export function accountRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get("/accounts", async (req) => {
+    const { page, info } = paginate(
+      [accountResult(ctx.account)],
+      pageRequest(req.query as Record<string, unknown>, ACCOUNTS_PAGE),
+    );
+    return ok(page, info);
+  });
+
+  app.get("/accounts/:account_id", async (req) => {
+    checkAccount(ctx, req);
+    return ok(accountResult(ctx.account));
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * The Cloudflare-compatible REST API: a fastify app under `/client/v4` that answers every
+ * request with the v4 envelope (envelope.ts), errors included (errors.ts).
+ *
+ * `createApi()` builds the app without listening (tests use `inject`); `listenApi()` listens.
+ * The app only reads and writes the stores it is given, so the DNS side sees a change on its
+ * next request.
+ *
+ * Bodies: JSON only (`application/json`, any parameters), at most `bodyLimit` bytes (1 MiB by
+ * default), parsed with prototype poisoning refused. An empty JSON body counts as no body (as
+ * `curl --json` sends on `.../enable`).
+ */
+
+import type { AddressInfo } from "node:net";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "../log.js";
+import type { TransferSettings } from "../transfer/settings.js";
+import type { ZoneSet } from "../zone/zoneset.js";
+import { createAuthenticator } from "./auth.js";
+import type { Account, ApiContext } from "./context.js";
+import { failure } from "./envelope.js";
+import { authenticationError, noRoute, toErrorReply } from "./errors.js";
+import { isId, ZoneIndex } from "./ids.js";
+import { accountRoutes } from "./routes/accounts.js";
+import { outgoingRoutes } from "./routes/outgoing.js";
+import { zoneTransferRoutes } from "./routes/zone-transfers.js";
+import { zoneRoutes } from "./routes/zones.js";
+
+export const API_PREFIX = "/client/v4";
+export const DEFAULT_API_HOST = "127.0.0.1";
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export interface ApiOptions {
+  transfers: TransferSettings;
+  zones: ZoneSet;
+  account: Account;
+  /** When set, the one accepted credential (auth.ts); unset: every request passes. */
+  apiToken?: string;
+  /** Default: silent. Gets one line per request (debug) and every server fault (error). */
+  logger?: Logger;
+  /** Largest request body in bytes; default 1 MiB. */
+  bodyLimit?: number;
+  /** The clock for zone timestamps (tests). */
+  now?: () => Date;
+}
+
+export class ApiOptionsError extends Error {
+  override name = "ApiOptionsError";
+}
+
+export function createApi(options: ApiOptions): FastifyInstance {
+  const { account } = options;
+  if (!isId(account.id)) {
+    throw new ApiOptionsError(`account id "${account.id}" is not 32 lowercase hexadecimal digits`);
+  }
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1) {
+    throw new ApiOptionsError(
+      `bodyLimit must be a positive whole number of bytes, not ${bodyLimit}`,
+    );
+  }
+  const logger = options.logger?.child({ component: "api" });
+  const app = Fastify({
+    ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
+    bodyLimit,
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+    // One line per request from the onResponse hook below instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+
+  const ctx: ApiContext = Object.freeze({
+    transfers: options.transfers,
+    zones: new ZoneIndex(options.zones),
+    account: Object.freeze({ id: account.id, name: account.name }),
+    now: options.now ?? (() => new Date()),
+  });
+
+  // JSON and nothing else: other media types get 9207 rather than a string body.
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    if (body === "" || (typeof body === "string" && body.trim() === "")) {
+      done(null, undefined);
+      return;
+    }
+    json(req, body as string, done);
+  });
+
+  const authenticate = createAuthenticator(options.apiToken);
+  app.addHook("onRequest", async (req, reply) => {
+    if (!authenticate(req.headers)) {
+      const e = authenticationError();
+      return reply.code(e.status).send(failure([{ code: e.code, message: e.message }]));
+    }
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const r = toErrorReply(err);
+    if (r.internal) req.log.error({ err, method: req.method, url: req.url }, "api fault");
+    return reply.code(r.status).send(failure([r.error]));
+  });
+
+  app.setNotFoundHandler((_req, reply) => {
+    const e = noRoute();
+    return reply.code(e.status).send(failure([{ code: e.code, message: e.message }]));
+  });
+
+  app.addHook("onResponse", async (req, reply) => {
+    req.log.debug(
+      { method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime },
+      "api request",
+    );
+  });
+
+  app.register(
+    async (api) => {
+      accountRoutes(api, ctx);
+      zoneTransferRoutes(api, ctx);
+      zoneRoutes(api, ctx);
+      outgoingRoutes(api, ctx);
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}
+
+/** Listen (127.0.0.1 and port 0 by default) and return the address bound. */
+export async function listenApi(
+  app: FastifyInstance,
+  where: { host?: string; port?: number } = {},
+): Promise<AddressInfo> {
+  await app.listen({ host: where.host ?? DEFAULT_API_HOST, port: where.port ?? 0 });
+  return app.server.address() as AddressInfo;
+}
