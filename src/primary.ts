@@ -25,7 +25,7 @@ import { startUdpWorkers, type UdpWorkerPool, type WorkerCommand } from "./worke
 import { ZoneFileError } from "./zone/errors.js";
 import { type Changeset, type JournalLimits, soaSerialOf } from "./zone/journal.js";
 import { loadZonesDir } from "./zone/load.js";
-import { reloadZoneFile } from "./zone/reload.js";
+import { reloadZoneFileAsync } from "./zone/reload.js";
 import { type Change, toLatin1, type Zone, ZoneError } from "./zone/zone.js";
 import { ZoneSet } from "./zone/zoneset.js";
 
@@ -90,7 +90,7 @@ export interface Primary {
    * Re-read zone files and apply each difference as one changeset (SIGHUP, --watch). A file
    * that fails leaves its zone untouched; the others are still reloaded.
    */
-  reload(origins?: string[]): ReloadSummary[];
+  reload(origins?: string[]): Promise<ReloadSummary[]>;
   close(): Promise<void>;
 }
 
@@ -194,14 +194,15 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       changed(zone, change, cs);
       return cs;
     },
-    reload(origins) {
+    async reload(origins) {
       const out: ReloadSummary[] = [];
       const wanted = origins?.map((o) => zones.get(o)?.key);
       for (const zone of zones.all()) {
         if (zone.file === undefined || (wanted && !wanted.includes(zone.key))) continue;
         const file = zone.file;
         try {
-          const r = reloadZoneFile(zone, {
+          // Parsed off the main thread and compared in slices: queries go on meanwhile.
+          const r = await reloadZoneFileAsync(zone, {
             includeRoot: options.zonesDir && resolve(options.zonesDir),
           });
           for (const w of r.warnings)
@@ -214,17 +215,20 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
             changed: r.changeset !== undefined,
           });
         } catch (err) {
-          if (!(err instanceof ZoneFileError)) throw err;
-          logger.error(
-            { zone: zone.origin, file },
-            `reload failed, zone unchanged: ${err.message}`,
-          );
+          // A broken file (ZoneFileError) or a failed reader: the served zone is untouched.
+          if (!(err instanceof ZoneFileError))
+            logger.error({ err, zone: zone.origin, file }, "reload failed");
+          else
+            logger.error(
+              { zone: zone.origin, file },
+              `reload failed, zone unchanged: ${err.message}`,
+            );
           out.push({
             origin: zone.origin,
             file,
             serial: zone.serial,
             changed: false,
-            error: err.message,
+            error: (err as Error).message,
           });
         }
       }

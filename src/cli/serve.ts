@@ -42,8 +42,15 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     "dns-primary started",
   );
   // SIGHUP re-reads every zone file, as named and knotd do; --watch re-reads a changed one.
+  // One reload at a time; a request during one runs after it.
+  let reloading: Promise<void> = Promise.resolve();
   const reload = (origins?: string[]) => {
-    for (const r of primary.reload(origins)) {
+    reloading = reloading
+      .then(() => reloadNow(origins))
+      .catch((err) => logger.error({ err }, "reload failed"));
+  };
+  const reloadNow = async (origins?: string[]) => {
+    for (const r of await primary.reload(origins)) {
       if (r.changed) io.stdout(`reloaded ${r.origin} from ${r.file}: serial ${r.serial}\n`);
       else if (r.error)
         io.stderr(`dns-primary: reload of ${r.origin} failed, zone unchanged: ${r.error}\n`);
@@ -60,6 +67,7 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
   const signal = await io.waitForStop();
   process.off("SIGHUP", onHup);
   watcher?.close();
+  await reloading;
   logger.info({ signal }, "stopping");
   await primary.close();
   logger.info("dns-primary stopped");

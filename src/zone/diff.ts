@@ -17,9 +17,37 @@ function sameMeta(a: unknown, b: unknown): boolean {
  * or Cloudflare fields changed is removed and added again.
  */
 export function diffZones(from: Zone, to: Zone): Change {
+  const change: Required<Change> & { remove: RecordRef[]; add: RecordInput[] } = {
+    remove: [],
+    add: [],
+  };
+  for (const _ of diffSteps(from, to, change)) {
+    // run to completion
+  }
+  return change;
+}
+
+/** The same, yielding to the event loop every `every` names so queries keep being answered. */
+export async function diffZonesPaced(from: Zone, to: Zone, every = 10_000): Promise<Change> {
+  const change: Required<Change> & { remove: RecordRef[]; add: RecordInput[] } = {
+    remove: [],
+    add: [],
+  };
+  let n = 0;
+  for (const _ of diffSteps(from, to, change)) {
+    if (++n % every === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return change;
+}
+
+/** The difference, one name at a time (a step is yielded after each name). */
+function* diffSteps(
+  from: Zone,
+  to: Zone,
+  out: { remove: RecordRef[]; add: RecordInput[] },
+): Generator<void> {
   if (from.key !== to.key) throw new Error(`cannot diff ${from.origin} against ${to.origin}`);
-  const remove: RecordRef[] = [];
-  const add: RecordInput[] = [];
+  const { remove, add } = out;
   const seen = new Set<string>();
   for (const { key, name, sets } of to.stored()) {
     seen.add(key);

@@ -82,7 +82,7 @@ export function zoneFromText(
   }
 }
 
-function metaOf(
+export function metaOf(
   tags: Record<string, string> | undefined,
   comment: string | undefined,
 ): RecordInput["meta"] {

@@ -4,12 +4,16 @@
  * leaves the served zone untouched.
  */
 
-import { diffZones, isEmptyChange } from "./diff.js";
+import { basename, dirname, resolve } from "node:path";
+import { Worker } from "node:worker_threads";
+import { canonicalName } from "../wire/name.js";
+import { diffZones, diffZonesPaced, isEmptyChange } from "./diff.js";
 import { ZoneFileError } from "./errors.js";
 import type { Changeset } from "./journal.js";
-import { loadZoneFile } from "./load.js";
+import { loadZoneFile, metaOf } from "./load.js";
 import type { ParseWarning } from "./masterfile.js";
-import type { Change, Zone } from "./zone.js";
+import type { ReloadJob, ReloadMessage } from "./reload-worker.js";
+import { type Change, type Zone, ZoneBuilder, ZoneError, type ZoneWarning } from "./zone.js";
 
 export interface ReloadResult {
   zone: Zone;
@@ -35,4 +39,96 @@ export function reloadZoneFile(zone: Zone, opts: { includeRoot?: string } = {}):
   const change = diffZones(zone, fresh.zone);
   if (isEmptyChange(change)) return { zone, change, warnings: fresh.warnings };
   return { zone, change, changeset: zone.commit(change), warnings: fresh.warnings };
+}
+
+/** The worker entry next to this file, as .js when built and .ts when run from source. */
+function workerEntry(): URL {
+  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
+  return new URL(`./reload-worker.${ext}`, import.meta.url);
+}
+
+/**
+ * The same as reloadZoneFile, without stopping the server for the length of a big file: a
+ * worker thread parses the file and hands the records over in batches; the main thread
+ * builds the fresh copy between other work and compares it name by name, yielding as it
+ * goes. Only the final commit, proportional to the change, runs in one piece.
+ */
+export async function reloadZoneFileAsync(
+  zone: Zone,
+  opts: { includeRoot?: string } = {},
+): Promise<ReloadResult> {
+  const file = zone.file;
+  if (file === undefined) throw new Error(`zone ${zone.origin} was not loaded from a file`);
+  const warnings: ParseWarning[] = [];
+  const warn = (w: ZoneWarning) => {
+    const i = w.source?.lastIndexOf(":") ?? -1;
+    warnings.push({
+      file: i > 0 ? w.source!.slice(0, i) : file,
+      line: i > 0 ? Number(w.source!.slice(i + 1)) : 0,
+      message: w.message,
+    });
+  };
+  const defaultOrigin = canonicalName(basename(file).replace(/\.zone$/, ""));
+  const job: ReloadJob = {
+    file,
+    origin: defaultOrigin,
+    includeRoot: opts.includeRoot ?? dirname(resolve(file)),
+  };
+  let builder: ZoneBuilder | undefined;
+  const fresh = await new Promise<{ zone: Zone }>((resolvePromise, reject) => {
+    const worker = new Worker(workerEntry(), { workerData: job });
+    let settled = false;
+    const finish = (err: Error | null, z?: Zone) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      if (err) reject(err);
+      else resolvePromise({ zone: z! });
+    };
+    worker.on("message", (m: ReloadMessage) => {
+      try {
+        if (m.type === "batch") {
+          builder ??= new ZoneBuilder(m.origin ?? defaultOrigin, { warn });
+          for (const [name, type, ttl, rdata, source, tags, comment] of m.records) {
+            builder.add({ name, type, ttl, rdata, source, meta: metaOf(tags, comment) });
+          }
+        } else if (m.type === "done") {
+          warnings.unshift(...m.warnings);
+          builder ??= new ZoneBuilder(m.origin ?? defaultOrigin, { warn });
+          finish(null, builder.finish());
+        } else if (m.type === "error") {
+          finish(new ZoneFileError(m.file, m.line, m.reason));
+        } else {
+          finish(new Error(`zone file reload failed: ${m.message}`));
+        }
+      } catch (e) {
+        if (e instanceof ZoneError) {
+          const i = e.source?.lastIndexOf(":") ?? -1;
+          finish(
+            new ZoneFileError(
+              i > 0 ? e.source!.slice(0, i) : file,
+              i > 0 ? Number(e.source!.slice(i + 1)) : 0,
+              e.message,
+            ),
+          );
+        } else finish(e as Error);
+      }
+    });
+    worker.on("error", (e) => finish(e));
+    worker.on("exit", (code) => finish(new Error(`zone file reader stopped (exit code ${code})`)));
+  });
+  if (fresh.zone.key !== zone.key) {
+    throw new ZoneFileError(
+      file,
+      0,
+      `the file now holds zone ${fresh.zone.origin}, not ${zone.origin}; restart to serve it`,
+    );
+  }
+  const version = zone.version;
+  let change = await diffZonesPaced(zone, fresh.zone);
+  // A change committed while we compared (the library, another reload): compare again, now
+  // in one piece, so the change applies to the version it was computed against.
+  if (zone.version !== version) change = diffZones(zone, fresh.zone);
+  if (isEmptyChange(change)) return { zone, change, warnings };
+  return { zone, change, changeset: zone.commit(change), warnings };
 }

@@ -365,7 +365,7 @@ async function scenario(t: Test, kind: Kind, signed: boolean): Promise<void> {
   for (let i = 0; i < 5; i++) edited.push(rec(`edit${i}.example.`, 120, "A", `203.0.113.${i + 1}`));
   edited.push(rec("edit0.example.", 120, "TXT", '"from the file"'));
   writeFileSync(file, zoneFile([soa(SERIAL0, 7200), ...edited]));
-  const [summary] = primary.reload();
+  const [summary] = await primary.reload();
   t.match(summary, { origin: ORIGIN, changed: true, serial: SERIAL0 + 2 }, "reload: next serial");
   t.notOk(summary?.error, "reload: no error");
   model = [...edited, soa(SERIAL0 + 2, 7200)];
