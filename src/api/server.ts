@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "../log.js";
 import type { TransferSettings } from "../transfer/settings.js";
+import { formatHostPort } from "../transport/errors.js";
 import type { ZoneSet } from "../zone/zoneset.js";
 import { createAuthenticator } from "./auth.js";
 import type { Account, ApiContext } from "./context.js";
@@ -125,11 +126,41 @@ export function createApi(options: ApiOptions): FastifyInstance {
   return app;
 }
 
-/** Listen (127.0.0.1 and port 0 by default) and return the address bound. */
+/** The API could not listen: a user error (port taken, address not on this machine). */
+export class ApiListenError extends Error {
+  override name = "ApiListenError";
+  constructor(
+    message: string,
+    /** The system error code (EADDRINUSE, EACCES, EADDRNOTAVAIL, ...). */
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: "is already in use",
+  EACCES: "needs privileges to bind (permission denied)",
+  EADDRNOTAVAIL: "is not on an address of this machine",
+};
+
+/**
+ * Listen (127.0.0.1 and port 0 by default) and return the address bound. Rejects with
+ * ApiListenError when the address cannot be bound; the app is then closed.
+ */
 export async function listenApi(
   app: FastifyInstance,
   where: { host?: string; port?: number } = {},
 ): Promise<AddressInfo> {
-  await app.listen({ host: where.host ?? DEFAULT_API_HOST, port: where.port ?? 0 });
+  const host = where.host ?? DEFAULT_API_HOST;
+  const port = where.port ?? 0;
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code ?? "EUNKNOWN";
+    const reason = LISTEN_REASONS[code] ?? `cannot be bound: ${(err as Error).message}`;
+    throw new ApiListenError(`API port ${formatHostPort(host, port)} ${reason}`, code);
+  }
   return app.server.address() as AddressInfo;
 }

@@ -153,6 +153,9 @@ t.test("SDK errors: 400 is not retried, 404 and 403 surface with their codes", a
   t.ok(missing instanceof Cloudflare.NotFoundError);
   t.match((missing as InstanceType<typeof Cloudflare.APIError>).errors, [{ code: 7003 }]);
 
+  // DELETE returns { id } (and the peer, never linked, can go).
+  t.same(await client.dns.zoneTransfers.peers.delete(p1.id, { account_id }), { id: p1.id });
+
   const stranger = new Cloudflare({ apiToken: "wrong", baseURL, maxRetries: 0 });
   const denied = await stranger.accounts.get({ account_id }).then(
     () => undefined,

@@ -1,7 +1,7 @@
 import t from "tap";
 import { envelope, failure, ok } from "../../src/api/envelope.js";
 import { API_ERRORS, ApiError, toErrorReply } from "../../src/api/errors.js";
-import { ApiOptionsError, createApi, listenApi } from "../../src/api/server.js";
+import { ApiListenError, ApiOptionsError, createApi, listenApi } from "../../src/api/server.js";
 import { SETTINGS_ERRORS, TransferSettings } from "../../src/transfer/settings.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";
 import { ACCOUNT, BASE, call, lab, SECRET } from "./fixture.js";
@@ -252,4 +252,16 @@ t.test("listenApi: 127.0.0.1, port 0 by default", async (t) => {
   const res = await fetch(`http://127.0.0.1:${addr.port}${BASE}/accounts`);
   t.equal(res.status, 200);
   t.equal(((await res.json()) as { success: boolean }).success, true);
+});
+
+t.test("listenApi: a taken port is an ApiListenError naming the address", async (t) => {
+  const first = lab(t).app;
+  const { port } = await listenApi(first);
+  const second = lab(t).app;
+  await t.rejects(listenApi(second, { port }), {
+    name: "ApiListenError",
+    code: "EADDRINUSE",
+    message: `API port 127.0.0.1:${port} is already in use`,
+  });
+  t.ok(ApiListenError);
 });
