@@ -85,7 +85,20 @@ export async function reloadZoneFileAsync(
       if (err) reject(err);
       else resolvePromise({ zone: z! });
     };
-    worker.on("message", (m: ReloadMessage) => {
+    // A MessagePort delivers every queued message in one go; a fast reader would then hold
+    // the main thread for the whole file. Take one batch per turn of the event loop instead.
+    const queue: ReloadMessage[] = [];
+    let pumping = false;
+    const pump = () => {
+      const m = queue.shift();
+      if (m === undefined || settled) {
+        pumping = false;
+        return;
+      }
+      handle(m);
+      setImmediate(pump);
+    };
+    const handle = (m: ReloadMessage) => {
       try {
         if (m.type === "batch") {
           builder ??= new ZoneBuilder(m.origin ?? defaultOrigin, { warn });
@@ -113,9 +126,19 @@ export async function reloadZoneFileAsync(
           );
         } else finish(e as Error);
       }
+    };
+    worker.on("message", (m: ReloadMessage) => {
+      queue.push(m);
+      if (!pumping) {
+        pumping = true;
+        setImmediate(pump);
+      }
     });
     worker.on("error", (e) => finish(e));
-    worker.on("exit", (code) => finish(new Error(`zone file reader stopped (exit code ${code})`)));
+    // A reader that ends normally has posted "done", which may still wait in the queue.
+    worker.on("exit", (code) => {
+      if (code !== 0) finish(new Error(`zone file reader stopped (exit code ${code})`));
+    });
   });
   if (fresh.zone.key !== zone.key) {
     throw new ZoneFileError(
