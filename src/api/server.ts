@@ -14,7 +14,7 @@
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "../log.js";
-import type { TransferSettings } from "../transfer/settings.js";
+import { derivedId, type TransferSettings } from "../transfer/settings.js";
 import { formatHostPort } from "../transport/errors.js";
 import type { ZoneSet } from "../zone/zoneset.js";
 import { createAuthenticator } from "./auth.js";
@@ -43,6 +43,14 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** The clock for zone timestamps (tests). */
   now?: () => Date;
+}
+
+/**
+ * The account served when the config file names none: a stable id derived from the name, as
+ * the config derives it (config/build.ts), so scripts can keep using it across restarts.
+ */
+export function defaultAccount(name = "dns-primary"): Account {
+  return { id: derivedId("account", name), name };
 }
 
 export class ApiOptionsError extends Error {
@@ -81,11 +89,9 @@ export function createApi(options: ApiOptions): FastifyInstance {
   const json = app.getDefaultJsonParser("error", "error");
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
-    if (body === "" || (typeof body === "string" && body.trim() === "")) {
-      done(null, undefined);
-      return;
-    }
-    json(req, body as string, done);
+    const text = body as string;
+    if (text.trim() === "") done(null, undefined);
+    else json(req, text, done);
   });
 
   const authenticate = createAuthenticator(options.apiToken);

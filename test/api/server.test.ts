@@ -1,8 +1,14 @@
 import t from "tap";
 import { envelope, failure, ok } from "../../src/api/envelope.js";
 import { API_ERRORS, ApiError, toErrorReply } from "../../src/api/errors.js";
-import { ApiListenError, ApiOptionsError, createApi, listenApi } from "../../src/api/server.js";
-import { SETTINGS_ERRORS, TransferSettings } from "../../src/transfer/settings.js";
+import {
+  ApiListenError,
+  ApiOptionsError,
+  createApi,
+  defaultAccount,
+  listenApi,
+} from "../../src/api/server.js";
+import { derivedId, SETTINGS_ERRORS, TransferSettings } from "../../src/transfer/settings.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";
 import { ACCOUNT, BASE, call, lab, SECRET } from "./fixture.js";
 
@@ -48,6 +54,8 @@ t.test("error table: unique codes, Cloudflare's numbers where known", async (t) 
 });
 
 t.test("options are checked once", async (t) => {
+  t.same(defaultAccount(), { id: derivedId("account", "dns-primary"), name: "dns-primary" });
+  t.match(defaultAccount("Lab").id, /^[0-9a-f]{32}$/);
   const base = { transfers: new TransferSettings(), zones: new ZoneSet() };
   t.throws(() => createApi({ ...base, account: { id: "ABC", name: "x" } }), ApiOptionsError);
   t.throws(() => createApi({ ...base, account: ACCOUNT, bodyLimit: 0 }), ApiOptionsError);

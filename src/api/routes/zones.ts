@@ -50,9 +50,12 @@ export function zoneFor(ctx: ApiContext, req: FastifyRequest): Zone {
   return zone;
 }
 
-/** Zone timestamps, kept by the API: the zone model has no clock. */
+/**
+ * Zone timestamps, kept by the API: the zone model has no clock. Weakly held, so a zone
+ * removed from the set is not kept alive here.
+ */
 class ZoneTimes {
-  private readonly times = new Map<Zone, { created: string; modified: string }>();
+  private readonly times = new WeakMap<Zone, { created: string; modified: string }>();
   constructor(private readonly now: () => Date) {}
 
   of(zone: Zone): { created: string; modified: string } {
