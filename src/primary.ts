@@ -6,6 +6,8 @@
 
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { createApi, DEFAULT_API_HOST, defaultAccount, listenApi } from "./api/server.js";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
 import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
@@ -34,8 +36,12 @@ export interface PrimaryOptions {
   zonesDir?: string;
   /** Where to serve DNS; default 127.0.0.1:5300, port 0 for a free port. */
   dns?: { host?: string; port?: number };
-  /** Where the Cloudflare API will listen. Accepted, not used yet. */
+  /** Serve the Cloudflare-shaped REST API here (port 0: a free port). Unset: no API. */
   api?: { host?: string; port?: number };
+  /** The account the API shows (default: a derived id named "dns-primary"). */
+  account?: { id: string; name: string };
+  /** When set, the API accepts only this token (Bearer or X-Auth-Key); else any credential. */
+  apiToken?: string;
   /** Default: silent. */
   logger?: Logger;
   /**
@@ -75,6 +81,8 @@ export interface ReloadSummary {
 
 export interface Primary {
   dns: { udp: AddressInfo; tcp: AddressInfo };
+  /** Where the API listens, when it was asked for. */
+  api?: AddressInfo;
   /** The zones as they were at start. */
   zones: ZoneSummary[];
   /** The zone set served (live). */
@@ -104,6 +112,9 @@ export function summarizeZone(zone: Zone): ZoneSummary {
   if (zone.file !== undefined) summary.file = zone.file;
   return summary;
 }
+
+/** The API's default port (the one wrangler uses). */
+export const DEFAULT_API_PORT = 8787;
 
 /**
  * Load zones and listen. Rejects with ZonesDirError or ZoneFileError (zone/) or
@@ -161,6 +172,35 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   // here so an embedder's logs are not doubled.
   logger.debug({ udp: dns.udp, tcp: dns.tcp, zones: summaries.length }, "dns listening");
 
+  let api: FastifyInstance | undefined;
+  let apiAddress: AddressInfo | undefined;
+  if (options.api !== undefined) {
+    api = createApi({
+      transfers: settings,
+      zones,
+      account: options.account ?? defaultAccount(),
+      apiToken: options.apiToken,
+      logger: logger.child({ component: "api" }),
+    });
+    try {
+      apiAddress = await listenApi(api, {
+        host: options.api.host ?? DEFAULT_API_HOST,
+        port: options.api.port ?? DEFAULT_API_PORT,
+      });
+    } catch (err) {
+      await dns.close();
+      throw err;
+    }
+  }
+
+  // Cloudflare: disabling outgoing transfers and force_notify clear the IXFR backlog, so the
+  // next IXFR from an older serial gets the whole zone (cloudflare.md §1).
+  settings.onChange((c) => {
+    if (c.kind === "outgoing" && (c.action === "disable" || c.action === "force_notify")) {
+      zones.get(c.zone)?.journal.clear();
+    }
+  });
+
   const changed = (zone: Zone, change: Change, cs: Changeset) => {
     // RDATA as latin1 strings: the form that crosses the IPC channel (JSON) unchanged.
     dns.broadcast?.({
@@ -184,6 +224,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   let closed: Promise<void> | undefined;
   return {
     dns: { udp: dns.udp, tcp: dns.tcp },
+    ...(apiAddress ? { api: apiAddress } : {}),
     zones: summaries,
     zoneSet: zones,
     transfers: settings,
@@ -235,7 +276,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       return out;
     },
     close() {
-      closed ??= dns.close().then(() => logger.debug("dns closed"));
+      closed ??= Promise.all([dns.close(), api?.close()]).then(() => logger.debug("closed"));
       return closed;
     },
   };

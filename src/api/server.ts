@@ -160,13 +160,19 @@ export async function listenApi(
 ): Promise<AddressInfo> {
   const host = where.host ?? DEFAULT_API_HOST;
   const port = where.port ?? 0;
+  // fastify logs "Server listening at ..." at info; the primary reports where it listens
+  // itself, once, so that line is kept out.
+  const level = app.log.level;
   try {
+    if (level === "info") app.log.level = "warn";
     await app.listen({ host, port });
   } catch (err) {
     await app.close();
     const code = (err as NodeJS.ErrnoException).code ?? "EUNKNOWN";
     const reason = LISTEN_REASONS[code] ?? `cannot be bound: ${(err as Error).message}`;
     throw new ApiListenError(`API port ${formatHostPort(host, port)} ${reason}`, code);
+  } finally {
+    app.log.level = level;
   }
   return app.server.address() as AddressInfo;
 }

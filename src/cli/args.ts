@@ -30,6 +30,8 @@ export interface ServeCommand {
   watch: boolean;
   /** Bounds of each zone's IXFR journal, when given. */
   journal: { maxVersions?: number; maxBytes?: number };
+  /** The one credential the API accepts, when given. */
+  apiToken?: string;
 }
 
 export type Command =
@@ -46,7 +48,7 @@ export const DEFAULT_API_PORT = 8787;
 export const HELP = `Usage:
   dns-primary serve [--zones DIR] [--dns HOST:PORT] [--api HOST:PORT] [--config FILE]
                     [--log-level LEVEL] [--udp-workers N] [--watch]
-                    [--journal-versions N] [--journal-bytes N]
+                    [--journal-versions N] [--journal-bytes N] [--api-token TOKEN]
   dns-primary check FILE...
   dns-primary --help | --version
 
@@ -62,8 +64,10 @@ Options of serve:
   --zones DIR          folder of zone files, one zone per file (default ${DEFAULT_ZONES_DIR})
   --dns HOST:PORT      address for DNS, UDP and TCP (default ${DEFAULT_DNS_HOST}:${DEFAULT_DNS_PORT});
                        IPv6 in brackets, e.g. [::1]:5300; port 0 picks a free port
-  --api HOST:PORT      address for the Cloudflare API (default ${DEFAULT_API_HOST}:${DEFAULT_API_PORT});
-                       checked but not served yet: this version has no API
+  --api HOST:PORT      address of the Cloudflare-shaped REST API under /client/v4
+                       (default ${DEFAULT_API_HOST}:${DEFAULT_API_PORT})
+  --api-token TOKEN    accept only this API token (Bearer, or X-Auth-Key); default: the
+                       DNS_PRIMARY_API_TOKEN environment variable, else any credential
   --config FILE        zone-transfer configuration (YAML or JSON): TSIGs, peers, ACLs and
                        each zone's outgoing transfers, as in dns-primary.yaml
   --watch              reload a zone file when it changes on disk (SIGHUP reloads all):
@@ -91,6 +95,7 @@ const SERVE_ONLY = [
   "watch",
   "journal-versions",
   "journal-bytes",
+  "api-token",
 ] as const;
 
 /** Parse `argv` (without node and the script). Throws UsageError. */
@@ -133,6 +138,11 @@ export function parseCommandLine(argv: string[]): Command {
       watch: values.watch === true,
       journal: {},
     };
+    const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
+    if (token !== undefined) {
+      if (token === "") throw new UsageError("--api-token: empty token");
+      cmd.apiToken = token;
+    }
     if (values["journal-versions"] !== undefined) {
       cmd.journal.maxVersions = parseCount(
         values["journal-versions"],
@@ -175,6 +185,7 @@ function parse(argv: string[]) {
       watch: { type: "boolean" },
       "journal-versions": { type: "string" },
       "journal-bytes": { type: "string" },
+      "api-token": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },

@@ -26,7 +26,7 @@ export function formatCounts(counts: Record<string, number>): string {
 
 /** The one summary `serve` prints when it has started. */
 export function formatServeSummary(
-  primary: Pick<Primary, "dns" | "zones"> & Partial<Pick<Primary, "transfers">>,
+  primary: Pick<Primary, "dns" | "zones"> & Partial<Pick<Primary, "transfers" | "api">>,
   opts: { api: HostPort; zonesDir: string; config?: string },
 ): string {
   const { udp, tcp } = primary.dns;
@@ -34,8 +34,9 @@ export function formatServeSummary(
     udp.address === tcp.address && udp.port === tcp.port
       ? `${formatHostPort(udp.address, udp.port)} (udp, tcp)`
       : `${formatHostPort(udp.address, udp.port)} (udp), ${formatHostPort(tcp.address, tcp.port)} (tcp)`;
-  // The API is not part of this version; say so rather than claim it listens.
-  const api = `${formatHostPort(opts.api.host, opts.api.port)} (not served yet)`;
+  const api = primary.api
+    ? `http://${formatHostPort(primary.api.address, primary.api.port)}/client/v4`
+    : "none";
   const lines = [`dns-primary listening on ${where}; api ${api}`];
   if (primary.zones.length === 0) {
     lines.push(`  no zones: no *.zone files in ${displayPath(opts.zonesDir)}`);

@@ -1,6 +1,7 @@
 /** Dispatch a command line and turn its outcome into an exit code. */
 
 import { readFileSync } from "node:fs";
+import { ApiListenError } from "../api/server.js";
 import { ConfigError } from "../config/load.js";
 import { DnsListenError } from "../transport/errors.js";
 import { ZoneFileError } from "../zone/errors.js";
@@ -47,7 +48,8 @@ function isUserError(err: unknown): err is Error {
     err instanceof DnsListenError ||
     err instanceof ZoneFileError ||
     err instanceof ZonesDirError ||
-    err instanceof ConfigError
+    err instanceof ConfigError ||
+    err instanceof ApiListenError
   );
 }
 

@@ -5,6 +5,12 @@ import { loadConfig } from "../config/load.js";
 import { createLogger } from "../log.js";
 import { startPrimary } from "../primary.js";
 import { formatHostPort } from "../transport/errors.js";
+
+/** 127.0.0.0/8 and ::1: the API is then reachable from this machine only. */
+function isLoopback(host: string): boolean {
+  return host === "::1" || host.startsWith("127.");
+}
+
 import type { ServeCommand } from "./args.js";
 import { formatServeSummary } from "./format.js";
 import type { CliIO } from "./io.js";
@@ -22,7 +28,15 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     udpWorkers: cmd.udpWorkers,
     transfers: config?.settings,
     journal: cmd.journal,
+    account: config?.account,
+    apiToken: cmd.apiToken,
   });
+  if (cmd.apiToken === undefined && !isLoopback(cmd.api.host)) {
+    logger.warn(
+      { api: formatHostPort(cmd.api.host, cmd.api.port) },
+      "the API listens beyond this machine and accepts any credential: set --api-token",
+    );
+  }
   for (const o of config?.settings.listOutgoing() ?? []) {
     if (!primary.zoneSet.get(o.name)) {
       logger.warn(

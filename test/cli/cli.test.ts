@@ -158,12 +158,16 @@ t.test("serve: summary on stdout, answers queries, SIGTERM exits 0", async (t) =
   const dir = tempDir(t);
   mkdirSync(join(dir, "zones"));
   writeFileSync(join(dir, "zones", "example.com.zone"), GOOD);
-  const child = spawnCli(["serve", "--zones", "zones", "--dns", "127.0.0.1:0"], dir);
+  const child = spawnCli(
+    ["serve", "--zones", "zones", "--dns", "127.0.0.1:0", "--api", "127.0.0.1:0"],
+    dir,
+  );
   t.teardown(() => child.kill("SIGKILL"));
   const line = await summaryLine(child);
-  const m = /^dns-primary listening on 127\.0\.0\.1:(\d+) \(udp, tcp\); api 127\.0\.0\.1:8787/.exec(
-    line,
-  );
+  const m =
+    /^dns-primary listening on 127\.0\.0\.1:(\d+) \(udp, tcp\); api http:\/\/127\.0\.0\.1:(\d+)\/client\/v4/.exec(
+      line,
+    );
   t.ok(m, line);
   const port = Number(m?.[1]);
   await new Promise((r) => setTimeout(r, 50));
@@ -209,7 +213,10 @@ t.test("serve: port in use → one line, exit 1", async (t) => {
   udp.bind(port, "127.0.0.1");
   await once(udp, "listening");
   t.teardown(() => udp.close());
-  const r = cli(["serve", "--zones", "zones", "--dns", `127.0.0.1:${port}`], dir);
+  const r = cli(
+    ["serve", "--zones", "zones", "--dns", `127.0.0.1:${port}`, "--api", "127.0.0.1:0"],
+    dir,
+  );
   t.equal(r.status, 1);
   t.equal(r.stderr, `dns-primary: DNS port 127.0.0.1:${port} is already in use (UDP)\n`);
   t.notMatch(r.stdout, /listening/);
@@ -217,25 +224,37 @@ t.test("serve: port in use → one line, exit 1", async (t) => {
 
 t.test("serve: missing zones folder, broken zone file, unreadable config → exit 1", async (t) => {
   const dir = tempDir(t);
-  const missing = cli(["serve", "--zones", "nope", "--dns", "127.0.0.1:0"], dir);
+  const missing = cli(
+    ["serve", "--zones", "nope", "--dns", "127.0.0.1:0", "--api", "127.0.0.1:0"],
+    dir,
+  );
   t.equal(missing.status, 1);
   t.match(missing.stderr, /^dns-primary: [^\n]*nope[^\n]*\n$/);
 
   mkdirSync(join(dir, "zones"));
   writeFileSync(join(dir, "zones", "broken.test.zone"), BROKEN);
-  const broken = cli(["serve", "--zones", "zones", "--dns", "127.0.0.1:0"], dir);
+  const broken = cli(
+    ["serve", "--zones", "zones", "--dns", "127.0.0.1:0", "--api", "127.0.0.1:0"],
+    dir,
+  );
   t.equal(broken.status, 1);
   t.match(broken.stderr, /^dns-primary: zones\/broken\.test\.zone:4: [^\n]+\n$/);
   t.notMatch(broken.stderr, /\n\s+at /, "no stack trace");
 
-  const config = cli(["serve", "--config", "nope.yaml", "--dns", "127.0.0.1:0"], dir);
+  const config = cli(
+    ["serve", "--config", "nope.yaml", "--dns", "127.0.0.1:0", "--api", "127.0.0.1:0"],
+    dir,
+  );
   t.equal(config.status, 1);
   t.equal(config.stderr, "dns-primary: nope.yaml: cannot read (ENOENT)\n");
   writeFileSync(
     join(dir, "bad.yaml"),
     "tsigs:\n  - { name: k., algo: hmac-sha999, secret: abc= }\n",
   );
-  const bad = cli(["serve", "--config", "bad.yaml", "--dns", "127.0.0.1:0"], dir);
+  const bad = cli(
+    ["serve", "--config", "bad.yaml", "--dns", "127.0.0.1:0", "--api", "127.0.0.1:0"],
+    dir,
+  );
   t.equal(bad.status, 1);
   t.match(
     bad.stderr,
@@ -252,7 +271,17 @@ t.test("serve: --config is applied and summarised", async (t) => {
     "peers:\n  - { name: p, ip: 127.0.0.1 }\nzones:\n  example.:\n    outgoing: { peers: [p], status: Enabled }\n",
   );
   const child = spawnCli(
-    ["serve", "--zones", "zones", "--dns", "127.0.0.1:0", "--config", "primary.yaml"],
+    [
+      "serve",
+      "--zones",
+      "zones",
+      "--dns",
+      "127.0.0.1:0",
+      "--api",
+      "127.0.0.1:0",
+      "--config",
+      "primary.yaml",
+    ],
     dir,
   );
   t.teardown(() => child.kill("SIGKILL"));
@@ -278,7 +307,10 @@ t.test("logs: JSON lines on stdout when it is not a terminal", async (t) => {
   const dir = tempDir(t);
   mkdirSync(join(dir, "zones"));
   writeFileSync(join(dir, "zones", "example.com.zone"), GOOD);
-  const child = spawnCli(["serve", "--zones", "zones", "--dns", "127.0.0.1:0"], dir);
+  const child = spawnCli(
+    ["serve", "--zones", "zones", "--dns", "127.0.0.1:0", "--api", "127.0.0.1:0"],
+    dir,
+  );
   t.teardown(() => child.kill("SIGKILL"));
   await summaryLine(child);
   child.kill("SIGTERM");

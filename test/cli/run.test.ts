@@ -69,7 +69,17 @@ t.test("serve until stopped", async (t) => {
   writeFileSync(join(dir, "zones", "example.net.zone"), ZONE);
   const f = fakeIO();
   const done = run(
-    ["serve", "--zones", join(dir, "zones"), "--dns", "127.0.0.1:0", "--log-level", "silent"],
+    [
+      "serve",
+      "--zones",
+      join(dir, "zones"),
+      "--dns",
+      "127.0.0.1:0",
+      "--api",
+      "127.0.0.1:0",
+      "--log-level",
+      "silent",
+    ],
     f.io,
   );
   while (!f.out().includes("\n")) await new Promise((r) => setTimeout(r, 10));
@@ -123,6 +133,7 @@ t.test("formatting", async (t) => {
   const summary = formatServeSummary(
     {
       dns: { udp, tcp: { ...udp, port: 54 } },
+      api: { address: "127.0.0.1", family: "IPv4", port: 8787 },
       zones: [
         { origin: "a.example.", serial: 1, records: 1, countsByType: { SOA: 1 } },
         { origin: "example.", serial: 2024010101, records: 12, countsByType: {} },
@@ -133,7 +144,7 @@ t.test("formatting", async (t) => {
   t.equal(
     summary,
     [
-      "dns-primary listening on [::1]:53 (udp), [::1]:54 (tcp); api 127.0.0.1:8787 (not served yet)",
+      "dns-primary listening on [::1]:53 (udp), [::1]:54 (tcp); api http://127.0.0.1:8787/client/v4",
       "  a.example.  serial 1           1 record",
       "  example.    serial 2024010101  12 records",
       "",
