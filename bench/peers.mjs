@@ -119,25 +119,9 @@ function soaQuery(origin, id) {
   return Buffer.concat([h, name, Buffer.from([0, 6, 0, 1])]);
 }
 
-/** One SOA query over UDP: true when answered NOERROR with AA and one answer record. */
-export function soaAnswered(host, port, origin, timeoutMs = 200) {
-  return new Promise((resolve) => {
-    const sock = dgram.createSocket("udp4");
-    const id = Math.floor(Math.random() * 65536);
-    const done = (v) => {
-      clearTimeout(timer);
-      sock.close();
-      resolve(v);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    sock.on("message", (m) => {
-      if (m.length < 12 || m.readUInt16BE(0) !== id) return;
-      const flags = m.readUInt16BE(2);
-      done((flags & 0x0f) === 0 && (flags & 0x0400) !== 0 && m.readUInt16BE(6) === 1);
-    });
-    sock.on("error", () => done(false));
-    sock.send(soaQuery(origin, id), port, host);
-  });
+/** One SOA query over UDP: true when answered NOERROR with AA and one SOA answer. */
+export async function soaAnswered(host, port, origin, timeoutMs = 200) {
+  return (await soaSerial(host, port, origin, timeoutMs)) !== null;
 }
 
 /** The offset just past the (possibly compressed) name at `off`. */
