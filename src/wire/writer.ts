@@ -75,17 +75,6 @@ export class MessageWriter {
     this.pos = start;
   }
 
-  /** Make a name already in the message (e.g. the question at offset 12) a compression target. */
-  remember(wire: string, offset: number): void {
-    const lower = asciiLower(wire);
-    let p = 0;
-    while (lower.charCodeAt(p) !== 0 && offset + p <= MAX_POINTER) {
-      const suffix = lower.slice(p);
-      if (!this.comp.has(suffix)) this.comp.set(suffix, offset + p);
-      p += lower.charCodeAt(p) + 1;
-    }
-  }
-
   private need(n: number): void {
     if (this.pos + n > this.limit) throw new Overflow();
   }

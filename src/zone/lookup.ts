@@ -59,7 +59,6 @@ export interface Answer {
 /** How many CNAME/DNAME steps we follow before giving up (BIND also stops at 16). */
 export const MAX_CHAIN = 16;
 
-const NO_TYPE = -1;
 
 function single(owner: string, type: number, ttl: number, rdata: string): Entry {
   return { owner, set: new RRset(type, ttl, rdata) };
@@ -141,7 +140,7 @@ function matchNode(node: ZoneNode, owner: string, qtype: number): Step {
   if (cname && qtype !== T.CNAME) {
     return { kind: "cname", entries: [{ owner, set: cname }], target: rdataName(cname.at(0)) };
   }
-  const set = qtype === NO_TYPE ? undefined : node.get(qtype);
+  const set = node.get(qtype);
   if (set) return { kind: "answer", entries: [{ owner, set }] };
   return { kind: "nodata" };
 }
