@@ -59,7 +59,6 @@ export interface Answer {
 /** How many CNAME/DNAME steps we follow before giving up (BIND also stops at 16). */
 export const MAX_CHAIN = 16;
 
-
 function single(owner: string, type: number, ttl: number, rdata: string): Entry {
   return { owner, set: new RRset(type, ttl, rdata) };
 }
