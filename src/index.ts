@@ -7,6 +7,7 @@
  *   await primary.close();
  */
 
+export { ApiListenError, type ApiOptions, createApi, listenApi } from "./api/server.js";
 export {
   type Account,
   ConfigError,
