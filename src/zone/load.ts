@@ -26,6 +26,18 @@ function sourceLine(source: string | undefined): { file: string; line: number } 
   return { file: source.slice(0, i), line: Number(source.slice(i + 1)) };
 }
 
+/** A zone-building warning as a parse warning, placed by its `file:line` source. */
+export function warningAt(w: ZoneWarning, file: string): ParseWarning {
+  const at = sourceLine(w.source);
+  return { file: at?.file ?? file, line: at?.line ?? 0, message: w.message };
+}
+
+/** A broken zone rule (no SOA, CNAME beside data...) as an error at the record's line. */
+export function zoneFileErrorAt(e: ZoneError, file: string): ZoneFileError {
+  const at = sourceLine(e.source);
+  return new ZoneFileError(at?.file ?? file, at?.line ?? 0, e.message);
+}
+
 /** Parse master-file text into a zone. `origin` applies when the text sets no `$ORIGIN`. */
 /** How zones are built: the IXFR journal's bounds (see journal.ts). */
 export interface BuildOptions {
@@ -38,10 +50,7 @@ export function zoneFromText(
 ): LoadedZone {
   const origin = opts.origin === undefined ? undefined : canonicalName(opts.origin);
   const warnings: ParseWarning[] = [];
-  const warn = (w: ZoneWarning) => {
-    const at = sourceLine(w.source);
-    warnings.push({ file: at?.file ?? opts.file, line: at?.line ?? 0, message: w.message });
-  };
+  const warn = (w: ZoneWarning) => warnings.push(warningAt(w, opts.file));
   let builder: ZoneBuilder | undefined;
   try {
     // Records stream from the parser into the zone: the file is never held twice in memory.
@@ -74,10 +83,7 @@ export function zoneFromText(
     zone.file = opts.file;
     return { zone, warnings };
   } catch (e) {
-    if (e instanceof ZoneError) {
-      const at = sourceLine(e.source);
-      throw new ZoneFileError(at?.file ?? opts.file, at?.line ?? 0, e.message);
-    }
+    if (e instanceof ZoneError) throw zoneFileErrorAt(e, opts.file);
     throw e;
   }
 }

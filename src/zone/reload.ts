@@ -10,7 +10,7 @@ import { canonicalName } from "../wire/name.js";
 import { diffZones, diffZonesPaced, isEmptyChange } from "./diff.js";
 import { ZoneFileError } from "./errors.js";
 import type { Changeset } from "./journal.js";
-import { loadZoneFile, metaOf } from "./load.js";
+import { loadZoneFile, metaOf, warningAt, zoneFileErrorAt } from "./load.js";
 import type { ParseWarning } from "./masterfile.js";
 import type { ReloadJob, ReloadMessage } from "./reload-worker.js";
 import { type Change, type Zone, ZoneBuilder, ZoneError, type ZoneWarning } from "./zone.js";
@@ -29,16 +29,25 @@ export function reloadZoneFile(zone: Zone, opts: { includeRoot?: string } = {}):
   const file = zone.file;
   if (file === undefined) throw new Error(`zone ${zone.origin} was not loaded from a file`);
   const fresh = loadZoneFile(file, opts);
-  if (fresh.zone.key !== zone.key) {
+  checkSameZone(zone, fresh.zone, file);
+  return commitDifference(zone, diffZones(zone, fresh.zone), fresh.warnings);
+}
+
+/** A file that now names another origin is not a reload of this zone. */
+function checkSameZone(zone: Zone, fresh: Zone, file: string): void {
+  if (fresh.key !== zone.key) {
     throw new ZoneFileError(
       file,
       0,
-      `the file now holds zone ${fresh.zone.origin}, not ${zone.origin}; restart to serve it`,
+      `the file now holds zone ${fresh.origin}, not ${zone.origin}; restart to serve it`,
     );
   }
-  const change = diffZones(zone, fresh.zone);
-  if (isEmptyChange(change)) return { zone, change, warnings: fresh.warnings };
-  return { zone, change, changeset: zone.commit(change), warnings: fresh.warnings };
+}
+
+/** Commit the difference as one changeset, or nothing when the file matched. */
+function commitDifference(zone: Zone, change: Change, warnings: ParseWarning[]): ReloadResult {
+  if (isEmptyChange(change)) return { zone, change, warnings };
+  return { zone, change, changeset: zone.commit(change), warnings };
 }
 
 /** The worker entry next to this file, as .js when built and .ts when run from source. */
@@ -60,14 +69,7 @@ export async function reloadZoneFileAsync(
   const file = zone.file;
   if (file === undefined) throw new Error(`zone ${zone.origin} was not loaded from a file`);
   const warnings: ParseWarning[] = [];
-  const warn = (w: ZoneWarning) => {
-    const i = w.source?.lastIndexOf(":") ?? -1;
-    warnings.push({
-      file: i > 0 ? w.source!.slice(0, i) : file,
-      line: i > 0 ? Number(w.source!.slice(i + 1)) : 0,
-      message: w.message,
-    });
-  };
+  const warn = (w: ZoneWarning) => warnings.push(warningAt(w, file));
   const defaultOrigin = canonicalName(basename(file).replace(/\.zone$/, ""));
   const job: ReloadJob = {
     file,
@@ -115,16 +117,7 @@ export async function reloadZoneFileAsync(
           finish(new Error(`zone file reload failed: ${m.message}`));
         }
       } catch (e) {
-        if (e instanceof ZoneError) {
-          const i = e.source?.lastIndexOf(":") ?? -1;
-          finish(
-            new ZoneFileError(
-              i > 0 ? e.source!.slice(0, i) : file,
-              i > 0 ? Number(e.source!.slice(i + 1)) : 0,
-              e.message,
-            ),
-          );
-        } else finish(e as Error);
+        finish(e instanceof ZoneError ? zoneFileErrorAt(e, file) : (e as Error));
       }
     };
     worker.on("message", (m: ReloadMessage) => {
@@ -140,18 +133,11 @@ export async function reloadZoneFileAsync(
       if (code !== 0) finish(new Error(`zone file reader stopped (exit code ${code})`));
     });
   });
-  if (fresh.zone.key !== zone.key) {
-    throw new ZoneFileError(
-      file,
-      0,
-      `the file now holds zone ${fresh.zone.origin}, not ${zone.origin}; restart to serve it`,
-    );
-  }
+  checkSameZone(zone, fresh.zone, file);
   const version = zone.version;
   let change = await diffZonesPaced(zone, fresh.zone);
   // A change committed while we compared (the library, another reload): compare again, now
   // in one piece, so the change applies to the version it was computed against.
   if (zone.version !== version) change = diffZones(zone, fresh.zone);
-  if (isEmptyChange(change)) return { zone, change, warnings };
-  return { zone, change, changeset: zone.commit(change), warnings };
+  return commitDifference(zone, change, warnings);
 }
