@@ -36,15 +36,7 @@ import {
 import { bindConfig } from "../peers/bind.js";
 import { exchange } from "../peers/client.js";
 import { knotConfig } from "../peers/knot.js";
-import {
-  findTool,
-  launchPeer,
-  makeTempDir,
-  materializeZones,
-  type PeerServer,
-  requireTool,
-  startOnFreePort,
-} from "../peers/tools.js";
+import { findTool, type PeerServer, requireTool, startPeer } from "../peers/tools.js";
 
 const KEY_NAME = "xfr-key.example.";
 const ZONE = "example.";
@@ -498,21 +490,16 @@ async function startSignedBind(): Promise<PeerServer> {
     .join("\n");
   const allow = `allow-transfer { ${peerKeys.map((k) => `key "${k.name}";`).join(" ")} };`;
   const o = { zones: ZONES, extraZone: allow, extraOptions: "transfer-message-size 1024;" };
-  return startOnFreePort("127.0.0.1", undefined, async (port) => {
-    const dir = makeTempDir("dns-tsig-bind-");
-    const conf = path.join(dir, "named.conf");
-    writeFileSync(conf, `${keys}\n${bindConfig(o, dir, port, materializeZones(ZONES, dir))}`);
-    const server = { host: "127.0.0.1", port };
-    const origins = ZONES.map((z) => z.origin);
-    return launchPeer(
-      "BIND",
-      server,
-      dir,
-      named,
-      ["-g", "-n", "1", "-c", conf],
-      origins,
-      undefined,
-    );
+  return startPeer({
+    name: "BIND",
+    tool: named,
+    tempPrefix: "dns-tsig-bind-",
+    zones: ZONES,
+    configure: (dir, port, files) => {
+      const conf = path.join(dir, "named.conf");
+      writeFileSync(conf, `${keys}\n${bindConfig(o, dir, port, files)}`);
+      return ["-g", "-n", "1", "-c", conf];
+    },
   });
 }
 
@@ -528,14 +515,16 @@ async function startSignedKnot(): Promise<PeerServer> {
     .join("\n");
   const acl = `acl:\n  - id: tsig_transfer\n    key: [${peerKeys.map((k) => k.name).join(", ")}]\n    action: transfer\n`;
   const o = { zones: ZONES, extraTemplate: "    acl: tsig_transfer" };
-  return startOnFreePort("127.0.0.1", undefined, async (port) => {
-    const dir = makeTempDir("dns-tsig-knot-");
-    const conf = path.join(dir, "knot.conf");
-    const text = `key:\n${keys}\n\n${acl}\n${knotConfig(o, dir, port, materializeZones(ZONES, dir))}`;
-    writeFileSync(conf, text);
-    const server = { host: "127.0.0.1", port };
-    const origins = ZONES.map((z) => z.origin);
-    return launchPeer("Knot", server, dir, knotd, ["-c", conf], origins, undefined);
+  return startPeer({
+    name: "Knot",
+    tool: knotd,
+    tempPrefix: "dns-tsig-knot-",
+    zones: ZONES,
+    configure: (dir, port, files) => {
+      const conf = path.join(dir, "knot.conf");
+      writeFileSync(conf, `key:\n${keys}\n\n${acl}\n${knotConfig(o, dir, port, files)}`);
+      return ["-c", conf];
+    },
   });
 }
 

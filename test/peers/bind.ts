@@ -20,16 +20,7 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import {
-  findTool,
-  launchPeer,
-  makeTempDir,
-  materializeZones,
-  type PeerServer,
-  removeTempDir,
-  startOnFreePort,
-  type ZoneSpec,
-} from "./tools.js";
+import { findTool, type PeerServer, startPeer, type ZoneSpec } from "./tools.js";
 
 export interface BindOptions {
   zones: ZoneSpec[];
@@ -87,25 +78,15 @@ ${zones}
 export async function startBind(o: BindOptions): Promise<PeerServer> {
   const named = findTool("named");
   if (!named) throw new Error("named not installed: apt-get install bind9");
-  const host = o.host ?? "127.0.0.1";
-  return startOnFreePort(host, o.port, async (port) => {
-    const dir = makeTempDir("dns-peer-bind-");
-    try {
-      const files = materializeZones(o.zones, dir);
+  return startPeer({
+    ...o,
+    name: "BIND",
+    tool: named,
+    tempPrefix: "dns-peer-bind-",
+    configure: (dir, port, files) => {
       const conf = path.join(dir, "named.conf");
       writeFileSync(conf, bindConfig(o, dir, port, files));
-      return launchPeer(
-        "BIND",
-        { host, port },
-        dir,
-        named,
-        ["-g", "-n", "1", "-c", conf],
-        o.zones.map((z) => z.origin),
-        o.startTimeoutMs,
-      );
-    } catch (err) {
-      removeTempDir(dir);
-      throw err;
-    }
+      return ["-g", "-n", "1", "-c", conf];
+    },
   });
 }

@@ -5,16 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import {
-  findTool,
-  launchPeer,
-  makeTempDir,
-  materializeZones,
-  type PeerServer,
-  removeTempDir,
-  startOnFreePort,
-  type ZoneSpec,
-} from "./tools.js";
+import { findTool, type PeerServer, startPeer, type ZoneSpec } from "./tools.js";
 
 export interface KnotOptions {
   zones: ZoneSpec[];
@@ -66,25 +57,15 @@ ${zones}
 export async function startKnot(o: KnotOptions): Promise<PeerServer> {
   const knotd = findTool("knotd");
   if (!knotd) throw new Error("knotd not installed: apt-get install knot");
-  const host = o.host ?? "127.0.0.1";
-  return startOnFreePort(host, o.port, async (port) => {
-    const dir = makeTempDir("dns-peer-knot-");
-    try {
-      const files = materializeZones(o.zones, dir);
+  return startPeer({
+    ...o,
+    name: "Knot",
+    tool: knotd,
+    tempPrefix: "dns-peer-knot-",
+    configure: (dir, port, files) => {
       const conf = path.join(dir, "knot.conf");
       writeFileSync(conf, knotConfig(o, dir, port, files));
-      return launchPeer(
-        "Knot",
-        { host, port },
-        dir,
-        knotd,
-        ["-c", conf],
-        o.zones.map((z) => z.origin),
-        o.startTimeoutMs,
-      );
-    } catch (err) {
-      removeTempDir(dir);
-      throw err;
-    }
+      return ["-c", conf];
+    },
   });
 }

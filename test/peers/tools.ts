@@ -318,3 +318,35 @@ export async function launchPeer(
     throw err;
   }
 }
+
+export interface PeerLaunch {
+  /** Shown in logs and reports ("BIND", "Knot"). */
+  name: string;
+  /** The server binary. */
+  tool: string;
+  tempPrefix: string;
+  host?: string;
+  /** Fixed port, or a free one. */
+  port?: number;
+  zones: ZoneSpec[];
+  startTimeoutMs?: number;
+  /** Write the server's config into `dir` for `port` and the zone files; return its arguments. */
+  configure(dir: string, port: number, files: { origin: string; path: string }[]): string[];
+}
+
+/** Start a peer on a free port in a temp folder of its own, waiting until it serves every zone. */
+export function startPeer(l: PeerLaunch): Promise<PeerServer> {
+  const host = l.host ?? "127.0.0.1";
+  return startOnFreePort(host, l.port, async (port) => {
+    const dir = makeTempDir(l.tempPrefix);
+    let args: string[];
+    try {
+      args = l.configure(dir, port, materializeZones(l.zones, dir));
+    } catch (err) {
+      removeTempDir(dir);
+      throw err;
+    }
+    const origins = l.zones.map((z) => z.origin);
+    return launchPeer(l.name, { host, port }, dir, l.tool, args, origins, l.startTimeoutMs);
+  });
+}
