@@ -32,19 +32,11 @@ export function tsigErrorName(code: number): string {
   return `ERROR${code}`;
 }
 
-/** A TSIG RR as read from a message. */
-export interface TsigRR {
-  /** Key name, canonical presentation form in the case it was sent. */
-  keyName: string;
-  /** Algorithm name, canonical presentation form, lowercase; may be one we do not know. */
-  algorithm: string;
-  /** Seconds since the epoch (48 bits). */
-  timeSigned: number;
-  fudge: number;
-  mac: Buffer;
-  originalId: number;
-  error: number;
-  otherData: Buffer;
+/**
+ * A TSIG RR as read from a message: its fields (key name in the case it was sent; the
+ * algorithm lowercase, maybe one we do not know) and where it starts.
+ */
+export interface TsigRR extends TsigFields {
   /** Offset of the TSIG RR's first byte in the message: what precedes it is what is signed. */
   offset: number;
 }
