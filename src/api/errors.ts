@@ -18,6 +18,20 @@
  * | 89101 | 413    | BODY_TOO_LARGE     | a body over the limit (default 1 MiB)                   |
  * | 89102 | 400    | INVALID_QUERY      | a query parameter out of range (page, per_page, ...)    |
  * | 89103 | 400    | BAD_REQUEST        | a request the HTTP layer could not read                 |
+ * | 9000  | 400    | INVALID_NAME       | a record name that is not a DNS name, or not in the zone |
+ * | 9004  | 400    | INVALID_TYPE       | a record type unknown, meta (ANY, AXFR, OPT...) or SOA  |
+ * | 9005  | 400    | CONTENT_A          | A record content that is not an IPv4 address            |
+ * | 9006  | 400    | CONTENT_AAAA       | AAAA record content that is not an IPv6 address         |
+ * | 9007  | 400    | CONTENT_CNAME      | CNAME content that is not a host name, or is the owner  |
+ * | 1004  | 400    | INVALID_CONTENT    | record content or data invalid for its type (Cloudflare's "DNS Validation Error" code) |
+ * | 9021  | 400    | INVALID_TTL        | a TTL other than 1 (automatic) or 30..86400             |
+ * | 9041  | 400    | INVALID_PROXIED    | proxied set on a type other than A, AAAA, CNAME         |
+ * | 89104 | 400    | INVALID_FIELD      | a record field of the wrong JSON type or out of range (comment, tags, settings, priority, data) |
+ * | 81044 | 404    | RECORD_NOT_FOUND   | a DNS record id that matches no record of the zone      |
+ * | 81053 | 400    | HOST_CONFLICT      | an A/AAAA/CNAME where a CNAME (or, for a CNAME, any A/AAAA/CNAME) has the name |
+ * | 81054 | 400    | CNAME_CONFLICT     | a record where a CNAME already has the name             |
+ * | 81056 | 400    | NS_CONFLICT        | NS and another type at one name                         |
+ * | 81057 | 400    | RECORD_EXISTS      | a record identical to one that exists                   |
  * | 89199 | 500    | INTERNAL           | a fault of the server; details go to the log only       |
  */
 
@@ -34,6 +48,20 @@ export const API_ERRORS = {
   INVALID_QUERY: { code: 89102, status: 400 },
   BAD_REQUEST: { code: 89103, status: 400 },
   INTERNAL: { code: 89199, status: 500 },
+  INVALID_NAME: { code: 9000, status: 400 },
+  INVALID_TYPE: { code: 9004, status: 400 },
+  CONTENT_A: { code: 9005, status: 400 },
+  CONTENT_AAAA: { code: 9006, status: 400 },
+  CONTENT_CNAME: { code: 9007, status: 400 },
+  INVALID_CONTENT: { code: 1004, status: 400 },
+  INVALID_TTL: { code: 9021, status: 400 },
+  INVALID_PROXIED: { code: 9041, status: 400 },
+  INVALID_FIELD: { code: 89104, status: 400 },
+  RECORD_NOT_FOUND: { code: 81044, status: 404 },
+  HOST_CONFLICT: { code: 81053, status: 400 },
+  CNAME_CONFLICT: { code: 81054, status: 400 },
+  NS_CONFLICT: { code: 81056, status: 400 },
+  RECORD_EXISTS: { code: 81057, status: 400 },
 } as const;
 
 export type ApiErrorName = keyof typeof API_ERRORS;
@@ -65,6 +93,53 @@ export const couldNotRoute = (path: string): ApiError =>
   );
 
 export const invalidQuery = (message: string): ApiError => new ApiError("INVALID_QUERY", message);
+
+/* DNS records (src/api/records/). Messages as Cloudflare words them where it is known. */
+
+/** `detail`, when given, follows Cloudflare's sentence (e.g. the zone the name must be in). */
+export const invalidName = (detail?: string): ApiError =>
+  new ApiError("INVALID_NAME", detail ? `DNS name is invalid. ${detail}` : "DNS name is invalid.");
+
+export const invalidRecordType = (): ApiError => new ApiError("INVALID_TYPE", "Invalid DNS record type");
+
+/**
+ * Content that does not fit its type: Cloudflare's own codes and sentences for A, AAAA and
+ * CNAME; for the others 1004 with "Content for <TYPE> record is invalid." and the reason.
+ */
+export function invalidContent(type: string, reason?: string): ApiError {
+  if (type === "A")
+    return new ApiError("CONTENT_A", "Content for A record must be a valid IPv4 address.");
+  if (type === "AAAA")
+    return new ApiError("CONTENT_AAAA", "Content for AAAA record must be a valid IPv6 address.");
+  const message = `Content for ${type} record is invalid.${reason ? ` ${reason}` : ""}`;
+  return new ApiError(type === "CNAME" ? "CONTENT_CNAME" : "INVALID_CONTENT", message);
+}
+
+export const invalidTtl = (): ApiError =>
+  new ApiError(
+    "INVALID_TTL",
+    "Invalid TTL. Must be between 30 and 86,400 seconds, or 1 for Automatic.",
+  );
+
+export const invalidProxied = (): ApiError =>
+  new ApiError("INVALID_PROXIED", "Invalid proxied mode. Record cannot be proxied");
+
+/** A record field of the wrong JSON type or out of range; `message` names the field. */
+export const invalidField = (message: string): ApiError => new ApiError("INVALID_FIELD", message);
+
+export const recordNotFound = (): ApiError =>
+  new ApiError("RECORD_NOT_FOUND", "Record does not exist.");
+
+export const hostConflict = (): ApiError =>
+  new ApiError("HOST_CONFLICT", "An A, AAAA, or CNAME record with that host already exists.");
+
+export const cnameConflict = (): ApiError =>
+  new ApiError("CNAME_CONFLICT", "A CNAME record with that host already exists.");
+
+export const nsConflict = (): ApiError =>
+  new ApiError("NS_CONFLICT", "NS records with that host already exist.");
+
+export const recordExists = (): ApiError => new ApiError("RECORD_EXISTS", "Record already exists.");
 
 /** What fastify's own errors (body parsing, framing) become; undefined for anything else. */
 function fromFastify(err: { code?: unknown; statusCode?: unknown }): ApiError | undefined {

@@ -241,12 +241,12 @@ export function createTransferHandler(env: TransferEnv) {
           zone.journal.size === 0
             ? "no journal history"
             : `serial ${client.serial} is older than the journal`;
-        stream = udp ? undefined : axfrMessages(req, apex, zone.snapshot(), stats, opts);
+        stream = udp ? undefined : axfrMessages(req, apex, zone.transferSnapshot(), stats, opts);
         // RFC 1995 §2: over UDP, a full zone does not fit: a single SOA sends the client to TCP.
         if (udp) kind = "IXFR-SOA";
       }
     } else {
-      stream = axfrMessages(req, apex, zone.snapshot(), stats, opts);
+      stream = axfrMessages(req, apex, zone.transferSnapshot(), stats, opts);
     }
     function done(outcome: string): void {
       const ms = Math.round(performance.now() - started);

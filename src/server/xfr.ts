@@ -178,7 +178,7 @@ export function* axfrParts(
     if (node.empty) continue;
     const owner = nameToWireString(node.name);
     for (const set of node.sets) {
-      if (node === apex && set.type === T.SOA) continue;
+      if (set.type === T.SOA && node.name === apex.name) continue;
       for (let i = 0; i < set.size; i++)
         p.add({ owner, type: set.type, ttl: set.ttl, rdata: set.at(i) });
     }

@@ -48,6 +48,16 @@ export interface RecordMeta {
   comment?: string;
   tags?: string[];
   settings?: Record<string, unknown>;
+  /** The TTL was given as 1, "automatic" (served as 300). */
+  auto?: boolean;
+  /**
+   * The record's id when it is not the derived one: a record whose data was edited keeps the
+   * id it was created with.
+   */
+  id?: string;
+  /** ISO times of creation and last edit, when known (records from files have none). */
+  created?: string;
+  modified?: string;
 }
 
 /** Identifies one record. `rdata` is the uncompressed wire RDATA (or its latin1 string). */
@@ -63,6 +73,16 @@ export interface RecordInput extends RecordRef {
   meta?: RecordMeta;
   /** Where it came from, for messages (file:line). */
   source?: string;
+}
+
+/** A renderer, or one made for the zone once its records are in (to seed its settings). */
+export type RendererOption = Renderer | ((zone: Zone) => Renderer);
+
+/** The parts of a `recordKey()`. */
+export function splitRecordKey(rk: string): [key: string, type: number, rdata: string] {
+  const a = rk.indexOf("\0");
+  const b = rk.indexOf("\0", a + 1);
+  return [rk.slice(0, a), Number(rk.slice(a + 1, b)), rk.slice(b + 1)];
 }
 
 export class ZoneError extends Error {
@@ -83,6 +103,21 @@ export interface ZoneWarning {
 export interface ChangeOptions {
   /** Receives non-fatal findings (TTL unified, duplicate dropped, out-of-zone data ignored). */
   warn?: (w: ZoneWarning) => void;
+  /**
+   * Render every name again, not only the changed ones: the renderer's settings changed
+   * (Cloudflare's multi-provider, CNAME flattening, anycast addresses).
+   */
+  rerender?: boolean;
+}
+
+/** A stored record found by id. */
+export interface StoredRecord {
+  name: string;
+  type: number;
+  ttl: number;
+  /** Uncompressed wire RDATA as a latin1 string. */
+  rdata: string;
+  meta?: RecordMeta;
 }
 
 export interface Change {
@@ -90,7 +125,7 @@ export interface Change {
   add?: readonly RecordInput[];
 }
 
-/** How the served records changed. */
+/** How the transferred records changed (what a secondary must be told). */
 export interface ServedDiff {
   removed: RR[];
   added: RR[];
@@ -171,10 +206,19 @@ export class Zone {
   private readonly nodes = new Map<string, ZoneNode>();
   /** Stored RRsets of the names where rendering changed something (elsewhere: the nodes). */
   private readonly storedOverride = new Map<string, readonly RRset[]>();
+  /** Transferred nodes where they differ from the served ones (records withheld). */
+  private readonly transferOverride = new Map<string, ZoneNode>();
+  /** Names whose rendering looked at other names (flattened CNAMEs): rendered after every change. */
+  private readonly dependents = new Set<string>();
+  /** Record id → record key, built on the first lookup by id and kept up to date after. */
+  private idIndex?: Map<string, string>;
   private count = 0;
   private readonly listeners: Array<() => void> = [];
-  readonly renderer: Renderer;
-  private readonly renderCtx: (name: string) => RenderContext;
+  private rules: Renderer;
+  /** While a change is applied: the stored RRsets as they will be, by name key. */
+  private staging?: Map<string, { sets: Array<{ type: number; ttl: number; rdata: string[] }> }>;
+  private dependent = false;
+  private readonly renderCtx: RenderContext;
 
   constructor(
     origin: string,
@@ -184,11 +228,33 @@ export class Zone {
     this.journal = new Journal(journalLimits);
     this.origin = origin;
     this.key = nameKey(origin);
-    this.renderer = renderer;
-    this.renderCtx = (name) => ({
+    this.rules = renderer;
+    let at = "";
+    this.renderCtx = {
       origin: this.origin,
-      meta: (type, rdata) => this.meta.get(recordKey(name, type, rdata)),
-    });
+      meta: (type, rdata) => this.meta.get(recordKey(at, type, rdata)),
+      metaAt: (key, type, rdata) => this.meta.get(recordKey(key, type, rdata)),
+      storedAt: (key) => {
+        const s = this.staging?.get(key);
+        if (s === undefined) return this.storedSets(key);
+        return s.sets
+          .filter((v) => v.rdata.length > 0)
+          .map((v) => RRset.of(v.type, v.ttl, v.rdata));
+      },
+      dependsOnOthers: () => {
+        this.dependent = true;
+      },
+    };
+    this.ctxAt = (name: string) => {
+      at = name;
+      return this.renderCtx;
+    };
+  }
+
+  private readonly ctxAt: (name: string) => RenderContext;
+
+  get renderer(): Renderer {
+    return this.rules;
   }
 
   /**
@@ -199,7 +265,7 @@ export class Zone {
   static build(
     origin: string,
     records: Iterable<RecordInput>,
-    opts: ChangeOptions & { renderer?: Renderer } = {},
+    opts: ChangeOptions & { renderer?: RendererOption } = {},
   ): Zone {
     const b = new ZoneBuilder(origin, opts);
     for (const r of records) b.add(r);
@@ -219,6 +285,11 @@ export class Zone {
   /** The RRsets stored at a name, as records were added (before rendering). */
   storedSets(key: string): readonly RRset[] {
     return this.storedOverride.get(key) ?? this.nodes.get(key)?.sets ?? [];
+  }
+
+  /** The RRsets a zone transfer carries at a name. */
+  transferSets(key: string): readonly RRset[] {
+    return (this.transferOverride.get(key) ?? this.nodes.get(key))?.sets ?? [];
   }
 
   get apex(): ZoneNode {
@@ -257,12 +328,56 @@ export class Zone {
     return counts;
   }
 
-  /** The id of a record: derived from the zone and the record's identity. */
+  /**
+   * The id of a record: the one it was created with when its data was edited since, else
+   * derived from the zone and the record's identity (stable across restarts for the same data).
+   */
   recordId(ref: RecordRef): string {
-    return createHash("sha1")
-      .update(`${this.key}\0${recordKey(ref.name, ref.type, toLatin1(ref.rdata))}`, "latin1")
-      .digest("hex")
-      .slice(0, 32);
+    const rk = recordKey(ref.name, ref.type, toLatin1(ref.rdata));
+    return this.meta.get(rk)?.id ?? this.derivedId(rk);
+  }
+
+  /** The id a record with this key gets when it carries none of its own. */
+  derivedId(rk: string): string {
+    return createHash("sha1").update(`${this.key}\0${rk}`, "latin1").digest("hex").slice(0, 32);
+  }
+
+  /** The stored record with this id, if any. */
+  findRecord(id: string): StoredRecord | undefined {
+    if (this.idIndex === undefined) {
+      const index = new Map<string, string>();
+      for (const { key, sets } of this.stored()) {
+        for (const set of sets) {
+          for (let i = 0; i < set.size; i++) {
+            const rk = recordKey(key, set.type, set.at(i));
+            index.set(this.meta.get(rk)?.id ?? this.derivedId(rk), rk);
+          }
+        }
+      }
+      this.idIndex = index;
+    }
+    const rk = this.idIndex.get(id);
+    if (rk === undefined) return undefined;
+    const [key, type, rdata] = splitRecordKey(rk);
+    const set = this.storedSets(key).find((x) => x.type === type);
+    if (set === undefined || !set.has(rdata)) return undefined;
+    const node = this.nodes.get(key);
+    const meta = this.meta.get(rk);
+    return {
+      name: node?.name ?? key,
+      type,
+      ttl: set.ttl,
+      rdata,
+      ...(meta ? { meta } : {}),
+    };
+  }
+
+  /** The nodes a zone transfer sends, as `snapshot()` (records withheld from transfers left out). */
+  transferSnapshot(): ZoneNode[] {
+    if (this.transferOverride.size === 0) return this.snapshot();
+    const out: ZoneNode[] = [];
+    for (const [key, node] of this.nodes) out.push(this.transferOverride.get(key) ?? node);
+    return out;
   }
 
   /**
@@ -354,19 +469,51 @@ export class Zone {
     }
 
     // Commit: nothing below may throw. Record fields first: rendering may read them.
-    for (const k of removedKeys) this.meta.delete(k);
+    const index = this.idIndex;
+    for (const k of removedKeys) {
+      index?.delete(this.meta.get(k)?.id ?? this.derivedId(k));
+      this.meta.delete(k);
+    }
     for (const [k, m] of newMeta) this.meta.set(k, m);
+    if (index !== undefined) {
+      for (const r of change.add ?? []) {
+        const rk = recordKey(r.name, r.type, toLatin1(r.rdata));
+        index.set(r.meta?.id ?? this.derivedId(rk), rk);
+      }
+    }
     const diff: ServedDiff = { removed: [], added: [] };
-    for (const [key, s] of staged) {
-      const sets: RRset[] = [];
-      for (const v of s.sets) if (v.rdata.length > 0) sets.push(RRset.of(v.type, v.ttl, v.rdata));
-      const before = this.nodes.get(key);
-      this.putRendered(key, s.name, sets);
-      diffNode(before, this.nodes.get(key), diff);
+    const render = (key: string, name: string, sets: readonly RRset[]) => {
+      const before = this.transferNode(key);
+      this.putRendered(key, name, sets);
+      diffNode(before, this.transferNode(key), diff);
+    };
+    this.staging = staged;
+    try {
+      for (const [key, s] of staged) {
+        const sets: RRset[] = [];
+        for (const v of s.sets)
+          if (v.rdata.length > 0) sets.push(RRset.of(v.type, v.ttl, v.rdata));
+        render(key, s.name, sets);
+      }
+    } finally {
+      this.staging = undefined;
+    }
+    // Names rendered from other names (flattened CNAMEs) follow the change of their targets;
+    // with `rerender`, every name follows new renderer settings.
+    const again = opts.rerender ? [...this.stored()].map((x) => x.key) : [...this.dependents];
+    for (const key of again) {
+      if (staged.has(key) && !this.dependents.has(key)) continue;
+      const sets = this.storedSets(key);
+      if (sets.length > 0) render(key, this.nodes.get(key)?.name ?? key, sets);
     }
     this.count += delta;
     this.committed();
     return diff;
+  }
+
+  /** The node a transfer sends at a name (undefined where nothing is served). */
+  private transferNode(key: string): ZoneNode | undefined {
+    return this.transferOverride.get(key) ?? this.nodes.get(key);
   }
 
   /**
@@ -414,13 +561,42 @@ export class Zone {
     return cs;
   }
 
-  /** @internal Render stored RRsets and swap in the served node; keep the stored ones if they differ. */
+  /**
+   * @internal Render stored RRsets and swap in the served node; keep the stored ones if they
+   * differ, and the transferred ones if they differ from the served.
+   */
   putRendered(key: string, name: string, stored: readonly RRset[]): void {
-    const served =
-      stored.length === 0 ? stored : this.renderer.render(name, stored, this.renderCtx(name));
+    let served = stored;
+    let transferred = stored;
+    this.dependent = false;
+    if (stored.length > 0 && this.rules !== asStored) {
+      const ctx = this.ctxAt(name);
+      served = this.rules.render(name, stored, ctx);
+      transferred = this.rules.transfer ? this.rules.transfer(name, served, ctx) : served;
+    }
+    if (this.dependent) this.dependents.add(key);
+    else this.dependents.delete(key);
     if (served === stored) this.storedOverride.delete(key);
     else this.storedOverride.set(key, stored);
     this.putNode(key, name, served);
+    if (transferred === served) this.transferOverride.delete(key);
+    else this.transferOverride.set(key, ZoneNode.withSets(name, transferred));
+  }
+
+  /** @internal used by ZoneBuilder: serve the zone through another renderer. */
+  useRenderer(renderer: Renderer): void {
+    this.rules = renderer;
+    for (const { key, name, sets } of [...this.stored()]) {
+      if (renderer !== asStored && !this.storedOverride.has(key)) {
+        // The usual name: rendered as stored, so its node stays (no copy of a big zone).
+        const ctx = this.ctxAt(name);
+        this.dependent = false;
+        const served = renderer.render(name, sets, ctx);
+        const moved = renderer.transfer ? renderer.transfer(name, served, ctx) : served;
+        if (served === sets && moved === served && !this.dependent) continue;
+      }
+      this.putRendered(key, name, sets);
+    }
   }
 
   /** @internal used by ZoneBuilder */
@@ -518,13 +694,17 @@ function validateNode(
   where: string | undefined,
   count: (type: number) => number,
   some: (pred: (type: number) => boolean) => boolean,
+  ownsApexNs = zone.renderer.ownsApexNs === true,
 ): void {
-  if (key === zone.key) {
+  const apex = key === zone.key;
+  // Cloudflare makes the apex NS itself and flattens an apex CNAME (render.ts).
+  const ownsApex = apex && ownsApexNs;
+  if (apex) {
     const soa = count(T.SOA);
     if (soa === 0) throw new ZoneError(`${zone.origin}: no SOA record at the zone apex`, where);
     if (soa > 1)
       throw new ZoneError(`${zone.origin}: more than one SOA record at the zone apex`, where);
-    if (count(T.NS) === 0)
+    if (count(T.NS) === 0 && !ownsApex)
       throw new ZoneError(`${zone.origin}: no NS records at the zone apex`, where);
   } else if (count(T.SOA) > 0) {
     throw new ZoneError(`${name}: SOA record not at the top of zone ${zone.origin}`, where);
@@ -532,7 +712,10 @@ function validateNode(
   const cname = count(T.CNAME);
   if (cname > 0) {
     if (cname > 1) throw new ZoneError(`${name}: more than one CNAME record`, where);
-    if (some((t) => !allowedBesideCname(t))) {
+    const beside = ownsApex
+      ? (t: number) => !allowedBesideCname(t) && t !== T.SOA && t !== T.NS
+      : (t: number) => !allowedBesideCname(t);
+    if (some(beside)) {
       throw new ZoneError(
         `${name}: CNAME and other data at the same name (RFC 1034 §3.6.2)`,
         where,
@@ -555,11 +738,15 @@ export class ZoneBuilder {
   /** Where each name was first seen, only kept for names whose rules are checked later. */
   private readonly firstSource = new Map<string, string | undefined>();
 
+  private readonly renderer?: RendererOption;
+
   constructor(
     origin: string,
-    opts: ChangeOptions & { renderer?: Renderer; journalLimits?: Partial<JournalLimits> } = {},
+    opts: ChangeOptions & { renderer?: RendererOption; journalLimits?: Partial<JournalLimits> } = {},
   ) {
-    this.zone = new Zone(origin, opts.renderer, opts.journalLimits);
+    // Built as stored; the renderer is applied in finish(), when every record is in.
+    this.zone = new Zone(origin, asStored, opts.journalLimits);
+    this.renderer = opts.renderer;
     this.warn = opts.warn ?? (() => {});
   }
 
@@ -613,6 +800,9 @@ export class ZoneBuilder {
   finish(): Zone {
     const zone = this.zone;
     if (!zone.node(zone.key)) throw new ZoneError(`${zone.origin}: no SOA record at the zone apex`);
+    const renderer =
+      typeof this.renderer === "function" ? this.renderer(zone) : (this.renderer ?? asStored);
+
     // Only names with more than one type, or holding SOA/CNAME/DNAME, can break a rule.
     for (const [key, where] of this.firstSource) {
       const node = zone.node(key)!;
@@ -623,13 +813,12 @@ export class ZoneBuilder {
         where,
         (type) => node.get(type)?.size ?? 0,
         (pred) => node.sets.some((s) => pred(s.type)),
+        // The rules (apex NS, apex CNAME) of the renderer the zone will be served through.
+        renderer.ownsApexNs === true,
       );
     }
     // Records were added as stored; now make the served view (nothing to do when served as stored).
-    if (zone.renderer !== asStored) {
-      for (const [key, node] of [...zone.entries()])
-        if (!node.empty) zone.putRendered(key, node.name, node.sets);
-    }
+    if (renderer !== asStored) zone.useRenderer(renderer);
     zone.setCount(this.count);
     zone.committed();
     return zone;
