@@ -9,7 +9,14 @@ import { canonicalName } from "../wire/name.js";
 import { ZoneFileError } from "./errors.js";
 import type { JournalLimits } from "./journal.js";
 import { type ParseWarning, parseMasterFile } from "./masterfile.js";
-import { type RecordInput, type Zone, ZoneBuilder, ZoneError, type ZoneWarning } from "./zone.js";
+import {
+  type RecordInput,
+  type RendererOption,
+  type Zone,
+  ZoneBuilder,
+  ZoneError,
+  type ZoneWarning,
+} from "./zone.js";
 
 export class ZonesDirError extends Error {
   override name = "ZonesDirError";
@@ -39,9 +46,11 @@ export function zoneFileErrorAt(e: ZoneError, file: string): ZoneFileError {
 }
 
 /** Parse master-file text into a zone. `origin` applies when the text sets no `$ORIGIN`. */
-/** How zones are built: the IXFR journal's bounds (see journal.ts). */
+/** How zones are built: the IXFR journal's bounds (see journal.ts) and the renderer. */
 export interface BuildOptions {
   journal?: Partial<JournalLimits>;
+  /** How stored records become served ones (render.ts); default: as stored. */
+  renderer?: RendererOption;
 }
 
 export function zoneFromText(
@@ -62,7 +71,11 @@ export function zoneFromText(
         if (!builder) {
           if (!startOrigin)
             throw new ZoneFileError(r.file, r.line, "no $ORIGIN and no origin given");
-          builder = new ZoneBuilder(startOrigin, { warn, journalLimits: opts.journal });
+          builder = new ZoneBuilder(startOrigin, {
+            warn,
+            journalLimits: opts.journal,
+            renderer: opts.renderer,
+          });
         }
         builder.add({
           name: r.name,
@@ -78,6 +91,7 @@ export function zoneFromText(
     builder ??= new ZoneBuilder(parsed.origin ?? origin ?? ".", {
       warn,
       journalLimits: opts.journal,
+      renderer: opts.renderer,
     });
     const zone = builder.finish();
     zone.file = opts.file;
@@ -121,6 +135,7 @@ export function loadZoneFile(
     origin: name,
     includeRoot: opts.includeRoot ?? dirname(resolve(path)),
     journal: opts.journal,
+    renderer: opts.renderer,
   });
 }
 
@@ -145,7 +160,7 @@ export function loadZonesDir(
   const seen = new Map<string, string>();
   for (const f of entries.filter((e) => e.endsWith(".zone")).sort()) {
     const file = join(dir, f);
-    const loaded = loadZoneFile(file, { includeRoot: resolve(dir), journal: opts.journal });
+    const loaded = loadZoneFile(file, { ...opts, includeRoot: resolve(dir) });
     const other = seen.get(loaded.zone.key);
     if (other)
       throw new ZoneFileError(
