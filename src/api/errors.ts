@@ -100,7 +100,8 @@ export const invalidQuery = (message: string): ApiError => new ApiError("INVALID
 export const invalidName = (detail?: string): ApiError =>
   new ApiError("INVALID_NAME", detail ? `DNS name is invalid. ${detail}` : "DNS name is invalid.");
 
-export const invalidRecordType = (): ApiError => new ApiError("INVALID_TYPE", "Invalid DNS record type");
+export const invalidRecordType = (): ApiError =>
+  new ApiError("INVALID_TYPE", "Invalid DNS record type");
 
 /**
  * Content that does not fit its type: Cloudflare's own codes and sentences for A, AAAA and
