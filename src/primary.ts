@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { createApi, DEFAULT_API_HOST, defaultAccount, listenApi } from "./api/server.js";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
+import { CloudflareZones } from "./rules/zones.js";
 import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
 import { createKeyring } from "./server/signed.js";
@@ -87,6 +88,8 @@ export interface Primary {
   zones: ZoneSummary[];
   /** The zone set served (live). */
   zoneSet: ZoneSet;
+  /** The zones as Cloudflare zones: settings, creation, removal, and the one change path. */
+  cloudflare: CloudflareZones;
   /** The transfer settings in force (live: changes apply to the next request). */
   transfers: TransferSettings;
   /**
@@ -123,14 +126,22 @@ export const DEFAULT_API_PORT = 8787;
 export async function startPrimary(options: PrimaryOptions = {}): Promise<Primary> {
   const logger = options.logger ?? silentLogger();
   const zones = new ZoneSet();
+  const rulesLogger = logger.child({ component: "rules" });
+  const cloudflare = new CloudflareZones(zones, {
+    journal: options.journal,
+    warn: (m) => rulesLogger.warn(m),
+  });
   const summaries: ZoneSummary[] = [];
   if (options.zonesDir !== undefined) {
-    const loaded = loadZonesDir(options.zonesDir, { journal: options.journal });
+    const loaded = loadZonesDir(options.zonesDir, {
+      journal: options.journal,
+      renderer: cloudflare.renderer,
+    });
     for (const w of loaded.warnings) {
       logger.warn({ file: w.file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
     }
     for (const zone of loaded.zones) {
-      zones.add(zone);
+      cloudflare.add(zone);
       summaries.push(summarizeZone(zone));
     }
   }
@@ -177,7 +188,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   if (options.api !== undefined) {
     api = createApi({
       transfers: settings,
-      zones,
+      zones: cloudflare,
       account: options.account ?? defaultAccount(),
       apiToken: options.apiToken,
       logger: logger.child({ component: "api" }),
@@ -201,7 +212,22 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     }
   });
 
-  const changed = (zone: Zone, change: Change, cs: Changeset) => {
+  // Every change, whoever made it (API, library, reload), is passed on to the UDP workers
+  // and logged once.
+  cloudflare.on((e) => {
+    if (e.kind === "added") {
+      // Zones from files are loaded by the workers themselves; a zone created later is not.
+      if (e.zone.file === undefined)
+        dns.broadcast?.({ type: "create", origin: e.zone.origin, serial: e.zone.serial });
+      logger.info({ zone: e.zone.origin, serial: e.zone.serial }, "zone added");
+      return;
+    }
+    if (e.kind === "removed") {
+      dns.broadcast?.({ type: "remove", origin: e.zone.origin });
+      logger.info({ zone: e.zone.origin }, "zone removed");
+      return;
+    }
+    const { zone, change, changeset: cs } = e;
     // RDATA as latin1 strings: the form that crosses the IPC channel (JSON) unchanged.
     dns.broadcast?.({
       type: "commit",
@@ -210,6 +236,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
         remove: change.remove?.map((r) => ({ ...r, rdata: toLatin1(r.rdata) })),
         add: change.add?.map((r) => ({ ...r, rdata: toLatin1(r.rdata) })),
       },
+      ...(e.settings ? { settings: e.settings } : {}),
     });
     logger.info(
       {
@@ -220,20 +247,19 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       },
       "zone changed",
     );
-  };
+  });
   let closed: Promise<void> | undefined;
   return {
     dns: { udp: dns.udp, tcp: dns.tcp },
     ...(apiAddress ? { api: apiAddress } : {}),
     zones: summaries,
     zoneSet: zones,
+    cloudflare,
     transfers: settings,
     commit(origin, change) {
       const zone = zones.get(origin);
       if (!zone) throw new ZoneError(`no zone ${origin} is served`);
-      const cs = zone.commit(change);
-      changed(zone, change, cs);
-      return cs;
+      return cloudflare.commit(zone, change);
     },
     async reload(origins) {
       const out: ReloadSummary[] = [];
@@ -245,10 +271,10 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
           // Parsed off the main thread and compared in slices: queries go on meanwhile.
           const r = await reloadZoneFileAsync(zone, {
             includeRoot: options.zonesDir && resolve(options.zonesDir),
+            commit: (z, change) => cloudflare.commit(z, change),
           });
           for (const w of r.warnings)
             logger.warn({ file: w.file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
-          if (r.changeset) changed(zone, r.change, r.changeset);
           out.push({
             origin: zone.origin,
             file,

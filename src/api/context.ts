@@ -1,5 +1,6 @@
 /** What every route module is given: the live stores and the account, validated once. */
 
+import type { CloudflareZones } from "../rules/zones.js";
 import type { TransferSettings } from "../transfer/settings.js";
 import type { ZoneIndex } from "./ids.js";
 
@@ -11,6 +12,8 @@ export interface Account {
 export interface ApiContext {
   readonly transfers: TransferSettings;
   readonly zones: ZoneIndex;
+  /** Zone settings, creation and removal, and the one change path (rules/zones.ts). */
+  readonly cloudflare: CloudflareZones;
   readonly account: Account;
   readonly now: () => Date;
 }

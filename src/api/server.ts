@@ -14,9 +14,9 @@
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "../log.js";
+import type { CloudflareZones } from "../rules/zones.js";
 import { derivedId, type TransferSettings } from "../transfer/settings.js";
 import { formatHostPort } from "../transport/errors.js";
-import type { ZoneSet } from "../zone/zoneset.js";
 import { createAuthenticator } from "./auth.js";
 import type { Account, ApiContext } from "./context.js";
 import { failure } from "./envelope.js";
@@ -33,7 +33,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export interface ApiOptions {
   transfers: TransferSettings;
-  zones: ZoneSet;
+  /** The served zones, with their Cloudflare settings and the one change path. */
+  zones: CloudflareZones;
   account: Account;
   /** When set, the one accepted credential (auth.ts); unset: every request passes. */
   apiToken?: string;
@@ -80,7 +81,8 @@ export function createApi(options: ApiOptions): FastifyInstance {
 
   const ctx: ApiContext = Object.freeze({
     transfers: options.transfers,
-    zones: new ZoneIndex(options.zones),
+    zones: new ZoneIndex(options.zones.set),
+    cloudflare: options.zones,
     account: Object.freeze({ id: account.id, name: account.name }),
     now: options.now ?? (() => new Date()),
   });

@@ -15,6 +15,7 @@ import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { LogLevel } from "../log.js";
+import type { DnsSettings, ZoneProfile } from "../rules/dns-settings.js";
 import type { Change } from "../zone/zone.js";
 
 export interface WorkerConfig {
@@ -31,7 +32,17 @@ export type WorkerMessage = { type: "ready" } | { type: "failed"; message: strin
  * Main process → workers: a change the main process committed, for the workers to commit
  * too. Commits are deterministic (same change, same serial), so the copies stay equal.
  */
-export type WorkerCommand = { type: "commit"; origin: string; change: Change };
+export type WorkerCommand =
+  | {
+      type: "commit";
+      origin: string;
+      change: Change;
+      /** New DNS settings, committed with every name rendered again. */
+      settings?: { dns: DnsSettings; profile: ZoneProfile };
+    }
+  /** A zone created through the API (same origin and first serial: the same zone). */
+  | { type: "create"; origin: string; serial: number }
+  | { type: "remove"; origin: string };
 
 export class WorkerStartError extends Error {
   override name = "WorkerStartError";

@@ -6,6 +6,7 @@
 
 import cluster from "node:cluster";
 import { createLogger } from "../log.js";
+import { CloudflareZones } from "../rules/zones.js";
 import { createQueryHandler } from "../server/query.js";
 import { udpWorkerTransfer } from "../server/transfer.js";
 import { bindUdp } from "../transport/udp.js";
@@ -25,18 +26,32 @@ async function main(): Promise<void> {
   const queue: WorkerCommand[] = [];
   let apply: ((m: WorkerCommand) => void) | null = null;
   process.on("message", (m: WorkerCommand) => {
-    if (m?.type !== "commit") return;
+    if (m?.type !== "commit" && m?.type !== "create" && m?.type !== "remove") return;
     if (apply) apply(m);
     else queue.push(m);
   });
   try {
     const zones = new ZoneSet();
+    let serial = 0;
+    const cloudflare = new CloudflareZones(zones, { now: () => serial });
     // Warnings were reported once by the main process, which loaded the same files.
     if (config.zonesDir !== undefined)
-      for (const z of loadZonesDir(config.zonesDir).zones) zones.add(z);
+      for (const z of loadZonesDir(config.zonesDir, { renderer: cloudflare.renderer }).zones)
+        cloudflare.add(z);
     apply = (m) => {
       try {
-        zones.get(m.origin)?.commit(m.change);
+        if (m.type === "create") {
+          serial = m.serial;
+          cloudflare.create(m.origin);
+          return;
+        }
+        const zone = zones.get(m.origin);
+        if (zone === undefined) return;
+        if (m.type === "remove") cloudflare.remove(zone);
+        else if (m.settings) {
+          cloudflare.applySettings(zone, m.settings);
+          zone.commit(m.change, { rerender: true });
+        } else zone.commit(m.change);
       } catch (err) {
         // The main process committed this change; failing here means the copies diverged.
         logger.error({ err, zone: m.origin }, "worker could not apply a committed change; exiting");

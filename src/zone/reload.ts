@@ -24,13 +24,19 @@ export interface ReloadResult {
   warnings: ParseWarning[];
 }
 
-export function reloadZoneFile(zone: Zone, opts: { includeRoot?: string } = {}): ReloadResult {
+export interface ReloadOptions {
+  includeRoot?: string;
+  /** How the difference is committed (default: `zone.commit`); the server's one change path. */
+  commit?: (zone: Zone, change: Change) => Changeset;
+}
+
+export function reloadZoneFile(zone: Zone, opts: ReloadOptions = {}): ReloadResult {
   // The fresh copy is only compared, never served: its journal is not used.
   const file = zone.file;
   if (file === undefined) throw new Error(`zone ${zone.origin} was not loaded from a file`);
   const fresh = loadZoneFile(file, opts);
   checkSameZone(zone, fresh.zone, file);
-  return commitDifference(zone, diffZones(zone, fresh.zone), fresh.warnings);
+  return commitDifference(zone, diffZones(zone, fresh.zone), fresh.warnings, opts);
 }
 
 /** A file that now names another origin is not a reload of this zone. */
@@ -45,9 +51,15 @@ function checkSameZone(zone: Zone, fresh: Zone, file: string): void {
 }
 
 /** Commit the difference as one changeset, or nothing when the file matched. */
-function commitDifference(zone: Zone, change: Change, warnings: ParseWarning[]): ReloadResult {
+function commitDifference(
+  zone: Zone,
+  change: Change,
+  warnings: ParseWarning[],
+  opts: ReloadOptions,
+): ReloadResult {
   if (isEmptyChange(change)) return { zone, change, warnings };
-  return { zone, change, changeset: zone.commit(change), warnings };
+  const changeset = opts.commit ? opts.commit(zone, change) : zone.commit(change);
+  return { zone, change, changeset, warnings };
 }
 
 /** The worker entry next to this file, as .js when built and .ts when run from source. */
@@ -64,7 +76,7 @@ function workerEntry(): URL {
  */
 export async function reloadZoneFileAsync(
   zone: Zone,
-  opts: { includeRoot?: string } = {},
+  opts: ReloadOptions = {},
 ): Promise<ReloadResult> {
   const file = zone.file;
   if (file === undefined) throw new Error(`zone ${zone.origin} was not loaded from a file`);
@@ -139,5 +151,5 @@ export async function reloadZoneFileAsync(
   // A change committed while we compared (the library, another reload): compare again, now
   // in one piece, so the change applies to the version it was computed against.
   if (zone.version !== version) change = diffZones(zone, fresh.zone);
-  return commitDifference(zone, change, warnings);
+  return commitDifference(zone, change, warnings, opts);
 }

@@ -491,8 +491,7 @@ export class Zone {
     try {
       for (const [key, s] of staged) {
         const sets: RRset[] = [];
-        for (const v of s.sets)
-          if (v.rdata.length > 0) sets.push(RRset.of(v.type, v.ttl, v.rdata));
+        for (const v of s.sets) if (v.rdata.length > 0) sets.push(RRset.of(v.type, v.ttl, v.rdata));
         render(key, s.name, sets);
       }
     } finally {
@@ -742,7 +741,10 @@ export class ZoneBuilder {
 
   constructor(
     origin: string,
-    opts: ChangeOptions & { renderer?: RendererOption; journalLimits?: Partial<JournalLimits> } = {},
+    opts: ChangeOptions & {
+      renderer?: RendererOption;
+      journalLimits?: Partial<JournalLimits>;
+    } = {},
   ) {
     // Built as stored; the renderer is applied in finish(), when every record is in.
     this.zone = new Zone(origin, asStored, opts.journalLimits);

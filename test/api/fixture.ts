@@ -2,6 +2,7 @@
 
 import type { FastifyInstance } from "fastify";
 import { type ApiOptions, createApi } from "../../src/api/server.js";
+import { CloudflareZones } from "../../src/rules/zones.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
 import { zoneFromText } from "../../src/zone/load.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";
@@ -23,10 +24,13 @@ www  IN A   192.0.2.80
 `;
 }
 
-export function zoneSet(origins: string[]): ZoneSet {
-  const zones = new ZoneSet();
+/** Zones served the way the primary serves them: through Cloudflare's rules. */
+export function zoneSet(origins: string[]): CloudflareZones {
+  const zones = new CloudflareZones(new ZoneSet());
   origins.forEach((o, i) => {
-    zones.add(zoneFromText(zoneText(o, 100 + i), { file: `${o}zone` }).zone);
+    zones.add(
+      zoneFromText(zoneText(o, 100 + i), { file: `${o}zone`, renderer: zones.renderer }).zone,
+    );
   });
   return zones;
 }
@@ -34,7 +38,7 @@ export function zoneSet(origins: string[]): ZoneSet {
 export interface Lab {
   app: FastifyInstance;
   transfers: TransferSettings;
-  zones: ZoneSet;
+  zones: CloudflareZones;
 }
 
 export function lab(

@@ -45,7 +45,7 @@ t.test(
     t.same((await call(app, "POST", `${O}/force_notify`)).body.result, "OK");
 
     // soa_serial follows the zone's serial, not a stored value.
-    zones.get("example.com.")!.commit({
+    zones.set.get("example.com.")!.commit({
       add: [
         { name: "new.example.com.", type: T.A, ttl: 300, rdata: new Uint8Array([192, 0, 2, 9]) },
       ],

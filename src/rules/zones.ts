@@ -1,0 +1,222 @@
+/**
+ * The served zones as Cloudflare zones: each zone is rendered through Cloudflare's rules
+ * (cloudflare.ts) with its own DNS settings (dns-settings.ts), and every change to a zone,
+ * whether records or settings, goes through `commit()`: one change = one new serial = one
+ * journal entry (cloudflare.md §1 "SOA"), then the listeners (logs, UDP workers, NOTIFY).
+ *
+ * The REST API, the library entry and zone-file reloads all change zones through this one
+ * object; nothing else calls `Zone.commit()`.
+ */
+
+import { nameKey, readNameWire } from "../wire/name.js";
+import { T } from "../wire/types.js";
+import type { Changeset, JournalLimits } from "../zone/journal.js";
+import {
+  type Change,
+  type ChangeOptions,
+  type RendererOption,
+  type Zone,
+  ZoneBuilder,
+} from "../zone/zone.js";
+import type { ZoneSet } from "../zone/zoneset.js";
+import { CloudflareRules, type ElsewhereAddresses } from "./cloudflare.js";
+import {
+  type DnsSettings,
+  newZoneSettings,
+  patchDnsSettings,
+  renderSettings,
+  seededSettings,
+  soaFromSettings,
+  type ZoneProfile,
+} from "./dns-settings.js";
+
+/** What listeners learn about a committed change. */
+export interface CommitEvent {
+  zone: Zone;
+  /** The records changed, as given (the SOA replaced when settings changed it). */
+  change: Change;
+  changeset: Changeset;
+  /** Render settings changed: every name was rendered again. */
+  settings?: { dns: DnsSettings; profile: ZoneProfile };
+}
+
+export type ZonesEvent =
+  | ({ kind: "commit" } & CommitEvent)
+  | { kind: "added"; zone: Zone }
+  | { kind: "removed"; zone: Zone };
+
+interface ZoneState {
+  dns: DnsSettings;
+  profile: ZoneProfile;
+  rules: CloudflareRules;
+}
+
+/** Most CNAME steps followed when flattening into another zone (as cloudflare.ts does inside one). */
+const MAX_STEPS = 8;
+
+export class CloudflareZones {
+  private readonly state = new WeakMap<Zone, ZoneState>();
+  private readonly listeners: Array<(e: ZonesEvent) => void> = [];
+
+  constructor(
+    readonly set: ZoneSet,
+    private readonly opts: {
+      journal?: Partial<JournalLimits>;
+      warn?: (message: string) => void;
+      /** The clock for a new zone's first serial (seconds). */
+      now?: () => number;
+    } = {},
+  ) {}
+
+  /**
+   * For zone loaders: serve a loaded zone through Cloudflare's rules, its settings seeded
+   * from its file (dns-settings.ts).
+   */
+  readonly renderer: RendererOption = (zone) => this.attach(zone, seededSettings(zone));
+
+  private attach(zone: Zone, s: { dns: DnsSettings; profile: ZoneProfile }): CloudflareRules {
+    const rules = new CloudflareRules(renderSettings(s.dns, s.profile), {
+      resolveElsewhere: (key) => this.addressesAt(key, zone),
+      warn: (m) => this.opts.warn?.(`${zone.origin}: ${m}`),
+    });
+    this.state.set(zone, { ...s, rules });
+    return rules;
+  }
+
+  on(fn: (e: ZonesEvent) => void): void {
+    this.listeners.push(fn);
+  }
+
+  private emit(e: ZonesEvent): void {
+    for (const fn of this.listeners) fn(e);
+  }
+
+  /** Serve a zone built with `renderer` (from a file). */
+  add(zone: Zone): void {
+    this.set.add(zone);
+    this.emit({ kind: "added", zone });
+  }
+
+  /**
+   * A new, empty zone with Cloudflare's defaults: the SOA only (the apex NS are the assigned
+   * nameservers). Its first serial is the current Unix time, as a fresh zone's serial often is.
+   */
+  create(origin: string): Zone {
+    const settings = newZoneSettings(origin);
+    const serial = Math.floor(this.opts.now?.() ?? Date.now() / 1000) >>> 0 || 1;
+    const soa = soaFromSettings(settings.dns, settings.profile, serial);
+    const b = new ZoneBuilder(origin, {
+      journalLimits: this.opts.journal,
+      renderer: (zone) => this.attach(zone, settings),
+    });
+    b.add({ name: origin, type: T.SOA, ttl: soa.ttl, rdata: soa.rdata });
+    const zone = b.finish();
+    this.add(zone);
+    return zone;
+  }
+
+  remove(zone: Zone): void {
+    if (this.set.get(zone.origin) !== zone) return;
+    this.set.remove(zone.origin);
+    this.emit({ kind: "removed", zone });
+  }
+
+  /** The one change path: apply atomically, next serial, journal, tell the listeners. */
+  commit(zone: Zone, change: Change, opts: ChangeOptions = {}): Changeset {
+    const changeset = zone.commit(change, opts);
+    this.emit({ kind: "commit", zone, change, changeset });
+    return changeset;
+  }
+
+  dnsSettings(zone: Zone): DnsSettings {
+    return this.stateOf(zone).dns;
+  }
+
+  profile(zone: Zone): ZoneProfile {
+    return this.stateOf(zone).profile;
+  }
+
+  rules(zone: Zone): CloudflareRules {
+    return this.stateOf(zone).rules;
+  }
+
+  /**
+   * PATCH the zone's DNS settings (throws SettingsError, nothing changed). A change to what is
+   * served (multi-provider, flattening, ns_ttl, the SOA) is committed like any other change:
+   * a new serial and a journal entry; the other fields are only stored.
+   */
+  editDnsSettings(zone: Zone, patch: unknown): DnsSettings {
+    const st = this.stateOf(zone);
+    const next = patchDnsSettings(st.dns, patch);
+    const before = soaFromSettings(st.dns, st.profile, 0);
+    const after = soaFromSettings(next, st.profile, 0);
+    const soaChanged = before.ttl !== after.ttl || !before.rdata.equals(after.rdata);
+    const rendered =
+      next.multi_provider !== st.dns.multi_provider ||
+      next.flatten_all_cnames !== st.dns.flatten_all_cnames ||
+      next.ns_ttl !== st.dns.ns_ttl;
+    const previous = { dns: st.dns, rules: st.rules.settings };
+    st.dns = next;
+    if (!soaChanged && !rendered) return next;
+    st.rules.settings = renderSettings(next, st.profile);
+    const change: Change = soaChanged
+      ? { add: [{ name: zone.origin, type: T.SOA, ttl: after.ttl, rdata: after.rdata }] }
+      : {};
+    try {
+      const changeset = zone.commit(change, { rerender: rendered });
+      this.emit({
+        kind: "commit",
+        zone,
+        change,
+        changeset,
+        settings: { dns: next, profile: st.profile },
+      });
+    } catch (e) {
+      st.dns = previous.dns;
+      st.rules.settings = previous.rules;
+      throw e;
+    }
+    return next;
+  }
+
+  /** Apply settings a UDP worker was sent (the same commit as in the main process). */
+  applySettings(zone: Zone, s: { dns: DnsSettings; profile: ZoneProfile }): void {
+    const st = this.stateOf(zone);
+    st.dns = s.dns;
+    st.profile = s.profile;
+    st.rules.settings = renderSettings(s.dns, s.profile);
+  }
+
+  private stateOf(zone: Zone): ZoneState {
+    const st = this.state.get(zone);
+    if (st === undefined) throw new Error(`zone ${zone.origin} is not a Cloudflare zone`);
+    return st;
+  }
+
+  /**
+   * The A/AAAA a name of another served zone ends at (flattening across zones): its served
+   * addresses, following CNAMEs for a few steps.
+   */
+  private addressesAt(key: string, from: Zone): ElsewhereAddresses | undefined {
+    let k = key;
+    for (let step = 0; step < MAX_STEPS; step++) {
+      const zone = this.set.find(k);
+      if (zone === undefined || zone === from) return undefined;
+      const node = zone.node(k);
+      if (node === undefined) return undefined;
+      const a = node.get(T.A);
+      const aaaa = node.get(T.AAAA);
+      if (a !== undefined || aaaa !== undefined) {
+        return {
+          a: a ? [...a.rdata] : [],
+          aaaa: aaaa ? [...aaaa.rdata] : [],
+          ttl: Math.min(a?.ttl ?? Infinity, aaaa?.ttl ?? Infinity),
+        };
+      }
+      const cname = node.get(T.CNAME);
+      if (cname === undefined) return undefined;
+      k = nameKey(readNameWire(Buffer.from(cname.at(0), "latin1"), 0).name);
+    }
+    return undefined;
+  }
+}
