@@ -3,6 +3,7 @@
 import type { CloudflareZones } from "../rules/zones.js";
 import type { TransferSettings } from "../transfer/settings.js";
 import type { ZoneIndex } from "./ids.js";
+import type { ZoneTimes } from "./routes/zones.js";
 
 export interface Account {
   readonly id: string;
@@ -16,6 +17,8 @@ export interface ApiContext {
   readonly cloudflare: CloudflareZones;
   readonly account: Account;
   readonly now: () => Date;
+  /** When each zone was created and last changed, as the API shows it. */
+  readonly times: ZoneTimes;
 }
 
 /** The request path without its query, as Cloudflare names it in 7003 messages. */

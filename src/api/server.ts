@@ -23,9 +23,11 @@ import { failure } from "./envelope.js";
 import { authenticationError, noRoute, toErrorReply } from "./errors.js";
 import { isId, ZoneIndex } from "./ids.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { dnsRecordRoutes } from "./routes/dns-records.js";
+import { dnsSettingsRoutes } from "./routes/dns-settings.js";
 import { outgoingRoutes } from "./routes/outgoing.js";
 import { zoneTransferRoutes } from "./routes/zone-transfers.js";
-import { zoneRoutes } from "./routes/zones.js";
+import { ZoneTimes, zoneRoutes } from "./routes/zones.js";
 
 export const API_PREFIX = "/client/v4";
 export const DEFAULT_API_HOST = "127.0.0.1";
@@ -79,12 +81,14 @@ export function createApi(options: ApiOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
 
+  const now = options.now ?? (() => new Date());
   const ctx: ApiContext = Object.freeze({
     transfers: options.transfers,
     zones: new ZoneIndex(options.zones.set),
     cloudflare: options.zones,
     account: Object.freeze({ id: account.id, name: account.name }),
-    now: options.now ?? (() => new Date()),
+    now,
+    times: new ZoneTimes(now),
   });
 
   // JSON and nothing else: other media types get 9207 rather than a string body.
@@ -127,6 +131,8 @@ export function createApi(options: ApiOptions): FastifyInstance {
       accountRoutes(api, ctx);
       zoneTransferRoutes(api, ctx);
       zoneRoutes(api, ctx);
+      dnsRecordRoutes(api, ctx);
+      dnsSettingsRoutes(api, ctx);
       outgoingRoutes(api, ctx);
     },
     { prefix: API_PREFIX },

@@ -54,7 +54,7 @@ export function zoneFor(ctx: ApiContext, req: FastifyRequest): Zone {
  * Zone timestamps, kept by the API: the zone model has no clock. Weakly held, so a zone
  * removed from the set is not kept alive here.
  */
-class ZoneTimes {
+export class ZoneTimes {
   private readonly times = new WeakMap<Zone, { created: string; modified: string }>();
   constructor(private readonly now: () => Date) {}
 
@@ -125,7 +125,7 @@ function sameFor(v: unknown, value: string, what: string): boolean {
 }
 
 export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const times = new ZoneTimes(ctx.now);
+  const times = ctx.times;
   // Zones served at start are "created" now, and their changes are tracked from now on.
   for (const zone of ctx.zones.zones.all()) times.of(zone);
 

@@ -1,0 +1,381 @@
+/**
+ * A zone's DNS records (cloudflare.md §3): `GET/POST /zones/{zone_id}/dns_records`,
+ * `GET/PUT/PATCH/DELETE .../dns_records/{id}` and `POST .../dns_records/batch`. Import and
+ * export live in dns-records-file.ts.
+ *
+ * Every write is planned (records/plan.ts) and committed as one change through the zones'
+ * one change path: one call or one batch = one new serial = one journal entry.
+ *
+ * `GET .../dns_records` filters as Cloudflare documents: `type`, `name` (and `name.exact`,
+ * `.contains`, `.startswith`, `.endswith`), `content` (same operators), `proxied`, `comment`
+ * (same operators, `.present`, `.absent`), `tag` ("name" or "name:value", same operators,
+ * `.present`, `.absent`), `search` (in name, content, comment and tags), `match` (`all`, the
+ * default, or `any`) and `tag_match`; sorted by `order` (`type`, `name`, `content`, `ttl`,
+ * `proxied`; default name then type) and `direction`; paged with `page` and `per_page`
+ * (default 100, at most 5000 here).
+ */
+
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { typeFromText } from "../../wire/types.js";
+import { type Zone, ZoneError } from "../../zone/zone.js";
+import type { ApiContext } from "../context.js";
+import { ok } from "../envelope.js";
+import { ApiError, invalidField, invalidQuery } from "../errors.js";
+import { pageRequest, paginate } from "../paging.js";
+import type { RecordBody, RecordJson } from "../records/content.js";
+import {
+  type ApiRecord,
+  apiRecords,
+  type BatchBody,
+  fieldsOf,
+  findApiRecord,
+  RecordPlan,
+} from "../records/plan.js";
+import { zoneFor } from "./zones.js";
+
+const RECORDS_PAGE = { perPage: 100, maxPerPage: 5000 };
+/** Cloudflare's limit on the operations of one batch (cloudflare.md §4). */
+export const MAX_BATCH = 3500;
+
+export interface RecordResult extends RecordJson {
+  id: string;
+  zone_id: string;
+  zone_name: string;
+  meta: {
+    auto_added: boolean;
+    managed_by_apps: boolean;
+    managed_by_argo_tunnel: boolean;
+    source: string;
+  };
+  created_on: string;
+  modified_on: string;
+}
+
+/** The API's JSON for one record. */
+export function recordResult(ctx: ApiContext, zone: Zone, r: ApiRecord): RecordResult {
+  const t = ctx.times.of(zone);
+  const json = fieldsOf(zone, r);
+  return {
+    id: r.id,
+    zone_id: ctx.zones.idOf(zone),
+    zone_name: zone.origin.slice(0, -1),
+    ...json,
+    meta: {
+      auto_added: false,
+      managed_by_apps: false,
+      managed_by_argo_tunnel: false,
+      source: "primary",
+    },
+    created_on: r.meta?.created ?? t.created,
+    modified_on: r.meta?.modified ?? r.meta?.created ?? t.created,
+  };
+}
+
+/**
+ * Plan writes on a zone and commit them as one change. A ZoneError at commit (a rule the
+ * plan did not foresee) is the caller's input, so a 400; nothing was changed.
+ */
+export function commitPlan<T>(ctx: ApiContext, zone: Zone, build: (plan: RecordPlan) => T): T {
+  const plan = new RecordPlan(zone, ctx.now());
+  const out = build(plan);
+  if (!plan.empty) {
+    try {
+      ctx.cloudflare.commit(zone, plan.change());
+    } catch (e) {
+      if (e instanceof ZoneError) throw new ApiError("INVALID_CONTENT", e.message);
+      throw e;
+    }
+  }
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function body(req: FastifyRequest): RecordBody {
+  if (!isObject(req.body)) throw invalidField("the request body must be a JSON object");
+  return req.body as RecordBody;
+}
+
+function idOf(req: FastifyRequest): string {
+  return (req.params as { dns_record_id: string }).dns_record_id;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Filters                                                                                     */
+
+type Test = (value: string) => boolean;
+
+const OPS = ["exact", "contains", "startswith", "endswith"] as const;
+
+function textTest(op: (typeof OPS)[number], want: string): Test {
+  const w = want.toLowerCase();
+  switch (op) {
+    case "exact":
+      return (v) => v.toLowerCase() === w;
+    case "contains":
+      return (v) => v.toLowerCase().includes(w);
+    case "startswith":
+      return (v) => v.toLowerCase().startsWith(w);
+    case "endswith":
+      return (v) => v.toLowerCase().endsWith(w);
+  }
+}
+
+function one(q: Record<string, unknown>, key: string): string | undefined {
+  const v = q[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string") throw invalidQuery(`${key} must be given once`);
+  return v;
+}
+
+type Filter = (r: RecordResult) => boolean;
+
+/** The filters of a list request, each a predicate on the record's JSON. */
+function filters(q: Record<string, unknown>, zoneName: string): { tests: Filter[]; any: boolean } {
+  const tests: Filter[] = [];
+  const field = (base: string, get: (r: RecordResult) => string | null, absolute = false) => {
+    const plain = one(q, base);
+    if (plain !== undefined) {
+      const want = absolute ? absName(plain, zoneName) : plain;
+      tests.push((r) => (get(r) ?? "").toLowerCase() === want.toLowerCase());
+    }
+    for (const op of OPS) {
+      const v = one(q, `${base}.${op}`);
+      if (v === undefined) continue;
+      const t = textTest(op, op === "exact" && absolute ? absName(v, zoneName) : v);
+      tests.push((r) => t(get(r) ?? ""));
+    }
+  };
+  field("name", (r) => r.name, true);
+  field("content", (r) => r.content);
+  field("comment", (r) => r.comment);
+  if (one(q, "comment.present") !== undefined) tests.push((r) => r.comment !== null);
+  if (one(q, "comment.absent") !== undefined) tests.push((r) => r.comment === null);
+
+  const type = one(q, "type");
+  if (type !== undefined) {
+    if (typeFromText(type.toUpperCase()) === undefined)
+      throw invalidQuery(`type ${type} is not a DNS record type`);
+    tests.push((r) => r.type === type.toUpperCase());
+  }
+  const proxied = one(q, "proxied");
+  if (proxied !== undefined) {
+    if (proxied !== "true" && proxied !== "false")
+      throw invalidQuery("proxied must be true or false");
+    tests.push((r) => r.proxied === (proxied === "true"));
+  }
+
+  // Tags: "name" or "name:value"; each operator applies to the value of the named tag.
+  const tagParts = (t: string): [string, string | undefined] => {
+    const i = t.indexOf(":");
+    return i < 0 ? [t.toLowerCase(), undefined] : [t.slice(0, i).toLowerCase(), t.slice(i + 1)];
+  };
+  const tagTests: Filter[] = [];
+  const tagged =
+    (name: string, test: (value: string | undefined) => boolean): Filter =>
+    (r) =>
+      r.tags.some((t) => {
+        const [n, v] = tagParts(t);
+        return n === name && test(v);
+      });
+  const tag = one(q, "tag");
+  if (tag !== undefined) {
+    const [n, v] = tagParts(tag);
+    tagTests.push(tagged(n, (x) => v === undefined || x === v));
+  }
+  for (const op of OPS) {
+    const v = one(q, `tag.${op}`);
+    if (v === undefined) continue;
+    const [n, val] = tagParts(v);
+    const t = textTest(op, val ?? "");
+    tagTests.push(tagged(n, (x) => x !== undefined && t(x)));
+  }
+  const present = one(q, "tag.present");
+  if (present !== undefined) tagTests.push(tagged(present.toLowerCase(), () => true));
+  const absent = one(q, "tag.absent");
+  if (absent !== undefined) {
+    const has = tagged(absent.toLowerCase(), () => true);
+    tagTests.push((r) => !has(r));
+  }
+  const tagMatch = one(q, "tag_match") ?? "all";
+  if (tagMatch !== "all" && tagMatch !== "any")
+    throw invalidQuery('tag_match must be "all" or "any"');
+  if (tagTests.length > 0)
+    tests.push(
+      tagMatch === "all" ? (r) => tagTests.every((f) => f(r)) : (r) => tagTests.some((f) => f(r)),
+    );
+
+  const search = one(q, "search");
+  if (search !== undefined) {
+    const s = search.toLowerCase();
+    tests.push(
+      (r) =>
+        r.name.includes(s) ||
+        r.content.toLowerCase().includes(s) ||
+        (r.comment ?? "").toLowerCase().includes(s) ||
+        r.tags.some((t) => t.toLowerCase().includes(s)),
+    );
+  }
+  const match = one(q, "match") ?? "all";
+  if (match !== "all" && match !== "any") throw invalidQuery('match must be "all" or "any"');
+  return { tests, any: match === "any" };
+}
+
+/** A name filter as Cloudflare reads it: "@" and relative names are in the zone. */
+function absName(v: string, zoneName: string): string {
+  const n = v.endsWith(".") ? v.slice(0, -1) : v;
+  if (n === "@") return zoneName;
+  const lower = n.toLowerCase();
+  return lower === zoneName || lower.endsWith(`.${zoneName}`) ? n : `${n}.${zoneName}`;
+}
+
+const ORDERS: Record<string, (a: RecordResult, b: RecordResult) => number> = {
+  type: (a, b) => cmp(a.type, b.type) || cmp(a.name, b.name) || cmp(a.content, b.content),
+  name: (a, b) => cmp(a.name, b.name) || cmp(a.type, b.type) || cmp(a.content, b.content),
+  content: (a, b) => cmp(a.content, b.content) || cmp(a.name, b.name),
+  ttl: (a, b) => a.ttl - b.ttl || cmp(a.name, b.name),
+  proxied: (a, b) => Number(a.proxied) - Number(b.proxied) || cmp(a.name, b.name),
+};
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Every record of the zone matching the request, sorted. */
+export function listRecords(
+  ctx: ApiContext,
+  zone: Zone,
+  q: Record<string, unknown>,
+): RecordResult[] {
+  const { tests, any } = filters(q, zone.origin.slice(0, -1).toLowerCase());
+  const order = one(q, "order") ?? "name";
+  const by = ORDERS[order];
+  if (by === undefined)
+    throw invalidQuery(`order must be one of ${Object.keys(ORDERS).join(", ")}`);
+  const direction = one(q, "direction") ?? "asc";
+  if (direction !== "asc" && direction !== "desc")
+    throw invalidQuery('direction must be "asc" or "desc"');
+  const out: RecordResult[] = [];
+  for (const r of apiRecords(zone)) {
+    const json = recordResult(ctx, zone, r);
+    if (tests.length === 0 || (any ? tests.some((f) => f(json)) : tests.every((f) => f(json))))
+      out.push(json);
+  }
+  out.sort(by);
+  if (direction === "desc") out.reverse();
+  return out;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Batch                                                                                       */
+
+function batchBody(v: unknown): BatchBody {
+  if (!isObject(v))
+    throw invalidField("the batch must be a JSON object of deletes, patches, puts and posts");
+  const list = (k: keyof BatchBody, needId: boolean) => {
+    const a = v[k];
+    if (a === undefined) return [];
+    if (!Array.isArray(a)) throw invalidField(`${k} must be an array`);
+    a.forEach((x, i) => {
+      if (!isObject(x)) throw invalidField(`${k}[${i}] must be an object`);
+      if (needId && typeof x.id !== "string") throw invalidField(`${k}[${i}].id is required`);
+    });
+    return a;
+  };
+  const out: BatchBody = {
+    deletes: list("deletes", true) as BatchBody["deletes"],
+    patches: list("patches", true) as BatchBody["patches"],
+    puts: list("puts", true) as BatchBody["puts"],
+    posts: list("posts", false) as BatchBody["posts"],
+  };
+  for (const k of Object.keys(v))
+    if (!["deletes", "patches", "puts", "posts"].includes(k))
+      throw invalidField(`${k} is not part of a batch`);
+  const n =
+    (out.deletes?.length ?? 0) +
+    (out.patches?.length ?? 0) +
+    (out.puts?.length ?? 0) +
+    (out.posts?.length ?? 0);
+  if (n > MAX_BATCH) throw invalidField(`a batch holds at most ${MAX_BATCH} operations, not ${n}`);
+  return out;
+}
+
+/** Run one operation of a batch; its error names the operation. */
+function step<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ApiError) {
+      const err = new ApiError(e.kind, `${where}: ${e.message}`);
+      throw err;
+    }
+    throw e;
+  }
+}
+
+export function dnsRecordRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const base = "/zones/:zone_id/dns_records";
+  const item = `${base}/:dns_record_id`;
+
+  app.get(base, async (req) => {
+    const zone = zoneFor(ctx, req);
+    const q = req.query as Record<string, unknown>;
+    const paging = pageRequest(q, RECORDS_PAGE);
+    const { page, info } = paginate(listRecords(ctx, zone, q), paging);
+    return ok(page, info);
+  });
+
+  app.post(base, async (req) => {
+    const zone = zoneFor(ctx, req);
+    const r = commitPlan(ctx, zone, (p) => p.create(body(req)));
+    return ok(recordResult(ctx, zone, r));
+  });
+
+  app.get(item, async (req) => {
+    const zone = zoneFor(ctx, req);
+    return ok(recordResult(ctx, zone, findApiRecord(zone, idOf(req))));
+  });
+
+  app.put(item, async (req) => {
+    const zone = zoneFor(ctx, req);
+    const r = commitPlan(ctx, zone, (p) => p.overwrite(idOf(req), body(req)));
+    return ok(recordResult(ctx, zone, r));
+  });
+
+  app.patch(item, async (req) => {
+    const zone = zoneFor(ctx, req);
+    const r = commitPlan(ctx, zone, (p) => p.edit(idOf(req), body(req)));
+    return ok(recordResult(ctx, zone, r));
+  });
+
+  app.delete(item, async (req) => {
+    const zone = zoneFor(ctx, req);
+    const r = commitPlan(ctx, zone, (p) => p.delete(idOf(req)));
+    return ok({ id: r.id });
+  });
+
+  app.post(`${base}/batch`, async (req) => {
+    const zone = zoneFor(ctx, req);
+    const b = batchBody(req.body);
+    const done = commitPlan(ctx, zone, (p) => ({
+      deletes: (b.deletes ?? []).map((d, i) => step(`deletes[${i}]`, () => p.delete(d.id))),
+      patches: (b.patches ?? []).map((x, i) => step(`patches[${i}]`, () => p.edit(x.id, strip(x)))),
+      puts: (b.puts ?? []).map((x, i) => step(`puts[${i}]`, () => p.overwrite(x.id, strip(x)))),
+      posts: (b.posts ?? []).map((x, i) => step(`posts[${i}]`, () => p.create(x))),
+    }));
+    const json = (rs: ApiRecord[]) => rs.map((r) => recordResult(ctx, zone, r));
+    return ok({
+      deletes: json(done.deletes),
+      patches: json(done.patches),
+      puts: json(done.puts),
+      posts: json(done.posts),
+    });
+  });
+}
+
+function strip<T extends { id?: unknown }>(o: T): Omit<T, "id"> {
+  const { id: _id, ...rest } = o;
+  return rest;
+}
