@@ -32,6 +32,8 @@
  * | 81054 | 400    | CNAME_CONFLICT     | a record where a CNAME already has the name             |
  * | 81056 | 400    | NS_CONFLICT        | NS and another type at one name                         |
  * | 81057 | 400    | RECORD_EXISTS      | a record identical to one that exists                   |
+ * | 1061  | 400    | ZONE_EXISTS        | creating a zone that is already served                  |
+ * | 1049  | 400    | INVALID_ZONE_NAME  | a zone name that is not a registrable-looking domain    |
  * | 89199 | 500    | INTERNAL           | a fault of the server; details go to the log only       |
  */
 
@@ -62,6 +64,8 @@ export const API_ERRORS = {
   CNAME_CONFLICT: { code: 81054, status: 400 },
   NS_CONFLICT: { code: 81056, status: 400 },
   RECORD_EXISTS: { code: 81057, status: 400 },
+  ZONE_EXISTS: { code: 1061, status: 400 },
+  INVALID_ZONE_NAME: { code: 1049, status: 400 },
 } as const;
 
 export type ApiErrorName = keyof typeof API_ERRORS;

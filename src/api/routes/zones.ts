@@ -1,10 +1,17 @@
 /**
- * Zones, read-only for now: `GET /zones` and `GET /zones/{zone_id}` (cloudflare.md §3). A zone
- * is one the primary serves; its id is derived from its name (ids.ts).
+ * Zones (cloudflare.md §3): `GET/POST /zones`, `GET/PATCH/DELETE /zones/{zone_id}`. A zone is
+ * one the primary serves; its id is derived from its name (ids.ts), so a zone loaded from a
+ * file, or deleted and created again, keeps its id.
  *
  * Decisions where the emulator has nothing better to show:
- * - `status` is always "active" and `type` "full": every served zone is authoritative here.
- * - `name_servers` are the targets of the zone's apex NS records, without the trailing dot.
+ * - `status` is always "active" and `type` "full": every served zone is authoritative here,
+ *   a new one included (there is no registrar to wait for). Creating a "partial" or
+ *   "secondary" zone is refused.
+ * - `name_servers` are the zone's assigned nameservers (dns_settings), without the dot.
+ * - PATCH accepts `paused` (stored and shown; nothing is proxied here, so it changes nothing
+ *   served) and `type: "full"`; other fields are refused with a message.
+ * - DELETE stops serving the zone at once and removes its outgoing transfer configuration;
+ *   a zone file it came from is left on disk (it is served again at the next start).
  * - `created_on` is when the API first saw the zone (start-up, for zones loaded from files);
  *   `modified_on` moves with every committed change to the zone's records.
  * - `GET /zones` filters by `name` (exact and case-insensitive by default, or with
@@ -13,14 +20,14 @@
  *   `per_page` defaults to 20 and is at most 50, as on Cloudflare.
  */
 
+import { domainToASCII } from "node:url";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { rdataToText } from "../../wire/rdata.js";
-import { T } from "../../wire/types.js";
+import { canonicalName, parseName } from "../../wire/name.js";
 import type { Zone } from "../../zone/zone.js";
 import type { ApiContext } from "../context.js";
 import { pathOf } from "../context.js";
 import { ok } from "../envelope.js";
-import { couldNotRoute, invalidQuery } from "../errors.js";
+import { ApiError, couldNotRoute, invalidField, invalidQuery } from "../errors.js";
 import { pageRequest, paginate } from "../paging.js";
 
 const ZONES_PAGE = { perPage: 20, maxPerPage: 50 };
@@ -55,14 +62,17 @@ export function zoneFor(ctx: ApiContext, req: FastifyRequest): Zone {
  * removed from the set is not kept alive here.
  */
 export class ZoneTimes {
-  private readonly times = new WeakMap<Zone, { created: string; modified: string }>();
+  private readonly times = new WeakMap<
+    Zone,
+    { created: string; modified: string; paused: boolean }
+  >();
   constructor(private readonly now: () => Date) {}
 
-  of(zone: Zone): { created: string; modified: string } {
+  of(zone: Zone): { created: string; modified: string; paused: boolean } {
     let t = this.times.get(zone);
     if (t === undefined) {
       const at = this.now().toISOString();
-      const entry = { created: at, modified: at };
+      const entry = { created: at, modified: at, paused: false };
       zone.onChange(() => {
         entry.modified = this.now().toISOString();
       });
@@ -71,16 +81,6 @@ export class ZoneTimes {
     }
     return t;
   }
-}
-
-function nameServers(zone: Zone): string[] {
-  const ns = zone.apex.get(T.NS);
-  if (ns === undefined) return [];
-  const out: string[] = [];
-  for (let i = 0; i < ns.size; i++) {
-    out.push(withoutDot(rdataToText(T.NS, Buffer.from(ns.at(i), "latin1"))));
-  }
-  return out;
 }
 
 function withoutDot(name: string): string {
@@ -135,10 +135,10 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
       id: ctx.zones.idOf(zone),
       name: withoutDot(zone.origin),
       status: "active",
-      paused: false,
+      paused: t.paused,
       type: "full",
       development_mode: 0,
-      name_servers: nameServers(zone),
+      name_servers: ctx.cloudflare.profile(zone).nameservers.map(withoutDot),
       original_name_servers: null,
       original_registrar: null,
       original_dnshost: null,
@@ -178,4 +178,87 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   app.get("/zones/:zone_id", async (req) => ok(result(zoneFor(ctx, req))));
+
+  app.post("/zones", async (req) => {
+    const body = objectBody(req.body);
+    const origin = zoneName(body.name);
+    const account = body.account;
+    if (account !== undefined) {
+      const id = isObject(account) ? account.id : undefined;
+      if (id !== undefined && id !== ctx.account.id) throw couldNotRoute(`/accounts/${String(id)}`);
+    }
+    if (body.type !== undefined && body.type !== "full") {
+      throw invalidField(
+        `type ${JSON.stringify(body.type)} is not supported: dns-primary serves full zones only`,
+      );
+    }
+    if (ctx.zones.zones.get(origin) !== undefined) {
+      throw new ApiError("ZONE_EXISTS", `${withoutDot(origin)} already exists`);
+    }
+    return ok(result(ctx.cloudflare.create(origin)));
+  });
+
+  app.patch("/zones/:zone_id", async (req) => {
+    const zone = zoneFor(ctx, req);
+    const body = objectBody(req.body);
+    const t = times.of(zone);
+    let paused = t.paused;
+    for (const [k, v] of Object.entries(body)) {
+      if (k === "paused") {
+        if (typeof v !== "boolean") throw invalidField("paused must be true or false");
+        paused = v;
+      } else if (k === "type") {
+        if (v !== "full")
+          throw invalidField('type can only be "full": dns-primary serves full zones only');
+      } else {
+        throw invalidField(`${k} cannot be changed on dns-primary (paused and type can)`);
+      }
+    }
+    if (paused !== t.paused) {
+      t.paused = paused;
+      t.modified = ctx.now().toISOString();
+    }
+    return ok(result(zone));
+  });
+
+  app.delete("/zones/:zone_id", async (req) => {
+    const zone = zoneFor(ctx, req);
+    const id = ctx.zones.idOf(zone);
+    if (ctx.transfers.outgoing(zone.origin) !== undefined)
+      ctx.transfers.deleteOutgoing(zone.origin);
+    ctx.cloudflare.remove(zone);
+    return ok({ id });
+  });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function objectBody(v: unknown): Record<string, unknown> {
+  if (!isObject(v)) throw invalidField("the request body must be a JSON object");
+  return v;
+}
+
+/**
+ * A zone name as Cloudflare accepts it: a domain name of at least two labels (Unicode names
+ * in their ASCII form), with or without the trailing dot.
+ */
+function zoneName(v: unknown): string {
+  if (typeof v !== "string" || v.trim() === "")
+    throw invalidField("name is required: the zone's domain name");
+  const ascii = domainToASCII(v.endsWith(".") ? v.slice(0, -1) : v);
+  let origin: string;
+  try {
+    origin = canonicalName(parseName(`${ascii}.`));
+  } catch {
+    throw new ApiError("INVALID_ZONE_NAME", `${v} is not a valid domain name`);
+  }
+  if (ascii === "" || origin.split(".").length < 3 || !/^[a-z0-9._-]+$/i.test(ascii)) {
+    throw new ApiError(
+      "INVALID_ZONE_NAME",
+      `${v} is not a valid zone name (a domain such as example.com)`,
+    );
+  }
+  return origin;
 }
