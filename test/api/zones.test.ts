@@ -150,3 +150,104 @@ t.test("GET /zones: filters", async (t) => {
   t.same(await names("type=full&type=secondary&per_page=1"), ["a.example"]);
   t.same(await names("type=secondary"), []);
 });
+
+t.test("POST /zones: a new zone is served at once with Cloudflare's defaults", async (t) => {
+  const { app, zones, transfers } = lab(t);
+  const r = await call(app, "POST", "/zones", {
+    name: "new.example",
+    account: { id: ACCOUNT.id },
+    type: "full",
+  });
+  t.equal(r.status, 200);
+  t.match(r.body.result, {
+    id: zoneId("new.example."),
+    name: "new.example",
+    status: "active",
+    type: "full",
+    account: { id: ACCOUNT.id },
+  });
+  t.equal(r.body.result.name_servers.length, 2);
+  for (const ns of r.body.result.name_servers) t.match(ns, /^[a-z]+\.ns\.cloudflare\.com$/);
+  const zone = zones.set.get("new.example.")!;
+  t.ok(zone, "served");
+  t.equal(zone.recordCount, 1, "the SOA only");
+  // The apex NS served are the assigned nameservers; the SOA is Cloudflare's default.
+  t.equal(zone.apex.get(T.NS)?.size, 2);
+  t.equal(zone.apex.get(T.NS)?.ttl, 86400);
+  const settings = (await call(app, "GET", `/zones/${r.body.result.id}/dns_settings`)).body.result;
+  t.match(settings.soa, {
+    mname: null,
+    rname: "dns.cloudflare.com",
+    refresh: 10000,
+    retry: 2400,
+    expire: 604800,
+    min_ttl: 1800,
+    ttl: 3600,
+  });
+  t.equal(zone.soa.mname, `${r.body.result.name_servers[0]}.`);
+  t.equal((await call(app, "GET", "/zones?name=new.example")).body.result.length, 1);
+
+  // A record added through the API is served and versioned.
+  const serial = zone.serial;
+  const rec = await call(app, "POST", `/zones/${r.body.result.id}/dns_records`, {
+    type: "A",
+    name: "www",
+    content: "192.0.2.10",
+    ttl: 120,
+  });
+  t.equal(rec.status, 200);
+  t.equal(zone.serial, serial + 1);
+
+  // Errors: already there, bad names, other zone types, another account, no body.
+  const again = await call(app, "POST", "/zones", { name: "NEW.example." });
+  t.equal(again.status, 400);
+  t.same(again.body.errors, [{ code: 1061, message: "new.example already exists" }]);
+  for (const name of ["com", "", "bad..name", "a b.example", 7]) {
+    const bad = await call(app, "POST", "/zones", { name });
+    t.equal(bad.status, 400, String(name));
+    t.ok([1049, 89104].includes(bad.body.errors[0].code), String(name));
+  }
+  const partial = await call(app, "POST", "/zones", { name: "p.example", type: "partial" });
+  t.equal(partial.status, 400);
+  t.match(partial.body.errors[0].message, /full zones only/);
+  const other = await call(app, "POST", "/zones", {
+    name: "q.example",
+    account: { id: "ffffffffffffffffffffffffffffffff" },
+  });
+  t.equal(other.status, 404);
+  t.equal(other.body.errors[0].code, 7003);
+  t.equal((await call(app, "POST", "/zones")).status, 400);
+  t.notOk(zones.set.get("q.example."), "nothing created by a failed call");
+  t.equal(transfers.outgoing("new.example."), undefined);
+});
+
+t.test("PATCH and DELETE /zones/{id}", async (t) => {
+  let now = T0;
+  const { app, zones, transfers } = lab(t, { now: () => now });
+  const id = zoneId("example.com.");
+  now = new Date("2024-06-01T00:00:00.000Z");
+  const paused = await call(app, "PATCH", `/zones/${id}`, { paused: true });
+  t.equal(paused.status, 200);
+  t.equal(paused.body.result.paused, true);
+  t.equal(paused.body.result.modified_on, now.toISOString());
+  t.equal((await call(app, "GET", `/zones/${id}`)).body.result.paused, true);
+  t.equal((await call(app, "PATCH", `/zones/${id}`, { type: "full" })).status, 200);
+  for (const body of [{ paused: "yes" }, { type: "secondary" }, { plan: { id: "x" } }, [1]]) {
+    const r = await call(app, "PATCH", `/zones/${id}`, body);
+    t.equal(r.status, 400, JSON.stringify(body));
+    t.equal(r.body.errors[0].code, 89104);
+  }
+  t.equal((await call(app, "PATCH", `/zones/${"0".repeat(32)}`, { paused: true })).status, 404);
+
+  transfers.createOutgoing("example.com.", { peers: [] });
+  const del = await call(app, "DELETE", `/zones/${id}`);
+  t.same(del.body, { success: true, errors: [], messages: [], result: { id } });
+  t.notOk(zones.set.get("example.com."), "no longer served");
+  t.equal(transfers.outgoing("example.com."), undefined, "its outgoing configuration is gone");
+  t.equal((await call(app, "GET", `/zones/${id}`)).status, 404);
+  t.equal((await call(app, "DELETE", `/zones/${id}`)).status, 404);
+  // Created again: the same id, a fresh zone.
+  const back = await call(app, "POST", "/zones", { name: "example.com" });
+  t.equal(back.body.result.id, id);
+  t.equal(zones.set.get("example.com.")!.recordCount, 1);
+});
