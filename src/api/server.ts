@@ -26,6 +26,7 @@ import { accountRoutes } from "./routes/accounts.js";
 import { dnsRecordRoutes } from "./routes/dns-records.js";
 import { dnsSettingsRoutes } from "./routes/dns-settings.js";
 import { outgoingRoutes } from "./routes/outgoing.js";
+import { EXTENSION_PREFIX, renderingRoutes } from "./routes/rendering.js";
 import { zoneTransferRoutes } from "./routes/zone-transfers.js";
 import { ZoneTimes, zoneRoutes } from "./routes/zones.js";
 
@@ -137,6 +138,8 @@ export function createApi(options: ApiOptions): FastifyInstance {
     },
     { prefix: API_PREFIX },
   );
+  // The emulator's own extension, outside Cloudflare's paths (routes/rendering.ts).
+  app.register(async (ext) => renderingRoutes(ext, ctx), { prefix: EXTENSION_PREFIX });
   return app;
 }
 

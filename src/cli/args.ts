@@ -34,11 +34,26 @@ export interface ServeCommand {
   apiToken?: string;
 }
 
+/** `rendering ZONE`: ask a running primary what each record became (cli/rendering.ts). */
+export interface RenderingCommand {
+  kind: "rendering";
+  /** A zone name or zone id. */
+  zone: string;
+  /** Where the primary's API listens. */
+  api: HostPort;
+  apiToken?: string;
+  /** Only this owner name ("@" and relative names are in the zone). */
+  name?: string;
+  /** Print the JSON result instead of the table. */
+  json: boolean;
+}
+
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
   | ServeCommand
-  | { kind: "check"; files: string[] };
+  | { kind: "check"; files: string[] }
+  | RenderingCommand;
 
 export const DEFAULT_ZONES_DIR = "./zones";
 /** Where the Cloudflare API will listen (wrangler's default port). */
@@ -50,6 +65,7 @@ export const HELP = `Usage:
                     [--log-level LEVEL] [--udp-workers N] [--watch]
                     [--journal-versions N] [--journal-bytes N] [--api-token TOKEN]
   dns-primary check FILE...
+  dns-primary rendering ZONE [--api HOST:PORT] [--api-token TOKEN] [--name NAME] [--json]
   dns-primary --help | --version
 
 An authoritative DNS primary that serves zone files the way Cloudflare does when it is the
@@ -59,6 +75,12 @@ Commands:
   serve            load every *.zone file of the zones folder and answer DNS over UDP and TCP
   check FILE...    parse zone files and print each one's origin, serial and records per type;
                    exit code 1 if any file has an error
+  rendering ZONE   ask a running dns-primary what each configured record of ZONE (a zone
+                   name or id) became, and why: transferred, proxied, flattened, withheld,
+                   apex-ns-ignored, assigned-ns or unresolved-cname; then the RRsets a
+                   secondary receives by AXFR, in master-file form. Reads the emulator's own
+                   route /dns-primary/v1/zones/{zone_id}/rendering; exit code 1 when the
+                   server cannot be reached, the zone is unknown or the token is refused
 
 Options of serve:
   --zones DIR          folder of zone files, one zone per file (default ${DEFAULT_ZONES_DIR})
@@ -81,6 +103,15 @@ Options of serve:
                        (default info); logs are JSON lines on stdout, or readable lines
                        on stderr when stdout is a terminal
 
+Options of rendering:
+  --api HOST:PORT      where the running dns-primary's API listens
+                       (default ${DEFAULT_API_HOST}:${DEFAULT_API_PORT})
+  --api-token TOKEN    the API token it accepts; default: DNS_PRIMARY_API_TOKEN
+  --name NAME          only this owner name (@ for the apex; relative names are in the zone)
+  --json               print the route's JSON result instead of the table
+
+  Example: dns-primary rendering example.com --api 127.0.0.1:8787 --name www
+
   -h, --help           show this help
   --version            print the version
 `;
@@ -98,6 +129,9 @@ const SERVE_ONLY = [
   "api-token",
 ] as const;
 
+const RENDERING_ONLY = ["name", "json"] as const;
+const RENDERING_OPTIONS: readonly string[] = ["api", "api-token", ...RENDERING_ONLY];
+
 /** Parse `argv` (without node and the script). Throws UsageError. */
 export function parseCommandLine(argv: string[]): Command {
   let parsed: ReturnType<typeof parse>;
@@ -110,7 +144,38 @@ export function parseCommandLine(argv: string[]): Command {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [command, ...rest] = positionals;
-  if (command === undefined) throw new UsageError("missing command: serve or check");
+  if (command === undefined) throw new UsageError("missing command: serve, check or rendering");
+
+  if (command !== "rendering") {
+    for (const opt of RENDERING_ONLY) {
+      if (values[opt] !== undefined) throw new UsageError(`--${opt} is an option of rendering`);
+    }
+  }
+
+  if (command === "rendering") {
+    for (const opt of SERVE_ONLY) {
+      if (values[opt] !== undefined && !RENDERING_OPTIONS.includes(opt))
+        throw new UsageError(`--${opt} is an option of serve`);
+    }
+    if (rest.length === 0) throw new UsageError("rendering: name the zone (a zone name or id)");
+    if (rest.length > 1) throw new UsageError(`rendering: unexpected argument "${rest[1]}"`);
+    const cmd: RenderingCommand = {
+      kind: "rendering",
+      zone: rest[0],
+      api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
+      json: values.json === true,
+    };
+    const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
+    if (token !== undefined) {
+      if (token === "") throw new UsageError("--api-token: empty token");
+      cmd.apiToken = token;
+    }
+    if (values.name !== undefined) {
+      if (values.name === "") throw new UsageError("--name: empty name");
+      cmd.name = values.name;
+    }
+    return cmd;
+  }
 
   if (command === "check") {
     for (const opt of SERVE_ONLY) {
@@ -160,7 +225,7 @@ export function parseCommandLine(argv: string[]): Command {
     return cmd;
   }
 
-  throw new UsageError(`unknown command "${command}"; the commands are serve and check`);
+  throw new UsageError(`unknown command "${command}"; the commands are serve, check and rendering`);
 }
 
 function parseCount(text: string, option: string, max: number): number {
@@ -186,6 +251,8 @@ function parse(argv: string[]) {
       "journal-versions": { type: "string" },
       "journal-bytes": { type: "string" },
       "api-token": { type: "string" },
+      name: { type: "string" },
+      json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },

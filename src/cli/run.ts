@@ -9,6 +9,7 @@ import { ZonesDirError } from "../zone/load.js";
 import { HELP, parseCommandLine, UsageError } from "./args.js";
 import { check } from "./check.js";
 import { type CliIO, processIO } from "./io.js";
+import { rendering } from "./rendering.js";
 import { serve } from "./serve.js";
 
 /** Exit codes: 0 success, 1 failure (bad zone, port in use, ...), 2 usage error. */
@@ -26,6 +27,8 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
         return check(cmd.files, io);
       case "serve":
         return await serve(cmd, io);
+      case "rendering":
+        return await rendering(cmd, io);
     }
   } catch (err) {
     if (err instanceof UsageError) {
