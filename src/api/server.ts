@@ -24,6 +24,7 @@ import { authenticationError, noRoute, toErrorReply } from "./errors.js";
 import { isId, ZoneIndex } from "./ids.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { dnsRecordRoutes } from "./routes/dns-records.js";
+import { dnsRecordFileRoutes } from "./routes/dns-records-file.js";
 import { dnsSettingsRoutes } from "./routes/dns-settings.js";
 import { outgoingRoutes } from "./routes/outgoing.js";
 import { EXTENSION_PREFIX, renderingRoutes } from "./routes/rendering.js";
@@ -133,6 +134,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
       zoneTransferRoutes(api, ctx);
       zoneRoutes(api, ctx);
       dnsRecordRoutes(api, ctx);
+      dnsRecordFileRoutes(api, ctx);
       dnsSettingsRoutes(api, ctx);
       outgoingRoutes(api, ctx);
     },
