@@ -32,7 +32,7 @@ import {
   parseName,
   textToLabels,
 } from "../../wire/name.js";
-import { RdataError, rdataFromText, rdataToText } from "../../wire/rdata.js";
+import { RdataError, rdataFromText, rdataNames, rdataToText } from "../../wire/rdata.js";
 import { decodeCharString } from "../../wire/text.js";
 import { isMetaType, T, typeFromText, typeToText } from "../../wire/types.js";
 import { ZoneFileError } from "../../zone/errors.js";
@@ -305,20 +305,43 @@ function parseOrFail(type: number, tokens: Token[], origin: string): Buffer {
   }
 }
 
+/**
+ * Host names inside RDATA in lower case, as Cloudflare stores them: names compare without
+ * regard to case (RFC 4343), so `NS.Example.net` and `ns.example.net` are one record.
+ * Length octets (at most 63) never fall in A–Z, so the name's bytes are lowered in place.
+ */
+function lowercaseNames(type: number, rdata: Buffer): Buffer {
+  for (const { offset, length } of rdataNames(type, rdata)) {
+    for (let i = offset; i < offset + length; i++) {
+      const c = rdata[i];
+      if (c >= 0x41 && c <= 0x5a) rdata[i] = c + 0x20;
+    }
+  }
+  return rdata;
+}
+
 /** TXT and SPF content: quoted character-strings, or one raw text cut into 255-octet pieces. */
 function txtRdata(type: number, content: string): Buffer {
   const label = typeToText(type);
-  if (content.length > MAX_TXT_CONTENT) {
-    throw invalidContent(
+  // The limit is on the text held, not on its quoted form: what GET returns for a long text
+  // (several quoted strings) can be written back as it is.
+  const tooLong = () =>
+    invalidContent(
       label,
       `Content must be ${MAX_TXT_CONTENT.toLocaleString("en-US")} characters or less.`,
     );
-  }
   if (content === "") throw invalidContent(label, "Content is empty.");
   if (content.trimStart().startsWith('"')) {
     const line = lex(content);
-    if (line !== undefined && !line.comment) return parseOrFail(type, line.tokens, ".");
+    if (line !== undefined && !line.comment) {
+      const rdata = parseOrFail(type, line.tokens, ".");
+      let held = 0;
+      for (let at = 0; at < rdata.length; at += 1 + rdata[at]) held += rdata[at];
+      if (held > MAX_TXT_CONTENT) throw tooLong();
+      return rdata;
+    }
   }
+  if (content.length > MAX_TXT_CONTENT) throw tooLong();
   const text = Buffer.from(content, "utf8");
   const parts: Buffer[] = [];
   for (let at = 0; at < text.length; at += 255) {
@@ -594,7 +617,7 @@ export function validRecord(origin: string, body: RecordBody): ValidRecord {
     const proxied = recordProxied(type, body.proxied);
     const ttl = recordTtl(body.ttl);
     const auto = proxied || ttl === AUTO_TTL;
-    const rdata = recordRdata(origin, type, name, body);
+    const rdata = lowercaseNames(type, recordRdata(origin, type, name, body));
     const out: ValidRecord = {
       name,
       type,

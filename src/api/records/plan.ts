@@ -37,6 +37,7 @@ import {
   recordNotFound,
 } from "../errors.js";
 import {
+  AUTO_TTL_SECONDS,
   mergeRecordBody,
   type RecordBody,
   type RecordJson,
@@ -80,7 +81,8 @@ export function fieldsOf(zone: Zone, r: ApiRecord): RecordJson {
     type: r.type,
     rdata: Buffer.from(r.rdata, "latin1"),
     ttl: r.ttl,
-    auto: r.meta?.auto,
+    // One TTL per RRset (RFC 2181 §5.2): "automatic" only while the set is served at 300.
+    auto: r.meta?.auto === true && r.ttl === AUTO_TTL_SECONDS,
     proxied: r.meta?.proxied,
     comment: r.meta?.comment,
     tags: r.meta?.tags,
@@ -143,6 +145,8 @@ export class RecordPlan {
   constructor(
     readonly zone: Zone,
     now: Date,
+    /** When the zone's records without a time of their own were created (file records). */
+    private readonly zoneCreated = now.toISOString(),
   ) {
     this.now = now.toISOString();
   }
@@ -201,7 +205,7 @@ export class RecordPlan {
   overwrite(id: string, body: RecordBody): ApiRecord {
     const v = validRecord(this.zone.origin, body);
     const old = this.delete(id);
-    return this.put(v, id, old.meta?.created);
+    return this.put(v, id, old.meta?.created ?? this.zoneCreated);
   }
 
   /** PATCH: the body's fields over the record's. */
@@ -209,7 +213,7 @@ export class RecordPlan {
     const cur = this.get(id);
     const v = validRecord(this.zone.origin, mergeRecordBody(fieldsOf(this.zone, cur), body));
     this.delete(id);
-    return this.put(v, id, cur.meta?.created);
+    return this.put(v, id, cur.meta?.created ?? this.zoneCreated);
   }
 
   private put(v: ValidRecord, keepId: string | undefined, created: string | undefined): ApiRecord {
@@ -269,7 +273,8 @@ function checkConflicts(zone: Zone, key: string, s: Slot, type: number, rk: stri
     const beside = others.filter((t) => !(apex && (t === T.SOA || t === T.NS)));
     if (beside.length > 0) throw hostConflict();
   }
-  if (!apex && type !== T.CNAME && has(T.CNAME)) throw hostConflict();
+  // Beside a CNAME only the apex's own SOA and NS may be (the apex CNAME is flattened).
+  if (type !== T.CNAME && has(T.CNAME) && !(apex && type === T.NS)) throw hostConflict();
   if (!apex) {
     if (type === T.NS && others.some((t) => t !== T.DS)) throw nsConflict();
     if (type !== T.NS && type !== T.DS && has(T.NS)) throw nsConflict();

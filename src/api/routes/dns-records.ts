@@ -76,7 +76,7 @@ export function recordResult(ctx: ApiContext, zone: Zone, r: ApiRecord): RecordR
  * plan did not foresee) is the caller's input, so a 400; nothing was changed.
  */
 export function commitPlan<T>(ctx: ApiContext, zone: Zone, build: (plan: RecordPlan) => T): T {
-  const plan = new RecordPlan(zone, ctx.now());
+  const plan = new RecordPlan(zone, ctx.now(), ctx.times.of(zone).created);
   const out = build(plan);
   if (!plan.empty) {
     try {
