@@ -212,6 +212,8 @@ export class Zone {
   private readonly dependents = new Set<string>();
   /** Record id → record key, built on the first lookup by id and kept up to date after. */
   private idIndex?: Map<string, string>;
+  /** Ids records carry of their own (RecordMeta.id: edited since created), always kept. */
+  private readonly ownIds = new Set<string>();
   private count = 0;
   private readonly listeners: Array<() => void> = [];
   private rules: Renderer;
@@ -340,6 +342,17 @@ export class Zone {
   /** The id a record with this key gets when it carries none of its own. */
   derivedId(rk: string): string {
     return createHash("sha1").update(`${this.key}\0${rk}`, "latin1").digest("hex").slice(0, 32);
+  }
+
+  /** @internal used by ZoneBuilder: a record's Cloudflare fields. */
+  setMeta(rk: string, m: RecordMeta): void {
+    this.meta.set(rk, m);
+    if (m.id !== undefined) this.ownIds.add(m.id);
+  }
+
+  /** Whether a record carries this id as its own (one edited since it was created). */
+  holdsOwnId(id: string): boolean {
+    return this.ownIds.has(id);
   }
 
   /** The stored record with this id, if any. */
@@ -471,10 +484,15 @@ export class Zone {
     // Commit: nothing below may throw. Record fields first: rendering may read them.
     const index = this.idIndex;
     for (const k of removedKeys) {
-      index?.delete(this.meta.get(k)?.id ?? this.derivedId(k));
+      const own = this.meta.get(k)?.id;
+      if (own !== undefined) this.ownIds.delete(own);
+      index?.delete(own ?? this.derivedId(k));
       this.meta.delete(k);
     }
-    for (const [k, m] of newMeta) this.meta.set(k, m);
+    for (const [k, m] of newMeta) {
+      this.meta.set(k, m);
+      if (m.id !== undefined) this.ownIds.add(m.id);
+    }
     if (index !== undefined) {
       for (const r of change.add ?? []) {
         const rk = recordKey(r.name, r.type, toLatin1(r.rdata));
@@ -760,7 +778,7 @@ export class ZoneBuilder {
       return;
     }
     const rdata = toLatin1(r.rdata);
-    if (r.meta) zone.meta.set(recordKey(r.name, r.type, rdata), r.meta);
+    if (r.meta) zone.setMeta(recordKey(r.name, r.type, rdata), r.meta);
     const cur = zone.node(key);
     if (!cur || cur.empty) {
       zone.putNode(key, r.name, [new RRset(r.type, r.ttl, rdata)]);

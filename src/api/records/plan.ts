@@ -239,9 +239,8 @@ export class RecordPlan {
   private taken(id: string): boolean {
     if (this.added.has(id)) return true;
     if (this.removed.has(id)) return false;
-    const r = this.zone.findRecord(id);
     // Held by an edited record, not by the record with that data (checked as a conflict).
-    return r !== undefined && r.meta?.id === id;
+    return this.zone.holdsOwnId(id);
   }
 
   /** The plan as one change of the zone. */
