@@ -24,6 +24,7 @@ import {
   listenDns,
 } from "./transport/listen.js";
 import { bindTcp } from "./transport/tcp.js";
+import { canonicalName, nameKey } from "./wire/name.js";
 import { startUdpWorkers, type UdpWorkerPool, type WorkerCommand } from "./workers/pool.js";
 import { ZoneFileError } from "./zone/errors.js";
 import { type Changeset, type JournalLimits, soaSerialOf } from "./zone/journal.js";
@@ -59,6 +60,12 @@ export interface PrimaryOptions {
   transfers?: TransferSettings;
   /** Bounds of each zone's IXFR journal (default 1000 versions, 16 MiB). */
   journal?: Partial<JournalLimits>;
+  /**
+   * DNS settings zones from `zonesDir` start with, by zone name (PATCH dns_settings bodies
+   * without `soa`, e.g. `{ "example.com": { multi_provider: true } }`; the config file's
+   * `dns_settings`).
+   */
+  dnsSettings?: Record<string, unknown>;
 }
 
 export interface ZoneSummary {
@@ -127,9 +134,11 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   const logger = options.logger ?? silentLogger();
   const zones = new ZoneSet();
   const rulesLogger = logger.child({ component: "rules" });
+  const initial = settingsByKey(options.dnsSettings);
   const cloudflare = new CloudflareZones(zones, {
     journal: options.journal,
     warn: (m) => rulesLogger.warn(m),
+    settingsFor: (origin) => initial.get(nameKey(origin)),
   });
   const summaries: ZoneSummary[] = [];
   if (options.zonesDir !== undefined) {
@@ -308,6 +317,11 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   };
 }
 
+/** Initial DNS settings by zone key (names as given: any case, trailing dot optional). */
+function settingsByKey(byName: Record<string, unknown> = {}): Map<string, unknown> {
+  return new Map(Object.entries(byName).map(([name, s]) => [nameKey(canonicalName(name)), s]));
+}
+
 /** TCP in this process, UDP in worker processes on the same port. */
 async function listenWithWorkers(
   host: string,
@@ -325,6 +339,7 @@ async function listenWithWorkers(
       count,
       {
         zonesDir: options.zonesDir,
+        dnsSettings: Object.fromEntries(settingsByKey(options.dnsSettings)),
         host,
         port: tcpAddress.port,
         logLevel: logger.level as LogLevel,

@@ -30,6 +30,7 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     journal: cmd.journal,
     account: config?.account,
     apiToken: cmd.apiToken,
+    dnsSettings: config?.dnsSettings,
   });
   if (cmd.apiToken === undefined && !isLoopback(cmd.api.host)) {
     logger.warn(
@@ -42,6 +43,14 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
       logger.warn(
         { zone: o.name, config: cmd.config },
         "the config has transfers for a zone that is not served",
+      );
+    }
+  }
+  for (const name of Object.keys(config?.dnsSettings ?? {})) {
+    if (!primary.zoneSet.get(name)) {
+      logger.warn(
+        { zone: name, config: cmd.config },
+        "the config has DNS settings for a zone that is not served",
       );
     }
   }

@@ -13,6 +13,7 @@
  */
 
 import type { z } from "zod";
+import { newZoneSettings, patchDnsSettings } from "../rules/dns-settings.js";
 import {
   derivedId,
   SETTINGS_ERRORS,
@@ -36,6 +37,8 @@ export interface Account {
 export interface LoadedConfig {
   settings: TransferSettings;
   account?: Account;
+  /** DNS settings by zone (canonical name), as PATCH dns_settings bodies, already checked. */
+  dnsSettings: Record<string, Record<string, unknown>>;
 }
 
 export interface ConfigOptions {
@@ -85,9 +88,9 @@ export function buildConfig(
   const tsigs = loadTsigs(cfg, settings, add);
   const peers = loadPeers(cfg, settings, tsigs, add);
   loadAcls(cfg, settings, add);
-  loadZones(cfg, settings, peers, add);
+  const dnsSettings = loadZones(cfg, settings, peers, add);
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return account === undefined ? { settings } : { settings, account };
+  return account === undefined ? { settings, dnsSettings } : { settings, account, dnsSettings };
 }
 
 type Add = (path: ConfigPath, reason: string, code?: number, atKey?: boolean) => void;
@@ -190,7 +193,13 @@ function loadAcls(cfg: ConfigFile, settings: TransferSettings, add: Add): void {
   });
 }
 
-function loadZones(cfg: ConfigFile, settings: TransferSettings, peers: Loaded, add: Add): void {
+function loadZones(
+  cfg: ConfigFile,
+  settings: TransferSettings,
+  peers: Loaded,
+  add: Add,
+): LoadedConfig["dnsSettings"] {
+  const dnsSettings: LoadedConfig["dnsSettings"] = {};
   const first = new Map<string, string>();
   for (const [zone, z] of Object.entries(cfg.zones ?? {})) {
     let name: string;
@@ -206,6 +215,21 @@ function loadZones(cfg: ConfigFile, settings: TransferSettings, peers: Loaded, a
       continue;
     }
     first.set(nameKey(name), zone);
+    const ds = z?.dns_settings;
+    if (ds !== undefined && ds !== null) {
+      const base: ConfigPath = ["zones", zone, "dns_settings"];
+      if (Object.hasOwn(ds, "soa")) {
+        add([...base, "soa"], "the SOA comes from the zone file: set it there, or through the API");
+      } else {
+        try {
+          patchDnsSettings(newZoneSettings(name).dns, ds);
+          dnsSettings[name] = ds;
+        } catch (err) {
+          if (!(err instanceof SettingsError)) throw err;
+          add([...base, ...(err.path ? [err.path] : [])], err.message, err.code);
+        }
+      }
+    }
     const out = z?.outgoing;
     if (out === undefined || out === null) continue;
     const base: ConfigPath = ["zones", zone, "outgoing"];
@@ -228,6 +252,7 @@ function loadZones(cfg: ConfigFile, settings: TransferSettings, peers: Loaded, a
       add([...base, ...modelPath(err.path)], err.message, err.code);
     }
   }
+  return dnsSettings;
 }
 
 /** Problems the schema found, in words a person fixing a file understands. */

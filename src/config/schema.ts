@@ -22,6 +22,7 @@
  * zones:
  *   example.com:
  *     outgoing: { peers: [local-bind], status: Enabled }
+ *     dns_settings: { multi_provider: true }
  * ```
  *
  * Empty values (`peers:` with nothing after it) count as absent.
@@ -68,6 +69,12 @@ export const outgoingSchema = z.strictObject({
 
 export const zoneSchema = z.strictObject({
   outgoing: outgoingSchema.nullish(),
+  /**
+   * The zone's DNS settings as `PATCH /zones/{id}/dns_settings` takes them (multi_provider,
+   * flatten_all_cnames, ns_ttl, ...), judged by the same code (rules/dns-settings.ts). The
+   * SOA comes from the zone file, so `soa` is not taken here.
+   */
+  dns_settings: z.record(z.string(), z.unknown()).nullish(),
 });
 
 export const configSchema = z.strictObject({

@@ -65,6 +65,11 @@ export class CloudflareZones {
       warn?: (message: string) => void;
       /** The clock for a new zone's first serial (seconds). */
       now?: () => number;
+      /**
+       * DNS settings a zone loaded from a file starts with, over those its file seeds (a
+       * PATCH dns_settings body; from the config file). Throws SettingsError when invalid.
+       */
+      settingsFor?: (origin: string) => unknown;
     } = {},
   ) {}
 
@@ -72,7 +77,12 @@ export class CloudflareZones {
    * For zone loaders: serve a loaded zone through Cloudflare's rules, its settings seeded
    * from its file (dns-settings.ts).
    */
-  readonly renderer: RendererOption = (zone) => this.attach(zone, seededSettings(zone));
+  readonly renderer: RendererOption = (zone) => {
+    const s = seededSettings(zone);
+    const patch = this.opts.settingsFor?.(zone.origin);
+    if (patch !== undefined) s.dns = patchDnsSettings(s.dns, patch);
+    return this.attach(zone, s);
+  };
 
   private attach(zone: Zone, s: { dns: DnsSettings; profile: ZoneProfile }): CloudflareRules {
     const rules = new CloudflareRules(renderSettings(s.dns, s.profile), {

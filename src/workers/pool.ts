@@ -20,6 +20,8 @@ import type { Change } from "../zone/zone.js";
 
 export interface WorkerConfig {
   zonesDir?: string;
+  /** DNS settings the zones start with (PrimaryOptions.dnsSettings), keyed by zone key. */
+  dnsSettings?: Record<string, unknown>;
   host: string;
   port: number;
   logLevel: LogLevel;

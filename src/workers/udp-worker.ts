@@ -10,6 +10,7 @@ import { CloudflareZones } from "../rules/zones.js";
 import { createQueryHandler } from "../server/query.js";
 import { udpWorkerTransfer } from "../server/transfer.js";
 import { bindUdp } from "../transport/udp.js";
+import { nameKey } from "../wire/name.js";
 import { loadZonesDir } from "../zone/load.js";
 import { ZoneSet } from "../zone/zoneset.js";
 import type { WorkerCommand, WorkerConfig, WorkerMessage } from "./pool.js";
@@ -33,7 +34,10 @@ async function main(): Promise<void> {
   try {
     const zones = new ZoneSet();
     let serial = 0;
-    const cloudflare = new CloudflareZones(zones, { now: () => serial });
+    const cloudflare = new CloudflareZones(zones, {
+      now: () => serial,
+      settingsFor: (origin) => config.dnsSettings?.[nameKey(origin)],
+    });
     // Warnings were reported once by the main process, which loaded the same files.
     if (config.zonesDir !== undefined)
       for (const z of loadZonesDir(config.zonesDir, { renderer: cloudflare.renderer }).zones)

@@ -453,3 +453,49 @@ t.test("a YAML file written to disk loads the same as its text", async (t) => {
   writeFileSync(file, `peers: [{ name: p, ip: "::ffff:127.0.0.1" }]\n`);
   t.equal(loadConfig(file).settings.listPeers()[0].ip, "::ffff:127.0.0.1");
 });
+
+t.test(
+  "zones' DNS settings: checked as the API checks them, the SOA left to the zone file",
+  async (t) => {
+    const ok = parseConfig(
+      `zones:
+  example.com:
+    dns_settings: { multi_provider: true, ns_ttl: 3600 }
+  example.org.:
+    dns_settings: { flatten_all_cnames: true }
+`,
+      "a.yaml",
+    );
+    t.same(ok.dnsSettings, {
+      "example.com.": { multi_provider: true, ns_ttl: 3600 },
+      "example.org.": { flatten_all_cnames: true },
+    });
+    t.same(parseConfig("tsigs: []\n", "b.yaml").dnsSettings, {});
+    const err = yamlError(
+      t,
+      `zones:
+  a.example:
+    dns_settings:
+      ns_ttl: 5
+  b.example:
+    dns_settings: { multi_provider: "yes" }
+  c.example:
+    dns_settings:
+      soa: { refresh: 7200 }
+  d.example:
+    dns_settings: { zone_nonsense: 1 }
+`,
+    );
+    t.same(
+      err.problems.map((p) => [p.line, p.path, p.code]),
+      [
+        [4, 'zones["a.example"].dns_settings.ns_ttl', 89001],
+        [6, 'zones["b.example"].dns_settings.multi_provider', 89001],
+        [9, 'zones["c.example"].dns_settings.soa', undefined],
+        [11, 'zones["d.example"].dns_settings.zone_nonsense', 89001],
+      ],
+    );
+    t.match(err.message, /ns_ttl must be a whole number from 30 to 86400/);
+    t.match(err.problems[2].reason, /the SOA comes from the zone file/);
+  },
+);
