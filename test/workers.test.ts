@@ -4,6 +4,7 @@ import { join } from "node:path";
 import t from "tap";
 import { startPrimary } from "../src/primary.js";
 import { query } from "./peers/client.js";
+import { type ParsedMessage, rcodeText, rrText } from "./peers/wire.js";
 
 const ZONE = `$ORIGIN workers.test.
 $TTL 300
@@ -13,19 +14,22 @@ ns A 192.0.2.53
 www A 192.0.2.80
 `;
 
+// One primary for the tests below: starting worker processes is the slow part.
+const dir = mkdtempSync(join(tmpdir(), "dns-primary-workers-"));
+writeFileSync(join(dir, "workers.test.zone"), ZONE);
+const primary = await startPrimary({
+  zonesDir: dir,
+  dns: { host: "127.0.0.1", port: 0 },
+  api: { host: "127.0.0.1", port: 0 },
+  udpWorkers: 2,
+});
+t.teardown(() => primary.close());
+const server = { host: "127.0.0.1", port: primary.dns.udp.port };
+
 t.test(
   "UDP worker processes answer on the shared port; TCP stays in the main process",
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), "dns-primary-workers-"));
-    writeFileSync(join(dir, "workers.test.zone"), ZONE);
-    const primary = await startPrimary({
-      zonesDir: dir,
-      dns: { host: "127.0.0.1", port: 0 },
-      udpWorkers: 2,
-    });
-    t.teardown(() => primary.close());
     t.equal(primary.dns.udp.port, primary.dns.tcp.port, "one port for UDP and TCP");
-    const server = { host: "127.0.0.1", port: primary.dns.udp.port };
     const answers = new Set<string>();
     for (let i = 0; i < 20; i++) {
       const r = await query(server, "www.workers.test", "A");
@@ -38,3 +42,116 @@ t.test(
     t.equal(first?.data, "192.0.2.80", "TCP answers too");
   },
 );
+
+/** What an answer says, in a form to compare: the rcode and the answer records, sorted. */
+function answerOf(r: { parsed: ParsedMessage }): string {
+  const rrs = r.parsed.answer.map(rrText).sort();
+  return [rcodeText(r.parsed.rcode), ...rrs].join("\n");
+}
+
+t.test("changes made through the API reach the UDP workers", async (t) => {
+  const base = `http://127.0.0.1:${primary.api?.port}/client/v4`;
+
+  const api = async <R = unknown>(method: string, path: string, body?: unknown): Promise<R> => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    });
+    const json = (await res.json()) as { success: boolean; result: R; errors: unknown };
+    if (!res.ok || !json.success)
+      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.errors)}`);
+    return json.result;
+  };
+  const tcp = async (name: string, type: string) =>
+    answerOf(await query(server, name, type, { tcp: true }));
+  const udpAnswers = async (name: string, type: string, n = 16) => {
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) seen.add(answerOf(await query(server, name, type)));
+    return [...seen];
+  };
+  /**
+   * Every one of many UDP answers (both workers answer some) is `want`. The workers apply a
+   * broadcast change asynchronously: retry for up to 2 s before failing.
+   */
+  const udpSees = async (name: string, type: string, want: string, what: string) => {
+    const deadline = Date.now() + 2000;
+    let seen = await udpAnswers(name, type);
+    while (!(seen.length === 1 && seen[0] === want) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      seen = await udpAnswers(name, type);
+    }
+    t.same(seen, [want], what);
+  };
+  const serialOf = (answer: string) => Number(answer.split("\n")[1]?.split(" ")[6]);
+
+  const zones = await api<Array<{ id: string }>>("GET", "/zones?name=workers.test");
+  t.equal(zones.length, 1, "the zone from the file is listed");
+  const zoneId = zones[0].id;
+  const soa0 = await tcp("workers.test", "SOA");
+  await udpSees("workers.test", "SOA", soa0, "the workers start with the file's SOA");
+
+  // (a) a new record, and the new serial with it
+  const rec = await api<{ id: string }>("POST", `/zones/${zoneId}/dns_records`, {
+    type: "A",
+    name: "api.workers.test",
+    content: "192.0.2.10",
+    ttl: 300,
+  });
+  const soa1 = await tcp("workers.test", "SOA");
+  t.ok(serialOf(soa1) > serialOf(soa0), "TCP: the write moved the serial");
+  const a1 = await tcp("api.workers.test", "A");
+  t.match(a1, /192\.0\.2\.10$/, "TCP: the record is served");
+  await udpSees("api.workers.test", "A", a1, "(a) every UDP answer has the new record");
+  await udpSees("workers.test", "SOA", soa1, "(a) every UDP answer has the new serial");
+
+  // (b) proxied: the anycast addresses, not the content
+  await api("PATCH", `/zones/${zoneId}/dns_records/${rec.id}`, { proxied: true });
+  const a2 = await tcp("api.workers.test", "A");
+  t.notMatch(a2, /192\.0\.2\.10/, "TCP: a proxied record answers with anycast addresses");
+  t.match(a2, /NOERROR\n.* A \d/, "TCP: ...and answers A records");
+  await udpSees("api.workers.test", "A", a2, "(b) UDP answers the same anycast addresses");
+  await udpSees("workers.test", "SOA", await tcp("workers.test", "SOA"), "(b) and serial");
+
+  // (c) a user apex NS, served once multi_provider is on
+  await api("POST", `/zones/${zoneId}/dns_records`, {
+    type: "NS",
+    name: "workers.test",
+    content: "ns1.other-provider.example",
+    ttl: 300,
+  });
+  const ns1 = await tcp("workers.test", "NS");
+  await udpSees("workers.test", "NS", ns1, "(c) UDP NS as TCP before multi_provider");
+  await api("PATCH", `/zones/${zoneId}/dns_settings`, { multi_provider: true });
+  const ns2 = await tcp("workers.test", "NS");
+  t.match(ns2, /ns1\.other-provider\.example/, "TCP: multi_provider serves the user's apex NS");
+  t.not(ns2, ns1, "TCP: the NS answer changed with multi_provider");
+  await udpSees("workers.test", "NS", ns2, "(c) UDP NS as TCP after multi_provider");
+  await udpSees("workers.test", "SOA", await tcp("workers.test", "SOA"), "(c) and serial");
+
+  // (d) a zone created through the API, and a record in it
+  const created = await api<{ id: string }>("POST", "/zones", { name: "fresh-workers.test" });
+  await api("POST", `/zones/${created.id}/dns_records`, {
+    type: "AAAA",
+    name: "www.fresh-workers.test",
+    content: "2001:db8::80",
+    ttl: 120,
+  });
+  const aaaa = await tcp("www.fresh-workers.test", "AAAA");
+  t.match(aaaa, /2001:db8::80$/, "TCP: the new zone serves its record");
+  await udpSees("www.fresh-workers.test", "AAAA", aaaa, "(d) UDP serves the new zone's record");
+  await udpSees(
+    "fresh-workers.test",
+    "SOA",
+    await tcp("fresh-workers.test", "SOA"),
+    "(d) UDP serves the new zone's SOA and serial",
+  );
+
+  // (e) the zone removed: refused
+  await api("DELETE", `/zones/${created.id}`);
+  const gone = await tcp("www.fresh-workers.test", "AAAA");
+  t.equal(gone, "REFUSED", "TCP: a removed zone is refused");
+  await udpSees("www.fresh-workers.test", "AAAA", "REFUSED", "(e) UDP refuses the removed zone");
+  await udpSees("api.workers.test", "A", a2, "the other zone is still served");
+});
