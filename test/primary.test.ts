@@ -115,3 +115,41 @@ t.test("a port in use rejects with DnsListenError", async (t) => {
     DnsListenError,
   );
 });
+
+t.test(
+  "dnsSettings: zones from files start with the settings given (the config file's)",
+  async (t) => {
+    const dir = zonesDir(t, {
+      "example.org.zone": `${ZONE}alias IN CNAME www\n`,
+    });
+    const primary = await startPrimary({
+      zonesDir: dir,
+      dns: { host: "127.0.0.1", port: 0 },
+      dnsSettings: { "EXAMPLE.org": { flatten_all_cnames: true, ns_ttl: 600 } },
+    });
+    t.teardown(() => primary.close());
+    const zone = primary.zoneSet.get("example.org.")!;
+    t.match(primary.cloudflare.dnsSettings(zone), { flatten_all_cnames: true, ns_ttl: 600 });
+    t.equal(zone.serial, 7, "settings at load are not a change");
+    const r = await udpAsk(primary.dns.udp.port, query("alias.example.org", "A"));
+    t.same(
+      r.answers?.map((a) => [a.name, a.type, (a as { data?: unknown }).data]),
+      [["alias.example.org", "A", "192.0.2.80"]],
+      "the CNAME is flattened",
+    );
+    const ns = await udpAsk(primary.dns.udp.port, query("example.org", "NS"));
+    t.same(
+      ns.answers?.map((a) => a.ttl),
+      [600],
+      "apex NS at ns_ttl",
+    );
+    await t.rejects(
+      startPrimary({
+        zonesDir: dir,
+        dns: { host: "127.0.0.1", port: 0 },
+        dnsSettings: { "example.org": { ns_ttl: 5 } },
+      }),
+      /ns_ttl must be a whole number from 30 to 86400/,
+    );
+  },
+);
