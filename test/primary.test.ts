@@ -139,7 +139,7 @@ t.test(
     );
     const ns = await udpAsk(primary.dns.udp.port, query("example.org", "NS"));
     t.same(
-      ns.answers?.map((a) => a.ttl),
+      ns.answers?.map((a) => (a as { ttl?: number }).ttl),
       [600],
       "apex NS at ns_ttl",
     );
