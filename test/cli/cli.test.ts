@@ -1,58 +1,19 @@
-// The real command in a child process: exit codes, stdout/stderr, signals, logs.
-//
-// Starting a child with tap's TypeScript loader costs about 5 s per process on this machine,
-// so the test first transpiles src/ once (TypeScript's transpileModule, the same
-// per-file transpilation the loader does) into a temporary package laid out like the
-// published one: dist/, package.json, node_modules.
+// The real command in a child process (the package built by package.ts): exit codes,
+// stdout/stderr, signals, logs.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import dgram from "node:dgram";
 import { once } from "node:events";
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import dnsPacket from "dns-packet";
 import t from "tap";
-import ts from "typescript";
+import { buildPackage, ROOT } from "./package.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const VERSION = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
 
-function build(): string {
-  const out = mkdtempSync(join(tmpdir(), "dns-primary-build-"));
-  t.teardown(() => rmSync(out, { recursive: true, force: true }));
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) walk(path);
-      else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) {
-        const js = ts.transpileModule(readFileSync(path, "utf8"), {
-          fileName: path,
-          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-        }).outputText;
-        const dest = join(out, "dist", relative(join(ROOT, "src"), path)).replace(/\.ts$/, ".js");
-        mkdirSync(dirname(dest), { recursive: true });
-        writeFileSync(dest, js);
-      }
-    }
-  };
-  walk(join(ROOT, "src"));
-  copyFileSync(join(ROOT, "package.json"), join(out, "package.json"));
-  symlinkSync(join(ROOT, "node_modules"), join(out, "node_modules"), "dir");
-  return out;
-}
-
-const PKG = build();
+const PKG = buildPackage((fn) => t.teardown(fn));
 const MAIN = join(PKG, "dist", "cli", "main.js");
 // Run as a user would: no tap loaders, no coverage hooks.
 const env = { ...process.env, NODE_OPTIONS: "" };

@@ -4,51 +4,15 @@
 // run with execFile and awaited. Starting a child with tap's TypeScript loader costs seconds,
 // so src/ is transpiled once (as test/cli/cli.test.ts does) into a temporary package.
 import { execFile } from "node:child_process";
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import t from "tap";
-import ts from "typescript";
 import { type Primary, startPrimary } from "../../src/primary.js";
+import { buildPackage } from "./package.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-function build(): string {
-  const out = mkdtempSync(join(tmpdir(), "dns-primary-rendering-"));
-  t.teardown(() => rmSync(out, { recursive: true, force: true }));
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) walk(path);
-      else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) {
-        const js = ts.transpileModule(readFileSync(path, "utf8"), {
-          fileName: path,
-          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-        }).outputText;
-        const dest = join(out, "dist", relative(join(ROOT, "src"), path)).replace(/\.ts$/, ".js");
-        mkdirSync(dirname(dest), { recursive: true });
-        writeFileSync(dest, js);
-      }
-    }
-  };
-  walk(join(ROOT, "src"));
-  copyFileSync(join(ROOT, "package.json"), join(out, "package.json"));
-  symlinkSync(join(ROOT, "node_modules"), join(out, "node_modules"), "dir");
-  return out;
-}
-
-const PKG = build();
+const PKG = buildPackage((fn) => t.teardown(fn));
 const MAIN = join(PKG, "dist", "cli", "main.js");
 
 interface Run {
