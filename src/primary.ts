@@ -25,12 +25,17 @@ import {
 } from "./transport/listen.js";
 import { bindTcp } from "./transport/tcp.js";
 import { canonicalName, nameKey } from "./wire/name.js";
-import { startUdpWorkers, type UdpWorkerPool, type WorkerCommand } from "./workers/pool.js";
+import {
+  startUdpWorkers,
+  type UdpWorkerPool,
+  type WorkerCommand,
+  type WorkerRecord,
+} from "./workers/pool.js";
 import { ZoneFileError } from "./zone/errors.js";
 import { type Changeset, type JournalLimits, soaSerialOf } from "./zone/journal.js";
 import { loadZonesDir } from "./zone/load.js";
 import { reloadZoneFileAsync } from "./zone/reload.js";
-import { type Change, toLatin1, type Zone, ZoneError } from "./zone/zone.js";
+import { type Change, recordKey, toLatin1, type Zone, ZoneError } from "./zone/zone.js";
 import { ZoneSet } from "./zone/zoneset.js";
 
 export interface PrimaryOptions {
@@ -186,7 +191,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   const workers = options.udpWorkers ?? 0;
   const dns: DnsListener & { broadcast?: (m: WorkerCommand) => void } =
     workers > 0
-      ? await listenWithWorkers(host, port, handler, dnsLogger, options, workers)
+      ? await listenWithWorkers(host, port, handler, dnsLogger, options, workers, cloudflare)
       : await listenDns({ host, port, handler, logger: dnsLogger, limits: options.limits });
   // The command line reports the start itself (a summary, then a log line); at debug level
   // here so an embedder's logs are not doubled.
@@ -317,6 +322,30 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   };
 }
 
+/** Every zone as it is served now, for a UDP worker that replaces a dead one. */
+function zoneCommands(cloudflare: CloudflareZones): WorkerCommand[] {
+  return cloudflare.set.all().map((zone) => {
+    const records: WorkerRecord[] = [];
+    for (const { name, sets } of zone.stored()) {
+      for (const set of sets) {
+        for (let i = 0; i < set.size; i++) {
+          const rdata = set.at(i);
+          const meta = zone.meta.get(recordKey(name, set.type, rdata));
+          records.push(
+            meta ? [name, set.type, set.ttl, rdata, meta] : [name, set.type, set.ttl, rdata],
+          );
+        }
+      }
+    }
+    return {
+      type: "zone",
+      origin: zone.origin,
+      records,
+      settings: { dns: cloudflare.dnsSettings(zone), profile: cloudflare.profile(zone) },
+    };
+  });
+}
+
 /** Initial DNS settings by zone key (names as given: any case, trailing dot optional). */
 function settingsByKey(byName: Record<string, unknown> = {}): Map<string, unknown> {
   return new Map(Object.entries(byName).map(([name, s]) => [nameKey(canonicalName(name)), s]));
@@ -330,6 +359,7 @@ async function listenWithWorkers(
   logger: Logger,
   options: PrimaryOptions,
   count: number,
+  cloudflare: CloudflareZones,
 ): Promise<DnsListener & { broadcast?: (m: WorkerCommand) => void }> {
   const tcp = await bindTcp(host, port, handler, logger, resolveLimits(options.limits));
   const tcpAddress = tcp.server.address() as AddressInfo;
@@ -345,6 +375,7 @@ async function listenWithWorkers(
         logLevel: logger.level as LogLevel,
       },
       logger,
+      () => zoneCommands(cloudflare),
     );
   } catch (err) {
     await tcp.close();

@@ -1,7 +1,8 @@
+import cluster from "node:cluster";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import t from "tap";
+import t, { type Test } from "tap";
 import { startPrimary } from "../src/primary.js";
 import { query } from "./peers/client.js";
 import { type ParsedMessage, rcodeText, rrText } from "./peers/wire.js";
@@ -49,48 +50,59 @@ function answerOf(r: { parsed: ParsedMessage }): string {
   return [rcodeText(r.parsed.rcode), ...rrs].join("\n");
 }
 
-t.test("changes made through the API reach the UDP workers", async (t) => {
-  const base = `http://127.0.0.1:${primary.api?.port}/client/v4`;
+const base = `http://127.0.0.1:${primary.api?.port}/client/v4`;
 
-  const api = async <R = unknown>(method: string, path: string, body?: unknown): Promise<R> => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-    });
-    const json = (await res.json()) as { success: boolean; result: R; errors: unknown };
-    if (!res.ok || !json.success)
-      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.errors)}`);
-    return json.result;
-  };
-  const tcp = async (name: string, type: string) =>
-    answerOf(await query(server, name, type, { tcp: true }));
-  const udpAnswers = async (name: string, type: string, n = 16) => {
-    const seen = new Set<string>();
-    for (let i = 0; i < n; i++) seen.add(answerOf(await query(server, name, type)));
-    return [...seen];
-  };
-  /**
-   * Every one of many UDP answers (both workers answer some) is `want`. The workers apply a
-   * broadcast change asynchronously: retry for up to 2 s before failing.
-   */
-  const udpSees = async (name: string, type: string, want: string, what: string) => {
-    const deadline = Date.now() + 2000;
-    let seen = await udpAnswers(name, type);
-    while (!(seen.length === 1 && seen[0] === want) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      seen = await udpAnswers(name, type);
-    }
-    t.same(seen, [want], what);
-  };
+async function api<R = unknown>(method: string, path: string, body?: unknown): Promise<R> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  });
+  const json = (await res.json()) as { success: boolean; result: R; errors: unknown };
+  if (!res.ok || !json.success)
+    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.errors)}`);
+  return json.result;
+}
+
+const tcp = async (name: string, type: string) =>
+  answerOf(await query(server, name, type, { tcp: true }));
+
+async function udpAnswers(name: string, type: string, n = 16): Promise<string[]> {
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) seen.add(answerOf(await query(server, name, type)));
+  return [...seen];
+}
+
+/**
+ * Every one of many UDP answers (both workers answer some) is `want`. The workers apply a
+ * broadcast change asynchronously: retry for up to `ms` before failing.
+ */
+async function udpSees(
+  t: Test,
+  name: string,
+  type: string,
+  want: string,
+  what: string,
+  ms = 2000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  let seen = await udpAnswers(name, type);
+  while (!(seen.length === 1 && seen[0] === want) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    seen = await udpAnswers(name, type);
+  }
+  t.same(seen, [want], what);
+}
+
+t.test("changes made through the API reach the UDP workers", async (t) => {
   const serialOf = (answer: string) => Number(answer.split("\n")[1]?.split(" ")[6]);
 
   const zones = await api<Array<{ id: string }>>("GET", "/zones?name=workers.test");
   t.equal(zones.length, 1, "the zone from the file is listed");
   const zoneId = zones[0].id;
   const soa0 = await tcp("workers.test", "SOA");
-  await udpSees("workers.test", "SOA", soa0, "the workers start with the file's SOA");
+  await udpSees(t, "workers.test", "SOA", soa0, "the workers start with the file's SOA");
 
   // (a) a new record, and the new serial with it
   const rec = await api<{ id: string }>("POST", `/zones/${zoneId}/dns_records`, {
@@ -103,16 +115,16 @@ t.test("changes made through the API reach the UDP workers", async (t) => {
   t.ok(serialOf(soa1) > serialOf(soa0), "TCP: the write moved the serial");
   const a1 = await tcp("api.workers.test", "A");
   t.match(a1, /192\.0\.2\.10$/, "TCP: the record is served");
-  await udpSees("api.workers.test", "A", a1, "(a) every UDP answer has the new record");
-  await udpSees("workers.test", "SOA", soa1, "(a) every UDP answer has the new serial");
+  await udpSees(t, "api.workers.test", "A", a1, "(a) every UDP answer has the new record");
+  await udpSees(t, "workers.test", "SOA", soa1, "(a) every UDP answer has the new serial");
 
   // (b) proxied: the anycast addresses, not the content
   await api("PATCH", `/zones/${zoneId}/dns_records/${rec.id}`, { proxied: true });
   const a2 = await tcp("api.workers.test", "A");
   t.notMatch(a2, /192\.0\.2\.10/, "TCP: a proxied record answers with anycast addresses");
   t.match(a2, /NOERROR\n.* A \d/, "TCP: ...and answers A records");
-  await udpSees("api.workers.test", "A", a2, "(b) UDP answers the same anycast addresses");
-  await udpSees("workers.test", "SOA", await tcp("workers.test", "SOA"), "(b) and serial");
+  await udpSees(t, "api.workers.test", "A", a2, "(b) UDP answers the same anycast addresses");
+  await udpSees(t, "workers.test", "SOA", await tcp("workers.test", "SOA"), "(b) and serial");
 
   // (c) a user apex NS, served once multi_provider is on
   await api("POST", `/zones/${zoneId}/dns_records`, {
@@ -122,13 +134,13 @@ t.test("changes made through the API reach the UDP workers", async (t) => {
     ttl: 300,
   });
   const ns1 = await tcp("workers.test", "NS");
-  await udpSees("workers.test", "NS", ns1, "(c) UDP NS as TCP before multi_provider");
+  await udpSees(t, "workers.test", "NS", ns1, "(c) UDP NS as TCP before multi_provider");
   await api("PATCH", `/zones/${zoneId}/dns_settings`, { multi_provider: true });
   const ns2 = await tcp("workers.test", "NS");
   t.match(ns2, /ns1\.other-provider\.example/, "TCP: multi_provider serves the user's apex NS");
   t.not(ns2, ns1, "TCP: the NS answer changed with multi_provider");
-  await udpSees("workers.test", "NS", ns2, "(c) UDP NS as TCP after multi_provider");
-  await udpSees("workers.test", "SOA", await tcp("workers.test", "SOA"), "(c) and serial");
+  await udpSees(t, "workers.test", "NS", ns2, "(c) UDP NS as TCP after multi_provider");
+  await udpSees(t, "workers.test", "SOA", await tcp("workers.test", "SOA"), "(c) and serial");
 
   // (d) a zone created through the API, and a record in it
   const created = await api<{ id: string }>("POST", "/zones", { name: "fresh-workers.test" });
@@ -140,8 +152,9 @@ t.test("changes made through the API reach the UDP workers", async (t) => {
   });
   const aaaa = await tcp("www.fresh-workers.test", "AAAA");
   t.match(aaaa, /2001:db8::80$/, "TCP: the new zone serves its record");
-  await udpSees("www.fresh-workers.test", "AAAA", aaaa, "(d) UDP serves the new zone's record");
+  await udpSees(t, "www.fresh-workers.test", "AAAA", aaaa, "(d) UDP serves the new zone's record");
   await udpSees(
+    t,
     "fresh-workers.test",
     "SOA",
     await tcp("fresh-workers.test", "SOA"),
@@ -152,6 +165,52 @@ t.test("changes made through the API reach the UDP workers", async (t) => {
   await api("DELETE", `/zones/${created.id}`);
   const gone = await tcp("www.fresh-workers.test", "AAAA");
   t.equal(gone, "REFUSED", "TCP: a removed zone is refused");
-  await udpSees("www.fresh-workers.test", "AAAA", "REFUSED", "(e) UDP refuses the removed zone");
-  await udpSees("api.workers.test", "A", a2, "the other zone is still served");
+  await udpSees(t, "www.fresh-workers.test", "AAAA", "REFUSED", "(e) UDP refuses the removed zone");
+  await udpSees(t, "api.workers.test", "A", a2, "the other zone is still served");
+});
+
+t.test("a worker that replaces a dead one serves what the others serve", async (t) => {
+  // State the zone files do not have: a zone and records made through the API.
+  const kept = await api<{ id: string }>("POST", "/zones", { name: "kept-workers.test" });
+  await api("POST", `/zones/${kept.id}/dns_records`, {
+    type: "TXT",
+    name: "note",
+    content: "made through the API",
+  });
+  const [zone] = await api<Array<{ id: string }>>("GET", "/zones?name=workers.test");
+  await api("POST", `/zones/${zone.id}/dns_records`, {
+    type: "A",
+    name: "before-kill",
+    content: "192.0.2.77",
+  });
+  const checks: Array<[string, string]> = [
+    ["note.kept-workers.test", "TXT"],
+    ["before-kill.workers.test", "A"],
+    ["workers.test", "SOA"],
+    ["workers.test", "NS"],
+  ];
+  for (const [name, type] of checks)
+    await udpSees(t, name, type, await tcp(name, type), `before: ${name} ${type}`);
+
+  const victim = Object.values(cluster.workers ?? {})[0];
+  t.ok(victim, "a worker to stop");
+  const pid = victim?.process.pid;
+  victim?.process.kill("SIGKILL");
+  // Replaced after about a second; the new worker must not serve the zone files' state.
+  const deadline = Date.now() + 15000;
+  const live = () =>
+    Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead() && w.process.pid !== pid);
+  while (live().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  t.equal(live().length, 2, "the dead worker was replaced");
+  for (const [name, type] of checks)
+    await udpSees(t, name, type, await tcp(name, type), `after: ${name} ${type}`, 5000);
+
+  // And it follows changes made after it started.
+  await api("POST", `/zones/${zone.id}/dns_records`, {
+    type: "A",
+    name: "after-kill",
+    content: "192.0.2.78",
+  });
+  for (const [name, type] of [...checks, ["after-kill.workers.test", "A"] as [string, string]])
+    await udpSees(t, name, type, await tcp(name, type), `later: ${name} ${type}`);
 });

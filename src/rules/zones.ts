@@ -14,6 +14,7 @@ import type { Changeset, JournalLimits } from "../zone/journal.js";
 import {
   type Change,
   type ChangeOptions,
+  type RecordInput,
   type RendererOption,
   type Zone,
   ZoneBuilder,
@@ -121,6 +122,27 @@ export class CloudflareZones {
     });
     b.add({ name: origin, type: T.SOA, ttl: soa.ttl, rdata: soa.rdata });
     const zone = b.finish();
+    this.add(zone);
+    return zone;
+  }
+
+  /**
+   * Serve a zone rebuilt from its records and settings (replacing a zone of that name): how
+   * a UDP worker that replaces a dead one takes the main process's current state.
+   */
+  restore(
+    origin: string,
+    records: Iterable<RecordInput>,
+    settings: { dns: DnsSettings; profile: ZoneProfile },
+  ): Zone {
+    const b = new ZoneBuilder(origin, {
+      journalLimits: this.opts.journal,
+      renderer: (zone) => this.attach(zone, settings),
+    });
+    for (const r of records) b.add(r);
+    const zone = b.finish();
+    const old = this.set.get(origin);
+    if (old !== undefined) this.remove(old);
     this.add(zone);
     return zone;
   }

@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { LogLevel } from "../log.js";
 import type { DnsSettings, ZoneProfile } from "../rules/dns-settings.js";
-import type { Change } from "../zone/zone.js";
+import type { Change, RecordMeta } from "../zone/zone.js";
 
 export interface WorkerConfig {
   zonesDir?: string;
@@ -28,7 +28,12 @@ export interface WorkerConfig {
 }
 
 /** Worker → main process. */
-export type WorkerMessage = { type: "ready" } | { type: "failed"; message: string };
+export type WorkerMessage =
+  /** The worker listens for commands: nothing is sent to it before (it would be lost). */
+  { type: "hello" } | { type: "ready" } | { type: "failed"; message: string };
+
+/** A record as it crosses to a worker: name, type, TTL, RDATA (latin1), Cloudflare fields. */
+export type WorkerRecord = [string, number, number, string, RecordMeta?];
 
 /**
  * Main process → workers: a change the main process committed, for the workers to commit
@@ -44,7 +49,17 @@ export type WorkerCommand =
     }
   /** A zone created through the API (same origin and first serial: the same zone). */
   | { type: "create"; origin: string; serial: number }
-  | { type: "remove"; origin: string };
+  | { type: "remove"; origin: string }
+  /**
+   * A zone as the main process serves it now, records and settings: what a worker that
+   * replaces a dead one starts from (the zone files are not the current state).
+   */
+  | {
+      type: "zone";
+      origin: string;
+      records: WorkerRecord[];
+      settings: { dns: DnsSettings; profile: ZoneProfile };
+    };
 
 export class WorkerStartError extends Error {
   override name = "WorkerStartError";
@@ -74,6 +89,8 @@ export async function startUdpWorkers(
   count: number,
   config: WorkerConfig,
   logger: Logger,
+  /** The current state of every zone, for a worker that replaces a dead one. */
+  snapshot: () => WorkerCommand[],
 ): Promise<UdpWorkerPool> {
   if (!Number.isInteger(count) || count < 1 || count > 64) {
     throw new RangeError(`udpWorkers must be an integer from 1 to 64, got ${count}`);
@@ -81,22 +98,27 @@ export async function startUdpWorkers(
   if (!cluster.isPrimary) throw new WorkerStartError("UDP workers cannot start UDP workers");
   cluster.setupPrimary({ exec: workerEntry(), execArgv: process.execArgv, silent: false });
 
-  const workers = new Set<Worker>();
+  /** Live workers, with the commands held for one that has not said hello yet. */
+  const workers = new Map<Worker, WorkerCommand[] | null>();
   let closing = false;
-  // Every change since start, replayed to a worker that replaces a dead one so that it serves
-  // what the others serve (its zone files are only the starting point).
-  const history: WorkerCommand[] = [];
   let quickDeaths = 0;
 
-  const fork = (): Promise<Worker> =>
+  // The first workers load the zone files, as the main process did, and are sent every change
+  // made since. A worker that replaces a dead one is sent the zones as they are now instead.
+  const fork = (replacement = false): Promise<Worker> =>
     new Promise((resolve, reject) => {
       const startedAt = Date.now();
-      const w = cluster.fork({ DNS_PRIMARY_WORKER: JSON.stringify(config) });
-      workers.add(w);
-      for (const command of history) w.send(command);
+      const own = replacement ? { ...config, zonesDir: undefined, dnsSettings: undefined } : config;
+      const w = cluster.fork({ DNS_PRIMARY_WORKER: JSON.stringify(own) });
+      workers.set(w, []);
       let started = false;
       w.on("message", (m: WorkerMessage) => {
-        if (m.type === "ready") {
+        if (m.type === "hello") {
+          const held = workers.get(w) ?? [];
+          workers.set(w, null);
+          // The snapshot already holds the held changes.
+          for (const command of replacement ? snapshot() : held) w.send(command);
+        } else if (m.type === "ready") {
           started = true;
           resolve(w);
         } else if (m.type === "failed") {
@@ -123,14 +145,15 @@ export async function startUdpWorkers(
         // A worker holds no state of its own: replace it, and say so.
         logger.error({ code, signal }, "UDP worker died; starting another");
         setTimeout(() => {
-          if (!closing) fork().catch((err) => logger.error({ err }, "UDP worker restart failed"));
+          if (!closing)
+            fork(true).catch((err) => logger.error({ err }, "UDP worker restart failed"));
         }, RESTART_DELAY_MS).unref();
       });
     });
 
   const stopAll = () =>
     Promise.all(
-      [...workers].map(
+      [...workers.keys()].map(
         (w) =>
           new Promise<void>((resolve) => {
             if (w.isDead()) return resolve();
@@ -144,7 +167,7 @@ export async function startUdpWorkers(
     ).then(() => undefined);
 
   try {
-    await Promise.all(Array.from({ length: count }, fork));
+    await Promise.all(Array.from({ length: count }, () => fork()));
   } catch (err) {
     closing = true;
     await stopAll();
@@ -155,8 +178,10 @@ export async function startUdpWorkers(
   return {
     size: count,
     broadcast(command) {
-      history.push(command);
-      for (const w of workers) if (w.isConnected()) w.send(command);
+      for (const [w, held] of workers) {
+        if (held !== null) held.push(command);
+        else if (w.isConnected()) w.send(command);
+      }
     },
     close() {
       closing = true;

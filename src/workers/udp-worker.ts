@@ -22,15 +22,17 @@ async function main(): Promise<void> {
     worker: cluster.worker?.id,
   });
   const send = (m: WorkerMessage) => process.send?.(m);
-  // Commands may arrive before the zones are loaded (a replacement worker is sent the
-  // history at once): queue them until then, in order.
+  // Commands may arrive before the zones are loaded: queue them until then, in order. A
+  // message sent before this listener exists is lost, so the main process waits for hello.
   const queue: WorkerCommand[] = [];
   let apply: ((m: WorkerCommand) => void) | null = null;
+  const KINDS = new Set(["commit", "create", "remove", "zone"]);
   process.on("message", (m: WorkerCommand) => {
-    if (m?.type !== "commit" && m?.type !== "create" && m?.type !== "remove") return;
+    if (!KINDS.has(m?.type)) return;
     if (apply) apply(m);
     else queue.push(m);
   });
+  send({ type: "hello" });
   try {
     const zones = new ZoneSet();
     let serial = 0;
@@ -47,6 +49,17 @@ async function main(): Promise<void> {
         if (m.type === "create") {
           serial = m.serial;
           cloudflare.create(m.origin);
+          return;
+        }
+        if (m.type === "zone") {
+          const records = m.records.map(([name, type, ttl, rdata, meta]) => ({
+            name,
+            type,
+            ttl,
+            rdata,
+            ...(meta ? { meta } : {}),
+          }));
+          cloudflare.restore(m.origin, records, m.settings);
           return;
         }
         const zone = zones.get(m.origin);
