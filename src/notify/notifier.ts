@@ -1,0 +1,492 @@
+/**
+ * The NOTIFY sender (RFC 1996): tells a zone's peers that it changed, over UDP, retrying until
+ * each answers, and keeps per peer what happened to the last NOTIFY.
+ *
+ * - A change is coalesced: the first arms a timer of `coalesceMs`, changes within it add
+ *   nothing, and when it fires every peer is notified with the serial current then. Enabling
+ *   outgoing transfers and force_notify send at once.
+ * - Per zone and peer at most one NOTIFY is in flight; a newer one replaces it.
+ * - A try waits `retrySchedule[i]` ms for the answer: the same address and port as the peer,
+ *   the same ID, QR set, opcode NOTIFY, the same question, and when the request was signed a
+ *   TSIG that verifies (RFC 8945 §5.4: a client discards an answer that does not; retries go
+ *   on). NOERROR ends it as "answered", another RCODE as "error" (not retried), silence after
+ *   the last try as "timeout". Datagrams matching nothing change nothing.
+ *
+ * Time and the network are injected, so tests run on a fake clock and a fake transport.
+ */
+
+import { randomInt } from "node:crypto";
+import type { Logger } from "../log.js";
+import { silentLogger } from "../log.js";
+import { OPCODE } from "../wire/message.js";
+import { canonicalName, nameKey } from "../wire/name.js";
+import { ResponseVerifier, signRequest, type TsigKey } from "../wire/tsig.js";
+import { CLASS_IN, T } from "../wire/types.js";
+import { notifyRequest, rcodeName, readNotifyResponse } from "./message.js";
+import {
+  type NotifySource,
+  type NotifyTransport,
+  normalizeAddress,
+  type Rinfo,
+  UdpTransport,
+} from "./udp.js";
+
+/** How long changes in quick succession are gathered into one NOTIFY. */
+export const DEFAULT_COALESCE_MS = 250;
+/**
+ * How long each try waits for the answer, in ms; one entry per try. Tries leave at 0, 2, 6, 14
+ * and 30 s and the NOTIFY times out at 46 s (NSD: 5 tries; PowerDNS waits 3, 5, 9, 17 s).
+ */
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = Object.freeze([
+  2000, 4000, 8000, 16000, 16000,
+]);
+
+/** A peer to notify: where, and the key to sign with. */
+export interface NotifyTarget {
+  peerId: string;
+  peerName: string;
+  /** An IPv4 or IPv6 address. */
+  host: string;
+  port: number;
+  key?: TsigKey;
+}
+
+/** The zone's SOA as served now. */
+export interface NotifySoa {
+  serial: number;
+  ttl: number;
+  /** Uncompressed wire RDATA as latin1. */
+  rdata: string;
+}
+
+export type NotifyReason = "enable" | "change" | "force";
+
+export type NotifyOutcome =
+  /** The peer answered NOERROR. */
+  | "answered"
+  /** The peer answered with another RCODE (see `rcode`); not retried. */
+  | "error"
+  /** No acceptable answer after the last try. */
+  | "timeout"
+  /** A NOTIFY with a newer serial (or a forced one) took its place. */
+  | "replaced"
+  /** Outgoing transfers were disabled (cancel()). */
+  | "cancelled";
+
+/** What became of one NOTIFY to one peer. */
+export interface NotifyRecord {
+  serial: number;
+  /** When the first try left (ISO 8601). */
+  sentAt: string;
+  outcome: NotifyOutcome;
+  /** The peer's RCODE name when it answered: NOERROR, REFUSED, NOTAUTH, NOTIMP... */
+  rcode?: string;
+  tries: number;
+  /** From the first try to the outcome. */
+  ms: number;
+  reason: NotifyReason;
+  /** The last thing that went wrong on the way: a send error, an answer rejected (TSIG). */
+  detail?: string;
+}
+
+export interface NotifyEvent extends NotifyRecord {
+  kind: "notify";
+  zone: string;
+  peerId: string;
+  peerName: string;
+  address: string;
+  port: number;
+  /** When the outcome was reached (ISO 8601). */
+  at: string;
+}
+
+export interface NotifyPeerStatus {
+  peerId: string;
+  peerName: string;
+  address: string;
+  port: number;
+  /** The last NOTIFY that reached an outcome. */
+  last: NotifyRecord | null;
+  /** The NOTIFY being retried now. */
+  inFlight: { serial: number; sentAt: string; tries: number; reason: NotifyReason } | null;
+}
+
+export interface NotifyZoneStatus {
+  zone: string;
+  /** A change is waiting for the coalescing timer. */
+  pending: boolean;
+  /** Every peer notified since the process started, in the order first notified. */
+  peers: NotifyPeerStatus[];
+}
+
+export interface NotifyClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: NotifyClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export type NotifyLogger = Pick<Logger, "info" | "warn" | "debug">;
+
+export interface NotifierOptions {
+  /** The peers of a zone to notify (those with an address), read when a NOTIFY is sent. */
+  targets(zone: string): readonly NotifyTarget[];
+  /** The zone's SOA, read when a NOTIFY is sent; undefined: the zone is gone, nothing is sent. */
+  soa(zone: string): NotifySoa | undefined;
+  /** Where NOTIFY leaves from (UDP). Required unless `transport` is given. */
+  source?: NotifySource;
+  transport?: NotifyTransport;
+  clock?: NotifyClock;
+  coalesceMs?: number;
+  retrySchedule?: readonly number[];
+  onEvent?: (e: NotifyEvent) => void;
+  logger?: NotifyLogger;
+}
+
+interface InFlight {
+  zone: string;
+  target: NotifyTarget;
+  address: string;
+  serial: number;
+  reason: NotifyReason;
+  id: number;
+  message: Buffer;
+  /** The request MAC when signed: the answer's MAC covers it. */
+  mac?: Buffer;
+  tries: number;
+  startedAt: number;
+  timer: unknown;
+  detail?: string;
+}
+
+interface PeerState {
+  target: NotifyTarget;
+  last: NotifyRecord | null;
+  inFlight: InFlight | null;
+}
+
+interface ZoneState {
+  zone: string;
+  coalesce: unknown;
+  peers: Map<string, PeerState>;
+}
+
+export class Notifier {
+  private readonly zones = new Map<string, ZoneState>();
+  /** In-flight NOTIFYs by message ID: IDs are unique among them. */
+  private readonly byId = new Map<number, InFlight>();
+  private readonly transport: NotifyTransport;
+  private readonly clock: NotifyClock;
+  private readonly coalesceMs: number;
+  private readonly schedule: readonly number[];
+  private readonly log: NotifyLogger;
+  private closed = false;
+
+  constructor(private readonly opts: NotifierOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.coalesceMs = opts.coalesceMs ?? DEFAULT_COALESCE_MS;
+    this.schedule = opts.retrySchedule ?? DEFAULT_RETRY_SCHEDULE;
+    if (this.schedule.length === 0 || this.schedule.some((ms) => !(ms > 0))) {
+      throw new Error("retrySchedule needs at least one positive timeout");
+    }
+    this.log = opts.logger ?? silentLogger();
+    if (opts.transport) this.transport = opts.transport;
+    else if (opts.source) {
+      this.transport = new UdpTransport(opts.source, (e) =>
+        this.log.warn({ err: e }, `NOTIFY socket error: ${e.message}`),
+      );
+    } else throw new Error("the Notifier needs a source address or a transport");
+    this.transport.onMessage((msg, rinfo) => this.receive(msg, rinfo));
+  }
+
+  /**
+   * Something happened to a zone: "change" (a committed change: coalesced), "enable" (outgoing
+   * transfers enabled) or "force" (force_notify): both sent at once.
+   */
+  trigger(zone: string, reason: NotifyReason): void {
+    if (this.closed) return;
+    const z = this.zoneState(canonicalName(zone));
+    if (reason === "change") {
+      if (z.coalesce !== undefined) return;
+      z.coalesce = this.clock.setTimeout(() => {
+        z.coalesce = undefined;
+        this.notifyAll(z, "change");
+      }, this.coalesceMs);
+      return;
+    }
+    this.clearCoalesce(z);
+    this.notifyAll(z, reason);
+  }
+
+  /** Outgoing transfers disabled: forget the pending change, stop every NOTIFY in flight. */
+  cancel(zone: string): void {
+    const z = this.zones.get(nameKey(canonicalName(zone)));
+    if (!z) return;
+    this.clearCoalesce(z);
+    for (const p of z.peers.values()) if (p.inFlight) this.finish(p.inFlight, "cancelled");
+  }
+
+  /** The zone is gone: cancel() and forget what its peers' NOTIFYs did. */
+  forget(zone: string): void {
+    this.cancel(zone);
+    this.zones.delete(nameKey(canonicalName(zone)));
+  }
+
+  /** Per peer, the last NOTIFY's outcome and the one in flight. */
+  status(zone: string): NotifyZoneStatus {
+    const name = canonicalName(zone);
+    const z = this.zones.get(nameKey(name));
+    if (!z) return { zone: name, pending: false, peers: [] };
+    const peers = [...z.peers.entries()].map(([peerId, p]): NotifyPeerStatus => {
+      const f = p.inFlight;
+      return {
+        peerId,
+        peerName: p.target.peerName,
+        address: p.target.host,
+        port: p.target.port,
+        last: p.last,
+        inFlight: f && {
+          serial: f.serial,
+          sentAt: new Date(f.startedAt).toISOString(),
+          tries: f.tries,
+          reason: f.reason,
+        },
+      };
+    });
+    return { zone: z.zone, pending: z.coalesce !== undefined, peers };
+  }
+
+  /** Stop every timer (no outcome is reported) and close the sockets. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const z of this.zones.values()) {
+      this.clearCoalesce(z);
+      for (const p of z.peers.values()) {
+        if (p.inFlight) this.clock.clearTimeout(p.inFlight.timer);
+        p.inFlight = null;
+      }
+    }
+    this.byId.clear();
+    await this.transport.close();
+  }
+
+  private zoneState(zone: string): ZoneState {
+    const key = nameKey(zone);
+    let z = this.zones.get(key);
+    if (!z) {
+      z = { zone, coalesce: undefined, peers: new Map() };
+      this.zones.set(key, z);
+    }
+    return z;
+  }
+
+  private clearCoalesce(z: ZoneState): void {
+    if (z.coalesce === undefined) return;
+    this.clock.clearTimeout(z.coalesce);
+    z.coalesce = undefined;
+  }
+
+  private notifyAll(z: ZoneState, reason: NotifyReason): void {
+    const soa = this.opts.soa(z.zone);
+    if (!soa) {
+      this.log.debug({ zone: z.zone, reason }, `NOTIFY ${z.zone}: no such zone, nothing sent`);
+      return;
+    }
+    for (const target of this.opts.targets(z.zone)) {
+      let p = z.peers.get(target.peerId);
+      if (!p) {
+        p = { target, last: null, inFlight: null };
+        z.peers.set(target.peerId, p);
+      }
+      p.target = target;
+      const old = p.inFlight;
+      // A change carrying the serial already being notified to the same place adds nothing.
+      if (
+        old &&
+        reason === "change" &&
+        old.serial === soa.serial &&
+        old.target.host === target.host &&
+        old.target.port === target.port &&
+        sameKey(old.target.key, target.key)
+      ) {
+        continue;
+      }
+      if (old) this.finish(old, "replaced");
+      p.inFlight = this.start(z.zone, target, soa, reason);
+    }
+  }
+
+  private start(zone: string, target: NotifyTarget, soa: NotifySoa, reason: NotifyReason) {
+    const id = this.freeId();
+    let message = notifyRequest(zone, soa, id);
+    let mac: Buffer | undefined;
+    if (target.key) {
+      // Signed once: every retry sends the same bytes, so a late answer to an earlier try
+      // still verifies (the tries span far less than the fudge of 300 s).
+      ({ message, mac } = signRequest(message, target.key, this.clock.now() / 1000));
+    }
+    const f: InFlight = {
+      zone,
+      target,
+      address: normalizeAddress(target.host),
+      serial: soa.serial,
+      reason,
+      id,
+      message,
+      mac,
+      tries: 0,
+      startedAt: this.clock.now(),
+      timer: undefined,
+    };
+    this.byId.set(id, f);
+    this.attempt(f);
+    return f;
+  }
+
+  private freeId(): number {
+    for (;;) {
+      const id = randomInt(0, 0x10000);
+      if (!this.byId.has(id)) return id;
+    }
+  }
+
+  private attempt(f: InFlight): void {
+    const wait = this.schedule[f.tries];
+    f.tries++;
+    f.timer = this.clock.setTimeout(() => this.timedOut(f), wait);
+    const { host, port } = f.target;
+    this.transport.send(f.message, host, port).catch((e: Error) => {
+      // A datagram that could not leave is a failed try: the timer runs on.
+      f.detail = `send failed: ${e.message}`;
+      this.log.debug(
+        { zone: f.zone, peer: f.target.peerName, address: host, port, tries: f.tries },
+        `NOTIFY ${f.zone} to ${f.target.peerName}: ${f.detail}`,
+      );
+    });
+  }
+
+  private timedOut(f: InFlight): void {
+    if (this.byId.get(f.id) !== f) return;
+    if (f.tries < this.schedule.length) this.attempt(f);
+    else this.finish(f, "timeout");
+  }
+
+  private receive(msg: Buffer, rinfo: Rinfo): void {
+    const r = readNotifyResponse(msg);
+    if (!r) return;
+    const f = this.byId.get(r.id);
+    // Only the peer itself, from the address and port we sent to, answering our question.
+    if (
+      !f ||
+      normalizeAddress(rinfo.address) !== f.address ||
+      rinfo.port !== f.target.port ||
+      !r.qr ||
+      r.opcode !== OPCODE.NOTIFY ||
+      !r.question ||
+      nameKey(r.question.name) !== nameKey(f.zone) ||
+      r.question.type !== T.SOA ||
+      r.question.class !== CLASS_IN
+    ) {
+      return;
+    }
+    if (f.target.key && f.mac) {
+      // A new verifier per answer: one that fails must not spoil the next.
+      const check = new ResponseVerifier(f.target.key, f.mac, () => this.clock.now() / 1000).verify(
+        msg,
+      );
+      if (!check.ok) {
+        // RFC 8945 §5.4: discard it; the tries go on. Keep why, for the record.
+        const rcode = rcodeName(r.rcode);
+        f.detail = `answer ${rcode} rejected: ${check.error} (${check.reason})`;
+        this.log.debug(
+          { zone: f.zone, peer: f.target.peerName, address: rinfo.address, port: rinfo.port },
+          `NOTIFY ${f.zone} to ${f.target.peerName}: ${f.detail}`,
+        );
+        return;
+      }
+    }
+    this.finish(f, r.rcode === 0 ? "answered" : "error", rcodeName(r.rcode));
+  }
+
+  private finish(f: InFlight, outcome: NotifyOutcome, rcode?: string): void {
+    if (this.byId.get(f.id) !== f) return;
+    this.byId.delete(f.id);
+    this.clock.clearTimeout(f.timer);
+    const z = this.zones.get(nameKey(f.zone));
+    const p = z?.peers.get(f.target.peerId);
+    const now = this.clock.now();
+    const record: NotifyRecord = {
+      serial: f.serial,
+      sentAt: new Date(f.startedAt).toISOString(),
+      outcome,
+      tries: f.tries,
+      ms: now - f.startedAt,
+      reason: f.reason,
+    };
+    if (rcode !== undefined) record.rcode = rcode;
+    if (f.detail !== undefined && outcome !== "answered") record.detail = f.detail;
+    if (p) {
+      if (p.inFlight === f) p.inFlight = null;
+      p.last = record;
+    }
+    const { peerId, peerName, host, port } = f.target;
+    const event: NotifyEvent = {
+      kind: "notify",
+      zone: f.zone,
+      peerId,
+      peerName,
+      address: host,
+      port,
+      ...record,
+      at: new Date(now).toISOString(),
+    };
+    this.logOutcome(event);
+    this.opts.onEvent?.(event);
+  }
+
+  private logOutcome(e: NotifyEvent): void {
+    const where = e.address.includes(":") ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+    const tries = `${e.tries} ${e.tries === 1 ? "try" : "tries"}`;
+    const what = e.outcome === "error" ? `error ${e.rcode}` : e.outcome;
+    const extra = e.detail ? ` (${e.detail})` : "";
+    const fields = {
+      zone: e.zone,
+      peer: e.peerName,
+      peerId: e.peerId,
+      address: e.address,
+      port: e.port,
+      serial: e.serial,
+      reason: e.reason,
+      tries: e.tries,
+      outcome: e.outcome,
+      rcode: e.rcode,
+      ms: e.ms,
+      detail: e.detail,
+    };
+    const line = `NOTIFY ${e.zone} serial ${e.serial} to ${e.peerName} ${where}: ${what} after ${tries}, ${e.ms} ms${extra}`;
+    if (e.outcome === "error" || e.outcome === "timeout") this.log.warn(fields, line);
+    else this.log.info(fields, line);
+  }
+}
+
+function sameKey(a: TsigKey | undefined, b: TsigKey | undefined): boolean {
+  if (a === b) return true;
+  return (
+    a !== undefined &&
+    b !== undefined &&
+    a.name === b.name &&
+    a.algorithm === b.algorithm &&
+    a.secret.equals(b.secret)
+  );
+}
