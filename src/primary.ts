@@ -14,6 +14,7 @@ import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
 import { createKeyring } from "./server/signed.js";
 import { createTransferHandler } from "./server/transfer.js";
+import { TransferActivity } from "./transfer/activity.js";
 import { TransferSettings } from "./transfer/settings.js";
 import type { Limits } from "./transport/limits.js";
 import { resolveLimits } from "./transport/limits.js";
@@ -162,10 +163,15 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
 
   const settings = options.transfers ?? new TransferSettings();
   const keyring = createKeyring(settings, () => Date.now() / 1000);
+  // Per zone and secondary: checks, transfers, refusals, NOTIFY outcomes (the API shows it).
+  const activity = new TransferActivity({
+    isZone: (name) => zones.get(name)?.key === nameKey(name),
+  });
   const transfer = createTransferHandler({
     zones,
     settings,
     keyring,
+    activity,
     logger: logger.child({ component: "xfr" }),
   });
   const handler = createQueryHandler(zones, {
@@ -176,12 +182,11 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     // checked_time, when the source is one allowed to transfer the zone.
     onSoaQuery(qname, ctx) {
       const zone = zones.get(qname);
-      if (
-        zone &&
-        settings.outgoing(zone.origin) &&
-        settings.isAllowedSource(zone.origin, ctx.remoteAddress).allowed
-      ) {
+      if (!zone || !settings.outgoing(zone.origin)) return;
+      const source = settings.isAllowedSource(zone.origin, ctx.remoteAddress);
+      if (source.allowed) {
         settings.markChecked(zone.origin);
+        activity.checked(zone.origin, { address: ctx.remoteAddress, port: ctx.remotePort }, source);
       }
     },
   });
@@ -205,6 +210,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       zones: cloudflare,
       account: options.account ?? defaultAccount(),
       apiToken: options.apiToken,
+      activity,
       logger: logger.child({ component: "api" }),
     });
     try {

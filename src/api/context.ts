@@ -1,6 +1,7 @@
 /** What every route module is given: the live stores and the account, validated once. */
 
 import type { CloudflareZones } from "../rules/zones.js";
+import type { TransferActivity } from "../transfer/activity.js";
 import type { TransferSettings } from "../transfer/settings.js";
 import type { ZoneIndex } from "./ids.js";
 import type { ZoneTimes } from "./routes/zones.js";
@@ -19,6 +20,8 @@ export interface ApiContext {
   readonly now: () => Date;
   /** When each zone was created and last changed, as the API shows it. */
   readonly times: ZoneTimes;
+  /** What each zone's secondaries did: checks, transfers, refusals, NOTIFY outcomes. */
+  readonly activity: TransferActivity;
 }
 
 /** The request path without its query, as Cloudflare names it in 7003 messages. */

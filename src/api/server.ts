@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "../log.js";
 import type { CloudflareZones } from "../rules/zones.js";
+import { TransferActivity } from "../transfer/activity.js";
 import { derivedId, type TransferSettings } from "../transfer/settings.js";
 import { formatHostPort } from "../transport/errors.js";
 import { createAuthenticator } from "./auth.js";
@@ -28,6 +29,7 @@ import { dnsRecordFileRoutes } from "./routes/dns-records-file.js";
 import { dnsSettingsRoutes } from "./routes/dns-settings.js";
 import { outgoingRoutes } from "./routes/outgoing.js";
 import { EXTENSION_PREFIX, renderingRoutes } from "./routes/rendering.js";
+import { secondaryRoutes } from "./routes/secondaries.js";
 import { zoneTransferRoutes } from "./routes/zone-transfers.js";
 import { ZoneTimes, zoneRoutes } from "./routes/zones.js";
 
@@ -48,6 +50,8 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** The clock for zone timestamps (tests). */
   now?: () => Date;
+  /** What the DNS side records of each zone's secondaries (default: an empty store). */
+  activity?: TransferActivity;
 }
 
 /**
@@ -91,6 +95,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     account: Object.freeze({ id: account.id, name: account.name }),
     now,
     times: new ZoneTimes(now),
+    activity: options.activity ?? new TransferActivity({ now }),
   });
 
   // JSON and nothing else: other media types get 9207 rather than a string body.
@@ -140,8 +145,15 @@ export function createApi(options: ApiOptions): FastifyInstance {
     },
     { prefix: API_PREFIX },
   );
-  // The emulator's own extension, outside Cloudflare's paths (routes/rendering.ts).
-  app.register(async (ext) => renderingRoutes(ext, ctx), { prefix: EXTENSION_PREFIX });
+  // The emulator's own extension, outside Cloudflare's paths (routes/rendering.ts,
+  // routes/secondaries.ts).
+  app.register(
+    async (ext) => {
+      renderingRoutes(ext, ctx);
+      secondaryRoutes(ext, ctx);
+    },
+    { prefix: EXTENSION_PREFIX },
+  );
   return app;
 }
 

@@ -31,6 +31,11 @@ export interface QueryHandlerOptions {
    * secondary last checked a zone (Cloudflare's `checked_time`).
    */
   onSoaQuery?: (qname: string, ctx: RequestContext) => void;
+  /**
+   * Told of every NOTIFY request (RFC 1996) received, once per message, before it is answered
+   * NOTIMP: this server is a primary and never acts on one.
+   */
+  onNotify?: (qname: string, ctx: RequestContext) => void;
   /** Answers AXFR and IXFR; without it every transfer is refused. */
   transfer?: (msg: Buffer, q: Query, ctx: RequestContext) => HandlerResult;
 }
@@ -175,7 +180,15 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
         maxUdp,
       );
     }
-    if (!plain && q.qtype === T.SOA) opts.onSoaQuery?.(q.qname, ctx);
+    // A NOTIFY carries the SOA type too (RFC 1996 §3.7), but it is not a secondary's check.
+    if (!plain && q.qtype === T.SOA && q.opcode === OPCODE.QUERY) opts.onSoaQuery?.(q.qname, ctx);
+    if (q.opcode === OPCODE.NOTIFY) {
+      log?.info(
+        { zone: q.qname, remote: ctx.remoteAddress, port: ctx.remotePort },
+        "NOTIFY received; this server is a primary",
+      );
+      opts.onNotify?.(q.qname, ctx);
+    }
     const isTransfer = q.qtype === T.AXFR || q.qtype === T.IXFR;
     if (
       isTransfer &&

@@ -9,11 +9,13 @@
  * 4. the source address must be a linked peer's ip or inside an account ACL;
  * 5. when the linked peers share a TSIG, the request must be signed with that key.
  * Failures of 3–5 are REFUSED (signed when the request was). Every refusal is logged with the
- * reason, the zone, the source address and the key name.
+ * reason, the zone, the source address and the key name, and kept with every transfer's
+ * outcome in the activity store when one is given (transfer/activity.ts).
  */
 
 import type { Logger } from "pino";
-import type { TransferSettings } from "../transfer/settings.js";
+import type { TransferActivity } from "../transfer/activity.js";
+import type { SourceCheck, TransferSettings } from "../transfer/settings.js";
 import { FLAG, FormatError, type Query, readIxfrSoa } from "../wire/message.js";
 import { canonicalName, nameKey } from "../wire/name.js";
 import { type ResponseSigner, readTsig } from "../wire/tsig.js";
@@ -46,6 +48,8 @@ export interface TransferEnv {
   payload?: number;
   /** Request signatures (default: keys from `settings`). */
   keyring?: Keyring;
+  /** Keeps refusals and transfer outcomes per zone and secondary. */
+  activity?: TransferActivity;
 }
 
 type Kind = "AXFR" | "IXFR" | "IXFR-AXFR" | "IXFR-SOA";
@@ -82,6 +86,30 @@ export function createTransferHandler(env: TransferEnv) {
   const now = env.now ?? (() => Date.now() / 1000);
   const log = env.logger;
   const keyring = env.keyring ?? createKeyring(env.settings, now);
+  const activity = env.activity;
+
+  /** Keep a refusal, with the peer or ACL the source matches (its secondary's entry). */
+  function keepRefusal(
+    zone: string,
+    q: Query,
+    ctx: RequestContext,
+    rcode: number,
+    reason: string,
+    keyName: string | undefined,
+  ): void {
+    if (!activity) return;
+    const match = env.settings.isAllowedSource(zone, ctx.remoteAddress);
+    activity.refused(zone, {
+      address: ctx.remoteAddress,
+      port: ctx.remotePort,
+      ...(match.peer ? { peer: match.peer } : {}),
+      ...(match.acl ? { acl: match.acl } : {}),
+      ...(keyName !== undefined ? { key: keyName } : {}),
+      qtype: q.qtype === T.AXFR ? "AXFR" : "IXFR",
+      reason,
+      rcode,
+    });
+  }
 
   function refuse(
     msg: Buffer,
@@ -104,6 +132,7 @@ export function createTransferHandler(env: TransferEnv) {
       },
       "zone transfer refused",
     );
+    keepRefusal(zone, q, ctx, rcode, reason, keyName);
     const answer = bareAnswer(msg, q, rcode);
     return signer ? signer.sign(answer) : answer;
   }
@@ -125,6 +154,14 @@ export function createTransferHandler(env: TransferEnv) {
           reason: `TSIG ${signed.error}`,
         },
         "zone transfer refused",
+      );
+      keepRefusal(
+        zone?.origin ?? q.qname,
+        q,
+        ctx,
+        RCODE.NOTAUTH,
+        `TSIG ${signed.error}`,
+        signed.keyName,
       );
       return signed.answer(bareAnswer(msg, q, RCODE.NOTAUTH));
     }
@@ -173,7 +210,7 @@ export function createTransferHandler(env: TransferEnv) {
       // RFC 5936 §4.2: AXFR is defined over TCP only.
       return refuse(msg, q, ctx, RCODE.FORMERR, "AXFR over UDP", zone.origin, keyName, signer);
     }
-    return transfer(msg, q, ctx, zone, signer, source.peer?.name ?? source.acl?.name);
+    return transfer(msg, q, ctx, zone, signer, source);
   };
 
   function transfer(
@@ -182,8 +219,9 @@ export function createTransferHandler(env: TransferEnv) {
     ctx: RequestContext,
     zone: Zone,
     signer: ResponseSigner | undefined,
-    peerName: string | undefined,
+    source: SourceCheck,
   ): HandlerResult {
+    const peerName = source.peer?.name ?? source.acl?.name;
     const started = performance.now();
     const req = xfrRequest(q);
     const sign = signer ? (m: Buffer) => signer.sign(m) : undefined;
@@ -248,7 +286,7 @@ export function createTransferHandler(env: TransferEnv) {
     } else {
       stream = axfrMessages(req, apex, zone.transferSnapshot(), stats, opts);
     }
-    function done(outcome: string): void {
+    function done(outcome: "finished" | "aborted"): void {
       const ms = Math.round(performance.now() - started);
       log?.info(
         {
@@ -269,6 +307,22 @@ export function createTransferHandler(env: TransferEnv) {
         `${kind} of ${zone.origin} to ${ctx.remoteAddress}: ${outcome}, ${stats.records} records, ${stats.messages} messages, ${stats.bytes} bytes, ${ms} ms`,
       );
       if (outcome === "finished") env.settings.markTransferred(zone.origin, serial);
+      activity?.transferred(zone.origin, {
+        address: ctx.remoteAddress,
+        port: ctx.remotePort,
+        ...(source.peer ? { peer: source.peer } : {}),
+        ...(source.acl ? { acl: source.acl } : {}),
+        ...(signer ? { key: signer.key.name } : {}),
+        type: kind,
+        ...(from !== undefined ? { fromSerial: from } : {}),
+        serial,
+        records: stats.records,
+        messages: stats.messages,
+        bytes: stats.bytes,
+        ms,
+        outcome,
+        ...(why ? { why } : {}),
+      });
     }
     if (!stream) {
       const m = singleSoaMessage(req, current, opts);
@@ -285,7 +339,7 @@ export function createTransferHandler(env: TransferEnv) {
 /** Pass the messages through, logging the outcome when the stream ends or is abandoned. */
 async function* logged(
   stream: AsyncGenerator<Buffer>,
-  done: (outcome: string) => void,
+  done: (outcome: "finished" | "aborted") => void,
 ): AsyncGenerator<Buffer> {
   let finished = false;
   try {
