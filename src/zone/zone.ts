@@ -234,8 +234,11 @@ export class Zone {
     let at = "";
     this.renderCtx = {
       origin: this.origin,
-      meta: (type, rdata) => this.meta.get(recordKey(at, type, rdata)),
-      metaAt: (key, type, rdata) => this.meta.get(recordKey(key, type, rdata)),
+      // Most zones from files have no Cloudflare fields at all: no key to build then.
+      meta: (type, rdata) =>
+        this.meta.size === 0 ? undefined : this.meta.get(recordKey(at, type, rdata)),
+      metaAt: (key, type, rdata) =>
+        this.meta.size === 0 ? undefined : this.meta.get(recordKey(key, type, rdata)),
       storedAt: (key) => {
         const s = this.staging?.get(key);
         if (s === undefined) return this.storedSets(key);
@@ -603,16 +606,25 @@ export class Zone {
   /** @internal used by ZoneBuilder: serve the zone through another renderer. */
   useRenderer(renderer: Renderer): void {
     this.rules = renderer;
-    for (const { key, name, sets } of [...this.stored()]) {
-      if (renderer !== asStored && !this.storedOverride.has(key)) {
+    // Walk the map without copying it (a million names): names whose rendering changes are
+    // collected and changed after the walk, as changing them may add or remove nodes.
+    const changed: string[] = [...this.storedOverride.keys()];
+    for (const [key, node] of this.nodes) {
+      if (node.empty || this.storedOverride.has(key)) continue;
+      if (renderer !== asStored) {
         // The usual name: rendered as stored, so its node stays (no copy of a big zone).
-        const ctx = this.ctxAt(name);
+        const sets = node.sets;
+        const ctx = this.ctxAt(node.name);
         this.dependent = false;
-        const served = renderer.render(name, sets, ctx);
-        const moved = renderer.transfer ? renderer.transfer(name, served, ctx) : served;
+        const served = renderer.render(node.name, sets, ctx);
+        const moved = renderer.transfer ? renderer.transfer(node.name, served, ctx) : served;
         if (served === sets && moved === served && !this.dependent) continue;
       }
-      this.putRendered(key, name, sets);
+      changed.push(key);
+    }
+    for (const key of changed) {
+      const sets = this.storedSets(key);
+      if (sets.length > 0) this.putRendered(key, this.nodes.get(key)?.name ?? key, sets);
     }
   }
 
