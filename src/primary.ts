@@ -9,6 +9,8 @@ import { resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { createApi, DEFAULT_API_HOST, defaultAccount, listenApi } from "./api/server.js";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
+import { Notifier } from "./notify/notifier.js";
+import { notifyTargets } from "./notify/peers.js";
 import { CloudflareZones } from "./rules/zones.js";
 import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
@@ -26,6 +28,7 @@ import {
 } from "./transport/listen.js";
 import { bindTcp } from "./transport/tcp.js";
 import { canonicalName, nameKey } from "./wire/name.js";
+import { T } from "./wire/types.js";
 import {
   startUdpWorkers,
   type UdpWorkerPool,
@@ -67,6 +70,21 @@ export interface PrimaryOptions {
   /** Bounds of each zone's IXFR journal (default 1000 versions, 16 MiB). */
   journal?: Partial<JournalLimits>;
   /**
+   * NOTIFY to linked peers (RFC 1996, cloudflare.md §1). `source`: the address (and port)
+   * NOTIFY leaves from; default the DNS listener's address, a port of the system's choosing.
+   * Cloudflare notifies from addresses other than its transfer address: a different
+   * `source` reproduces that. `false`: send none.
+   */
+  notify?:
+    | false
+    | {
+        source?: { host: string; port?: number };
+        /** Changes within this many ms go out as one NOTIFY (default 250). */
+        coalesceMs?: number;
+        /** Wait after each try, ms (default 2, 4, 8, 16, 16 s: five tries). */
+        retrySchedule?: number[];
+      };
+  /**
    * DNS settings zones from `zonesDir` start with, by zone name (PATCH dns_settings bodies
    * without `soa`, e.g. `{ "example.com": { multi_provider: true } }`; the config file's
    * `dns_settings`).
@@ -105,6 +123,10 @@ export interface Primary {
   cloudflare: CloudflareZones;
   /** The transfer settings in force (live: changes apply to the next request). */
   transfers: TransferSettings;
+  /** Per zone and secondary: SOA checks, transfers, refusals and NOTIFY outcomes. */
+  activity: TransferActivity;
+  /** The NOTIFY sender (absent with `notify: false`): its per-peer status. */
+  notifier?: Notifier;
   /**
    * Change a zone through the one versioned path: atomically, next serial, journaled for
    * IXFR, and passed on to UDP workers. Throws ZoneError (nothing changed) on a bad change.
@@ -180,6 +202,9 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     keyring,
     // A secondary polls the SOA to decide whether to transfer: that is Cloudflare's
     // checked_time, when the source is one allowed to transfer the zone.
+    onNotify(qname, ctx) {
+      activity.incomingNotify(qname, { address: ctx.remoteAddress, port: ctx.remotePort });
+    },
     onSoaQuery(qname, ctx) {
       const zone = zones.get(qname);
       if (!zone || !settings.outgoing(zone.origin)) return;
@@ -224,13 +249,47 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     }
   }
 
-  // Cloudflare: disabling outgoing transfers and force_notify clear the IXFR backlog, so the
-  // next IXFR from an older serial gets the whole zone (cloudflare.md §1).
+  const notifier =
+    options.notify === false
+      ? undefined
+      : new Notifier({
+          source: options.notify?.source ?? { host: dns.udp.address, port: 0 },
+          targets: notifyTargets(settings),
+          soa(origin) {
+            const zone = zones.get(origin);
+            if (zone === undefined || zone.key !== nameKey(origin)) return undefined;
+            const soa = zone.apex.get(T.SOA)!;
+            return { serial: zone.serial, ttl: soa.ttl, rdata: soa.at(0) };
+          },
+          ...(options.notify?.coalesceMs !== undefined
+            ? { coalesceMs: options.notify.coalesceMs }
+            : {}),
+          ...(options.notify?.retrySchedule !== undefined
+            ? { retrySchedule: options.notify.retrySchedule }
+            : {}),
+          onEvent: (e) => activity.notified(e),
+          logger: logger.child({ component: "notify" }),
+        });
+  const enabled = (origin: string) => settings.outgoing(origin)?.status === "Enabled";
+
   settings.onChange((c) => {
-    if (c.kind === "outgoing" && (c.action === "disable" || c.action === "force_notify")) {
-      zones.get(c.zone)?.journal.clear();
+    if (c.kind !== "outgoing") return;
+    // Cloudflare: disabling outgoing transfers and force_notify clear the IXFR backlog, so
+    // the next IXFR from an older serial gets the whole zone (cloudflare.md §1).
+    if (c.action === "disable" || c.action === "force_notify") zones.get(c.zone)?.journal.clear();
+    // Enabling notifies the peers, force_notify does; disabling stops notifying.
+    if (c.action === "enable" || c.action === "force_notify") {
+      if (enabled(c.zone)) notifier?.trigger(c.zone, c.action === "enable" ? "enable" : "force");
+    } else if (c.action === "disable" || c.action === "delete") {
+      notifier?.cancel(c.zone);
+    } else if (c.action === "create" && enabled(c.zone)) {
+      // Created already Enabled (Terraform-style clients, the library): as an enable.
+      notifier?.trigger(c.zone, "enable");
     }
   });
+  // A start is like an enable: secondaries of enabled zones learn the serial at once.
+  for (const o of settings.listOutgoing())
+    if (o.status === "Enabled" && zones.get(o.name)) notifier?.trigger(o.name, "enable");
 
   // Every change, whoever made it (API, library, reload), is passed on to the UDP workers
   // and logged once.
@@ -244,10 +303,13 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     }
     if (e.kind === "removed") {
       dns.broadcast?.({ type: "remove", origin: e.zone.origin });
+      notifier?.forget(e.zone.origin);
       logger.info({ zone: e.zone.origin }, "zone removed");
       return;
     }
     const { zone, change, changeset: cs } = e;
+    // Every committed change of an enabled zone is announced (coalesced: notifier.ts).
+    if (enabled(zone.origin)) notifier?.trigger(zone.origin, "change");
     // RDATA as latin1 strings: the form that crosses the IPC channel (JSON) unchanged.
     dns.broadcast?.({
       type: "commit",
@@ -276,6 +338,8 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     zoneSet: zones,
     cloudflare,
     transfers: settings,
+    activity,
+    ...(notifier ? { notifier } : {}),
     commit(origin, change) {
       const zone = zones.get(origin);
       if (!zone) throw new ZoneError(`no zone ${origin} is served`);
@@ -322,7 +386,9 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       return out;
     },
     close() {
-      closed ??= Promise.all([dns.close(), api?.close()]).then(() => logger.debug("closed"));
+      closed ??= Promise.all([dns.close(), api?.close(), notifier?.close()]).then(() =>
+        logger.debug("closed"),
+      );
       return closed;
     },
   };

@@ -32,6 +32,10 @@ export interface ServeCommand {
   journal: { maxVersions?: number; maxBytes?: number };
   /** The one credential the API accepts, when given. */
   apiToken?: string;
+  /** Where NOTIFY leaves from, when given (default: the DNS address, any port). */
+  notifySource?: HostPort;
+  /** Send no NOTIFY at all. */
+  noNotify?: boolean;
 }
 
 /** `rendering ZONE`: ask a running primary what each record became (cli/rendering.ts). */
@@ -64,6 +68,7 @@ export const HELP = `Usage:
   dns-primary serve [--zones DIR] [--dns HOST:PORT] [--api HOST:PORT] [--config FILE]
                     [--log-level LEVEL] [--udp-workers N] [--watch]
                     [--journal-versions N] [--journal-bytes N] [--api-token TOKEN]
+                    [--notify-source HOST:PORT | --no-notify]
   dns-primary check FILE...
   dns-primary rendering ZONE [--api HOST:PORT] [--api-token TOKEN] [--name NAME] [--json]
   dns-primary --help | --version
@@ -97,6 +102,12 @@ Options of serve:
   --journal-versions N, --journal-bytes N
                        bounds of each zone's IXFR history (default 1000 versions, 16 MiB);
                        a secondary older than the history gets the whole zone
+  --notify-source HOST:PORT
+                       where NOTIFY to linked peers leaves from (default: the --dns
+                       address, a port of the system's choosing; port 0 for the same).
+                       Cloudflare notifies from addresses other than its transfer address:
+                       e.g. 127.0.0.2:0 reproduces a secondary refusing such NOTIFY
+  --no-notify          send no NOTIFY (secondaries then rely on their refresh timers)
   --udp-workers N      answer UDP in N worker processes sharing the socket, to use more
                        than one core (default 0: the main process answers UDP)
   --log-level LEVEL    ${LOG_LEVELS.join(", ")}
@@ -127,6 +138,8 @@ const SERVE_ONLY = [
   "journal-versions",
   "journal-bytes",
   "api-token",
+  "notify-source",
+  "no-notify",
 ] as const;
 
 const RENDERING_ONLY = ["name", "json"] as const;
@@ -203,6 +216,13 @@ export function parseCommandLine(argv: string[]): Command {
       watch: values.watch === true,
       journal: {},
     };
+    if (values["notify-source"] !== undefined)
+      cmd.notifySource = parseHostPort(values["notify-source"], "--notify-source");
+    if (values["no-notify"] === true) {
+      if (cmd.notifySource !== undefined)
+        throw new UsageError("--no-notify and --notify-source: choose one");
+      cmd.noNotify = true;
+    }
     const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
     if (token !== undefined) {
       if (token === "") throw new UsageError("--api-token: empty token");
@@ -243,6 +263,8 @@ function parse(argv: string[]) {
     options: {
       zones: { type: "string" },
       dns: { type: "string" },
+      "notify-source": { type: "string" },
+      "no-notify": { type: "boolean" },
       api: { type: "string" },
       config: { type: "string" },
       "log-level": { type: "string" },

@@ -75,21 +75,6 @@ export function readNotifyResponse(buf: Buffer): NotifyResponse | undefined {
   return res;
 }
 
-const RCODE_NAMES = [
-  "NOERROR",
-  "FORMERR",
-  "SERVFAIL",
-  "NXDOMAIN",
-  "NOTIMP",
-  "REFUSED",
-  "YXDOMAIN",
-  "YXRRSET",
-  "NXRRSET",
-  "NOTAUTH",
-  "NOTZONE",
-];
+import { rcodeName } from "../wire/message.js";
 
-/** The mnemonic of a header RCODE (RFC 1035 §4.1.1, RFC 2136 §2.2), or RCODE<n>. */
-export function rcodeName(rcode: number): string {
-  return RCODE_NAMES[rcode] ?? `RCODE${rcode}`;
-}
+export { rcodeName };

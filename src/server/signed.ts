@@ -4,7 +4,7 @@
  * signed request is signed, errors included).
  */
 
-import type { TransferSettings } from "../transfer/settings.js";
+import type { TransferSettings, Tsig } from "../transfer/settings.js";
 import { FormatError } from "../wire/message.js";
 import {
   errorResponseTsig,
@@ -31,19 +31,29 @@ export interface Keyring {
   check(msg: Buffer): SignedRequest;
 }
 
-/** Keys come from the transfer settings, read at each request (changes apply at once). */
-export function createKeyring(settings: TransferSettings, now: () => number): Keyring {
+/**
+ * The signing key of a stored TSIG, made once per version of it (a key derives its HMAC
+ * state from the secret; the TSIG may be edited through the API at any time).
+ */
+export function tsigKeys(): (t: Tsig) => TsigKey {
   const cache = new Map<string, { source: string; key: TsigKey }>();
-  const findKey = (name: string): TsigKey | undefined => {
-    const t = settings.tsigByName(name);
-    if (!t) return undefined;
+  return (t) => {
     const source = `${t.name}|${t.algo}|${t.secret}`;
     const cached = cache.get(t.id);
     if (cached?.source === source) return cached.key;
     const key = tsigKey(t.name, t.algo, t.secret);
     cache.set(t.id, { source, key });
-    // verifyRequest checks that the request's algorithm is the key's (else BADKEY).
     return key;
+  };
+}
+
+/** Keys come from the transfer settings, read at each request (changes apply at once). */
+export function createKeyring(settings: TransferSettings, now: () => number): Keyring {
+  const keyOf = tsigKeys();
+  const findKey = (name: string): TsigKey | undefined => {
+    const t = settings.tsigByName(name);
+    // verifyRequest checks that the request's algorithm is the key's (else BADKEY).
+    return t === undefined ? undefined : keyOf(t);
   };
   return {
     check(msg) {

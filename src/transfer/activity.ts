@@ -67,12 +67,13 @@ export interface NotifyInput {
   serial: number;
   /** E.g. "acknowledged", "error" (with `rcode`), "timeout", "replaced". */
   outcome: string;
-  rcode?: number;
+  /** The peer's RCODE, as a number or its mnemonic (the NOTIFY sender's events carry names). */
+  rcode?: number | string;
   tries: number;
   /** From the first try to the outcome. */
   ms: number;
-  /** When the outcome was known (default: now). */
-  at?: Date;
+  /** When the outcome was known (default: now); a Date or an ISO string. */
+  at?: Date | string;
 }
 
 interface Common {
@@ -215,23 +216,17 @@ export interface SecondariesView {
   incoming_notify: IncomingNotifyView;
 }
 
-const RCODE_NAMES: Record<number, string> = {
-  0: "NOERROR",
-  1: "FORMERR",
-  2: "SERVFAIL",
-  3: "NXDOMAIN",
-  4: "NOTIMP",
-  5: "REFUSED",
-  6: "YXDOMAIN",
-  7: "YXRRSET",
-  8: "NXRRSET",
-  9: "NOTAUTH",
-  10: "NOTZONE",
-};
+import { RCODE, rcodeName } from "../wire/message.js";
 
-export function rcodeName(rcode: number): string {
-  return RCODE_NAMES[rcode] ?? `RCODE${rcode}`;
+/** The number of an RCODE mnemonic (or of "RCODE<n>"). */
+function rcodeNumber(name: string): number | undefined {
+  const known = (RCODE as Record<string, number>)[name];
+  if (known !== undefined) return known;
+  const m = /^RCODE(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
 }
+
+export { rcodeName };
 
 interface Refusal {
   at: Date;
@@ -262,7 +257,7 @@ interface Secondary {
   check?: { at: Date; address: string; port: number };
   transfer?: Transfer;
   refusal?: Refusal;
-  notify?: NotifyInput & { at: Date };
+  notify?: Omit<NotifyInput, "rcode" | "at"> & { at: Date; rcode?: number };
   checks: number;
   transfers: number;
   aborted: number;
@@ -376,8 +371,11 @@ export class TransferActivity {
   }
 
   /** An outcome of the NOTIFY sender, for a zone and a linked peer. */
-  notified(event: NotifyInput): void {
-    const at = event.at ?? this.now();
+  notified(input: NotifyInput): void {
+    const at = input.at === undefined ? this.now() : new Date(input.at);
+    const rcode = typeof input.rcode === "string" ? rcodeNumber(input.rcode) : input.rcode;
+    const { rcode: _given, at: _at, ...rest } = input;
+    const event = { ...rest, at, ...(rcode === undefined ? {} : { rcode }) };
     const z = this.zoneFor(event.zone);
     const s = this.source(
       z.activity,
@@ -562,7 +560,7 @@ function transferView(t: Transfer): TransferView {
   };
 }
 
-function notifyView(n: NotifyInput & { at: Date }): NotifyView {
+function notifyView(n: NonNullable<Secondary["notify"]>): NotifyView {
   return {
     serial: n.serial,
     sent_at: new Date(n.at.getTime() - n.ms).toISOString(),

@@ -18,6 +18,28 @@ export const FLAG = {
 
 export const OPCODE = { QUERY: 0, IQUERY: 1, STATUS: 2, NOTIFY: 4, UPDATE: 5 } as const;
 
+/** Header RCODEs (RFC 1035 §4.1.1, RFC 2136 §2.2). */
+export const RCODE = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+  YXDOMAIN: 6,
+  YXRRSET: 7,
+  NXRRSET: 8,
+  NOTAUTH: 9,
+  NOTZONE: 10,
+} as const;
+
+const RCODE_NAMES = Object.keys(RCODE);
+
+/** The mnemonic of a header RCODE, or RCODE<n>. */
+export function rcodeName(rcode: number): string {
+  return RCODE_NAMES[rcode] ?? `RCODE${rcode}`;
+}
+
 export interface Edns {
   /** Advertised UDP payload size (RFC 6891 §6.2.3: values below 512 are treated as 512). */
   udpSize: number;

@@ -34,16 +34,9 @@ export interface Entry {
   required?: boolean;
 }
 
-export const RCODE = {
-  NOERROR: 0,
-  FORMERR: 1,
-  SERVFAIL: 2,
-  NXDOMAIN: 3,
-  NOTIMP: 4,
-  REFUSED: 5,
-  YXDOMAIN: 6,
-  NOTAUTH: 9,
-} as const;
+import { RCODE } from "../wire/message.js";
+
+export { RCODE };
 
 export interface Answer {
   rcode: number;

@@ -94,3 +94,12 @@ t.test("HOST:PORT", async (t) => {
   t.same(parseHostPort("0.0.0.0:53", "--dns"), { host: "0.0.0.0", port: 53 });
   t.same(parseHostPort("[2001:db8::1]:65535", "--dns"), { host: "2001:db8::1", port: 65535 });
 });
+
+t.test("serve: --notify-source and --no-notify", async (t) => {
+  const a = parseCommandLine(["serve", "--notify-source", "127.0.0.2:0"]);
+  t.match(a, { kind: "serve", notifySource: { host: "127.0.0.2", port: 0 } });
+  t.match(parseCommandLine(["serve", "--no-notify"]), { kind: "serve", noNotify: true });
+  t.throws(() => parseCommandLine(["serve", "--notify-source", "127.0.0.2"]), UsageError);
+  t.throws(() => parseCommandLine(["serve", "--no-notify", "--notify-source", "[::1]:0"]), /choose one/);
+  t.throws(() => parseCommandLine(["check", "--no-notify", "x.zone"]), UsageError);
+});
