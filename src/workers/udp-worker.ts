@@ -21,7 +21,11 @@ async function main(): Promise<void> {
     component: "udp-worker",
     worker: cluster.worker?.id,
   });
-  const send = (m: WorkerMessage) => process.send?.(m);
+  // The main process may close the channel at any time (it is stopping): a message that can
+  // no longer go is dropped, not an error that kills the worker mid-start.
+  const send = (m: WorkerMessage) => {
+    if (process.connected) process.send?.(m, undefined, {}, () => {});
+  };
   // Commands may arrive before the zones are loaded: queue them until then, in order. A
   // message sent before this listener exists is lost, so the main process waits for hello.
   const queue: WorkerCommand[] = [];
