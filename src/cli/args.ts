@@ -52,12 +52,29 @@ export interface RenderingCommand {
   json: boolean;
 }
 
+/** `secondary-config`: a configuration snippet for a secondary (cli/secondary-config.ts). */
+export interface SecondaryConfigCommand {
+  kind: "secondary-config";
+  for: "bind" | "knot" | "nsd" | "powerdns";
+  zone: string;
+  /** The linked peer the snippet is for (needed when several are linked). */
+  peer?: string;
+  /** Ask this running primary (default), ... */
+  api: HostPort;
+  apiToken?: string;
+  /** ... or read this config file, with the addresses below. */
+  config?: string;
+  dns?: HostPort;
+  notifySource?: HostPort;
+}
+
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
   | ServeCommand
   | { kind: "check"; files: string[] }
-  | RenderingCommand;
+  | RenderingCommand
+  | SecondaryConfigCommand;
 
 export const DEFAULT_ZONES_DIR = "./zones";
 /** Where the Cloudflare API will listen (wrangler's default port). */
@@ -71,6 +88,8 @@ export const HELP = `Usage:
                     [--notify-source HOST:PORT | --no-notify]
   dns-primary check FILE...
   dns-primary rendering ZONE [--api HOST:PORT] [--api-token TOKEN] [--name NAME] [--json]
+  dns-primary secondary-config --for bind|knot|nsd|powerdns --zone NAME [--peer NAME]
+                    [--api HOST:PORT | --config FILE [--dns HOST:PORT] [--notify-source HOST:PORT]]
   dns-primary --help | --version
 
 An authoritative DNS primary that serves zone files the way Cloudflare does when it is the
@@ -86,6 +105,9 @@ Commands:
                    secondary receives by AXFR, in master-file form. Reads the emulator's own
                    route /dns-primary/v1/zones/{zone_id}/rendering; exit code 1 when the
                    server cannot be reached, the zone is unknown or the token is refused
+  secondary-config print a ready configuration for a secondary of a zone: the TSIG key in
+                   its syntax, the zone as a secondary of dns-primary's address and port,
+                   and NOTIFY accepted from the address dns-primary notifies from
 
 Options of serve:
   --zones DIR          folder of zone files, one zone per file (default ${DEFAULT_ZONES_DIR})
@@ -123,27 +145,55 @@ Options of rendering:
 
   Example: dns-primary rendering example.com --api 127.0.0.1:8787 --name www
 
+Options of secondary-config:
+  --for KIND           bind, knot, nsd or powerdns
+  --zone NAME          the zone the secondary copies
+  --peer NAME          the linked peer the snippet is for (when the zone links several)
+  --api HOST:PORT      ask this running dns-primary (default ${DEFAULT_API_HOST}:${DEFAULT_API_PORT}), or
+  --config FILE        read this config file instead, with
+  --dns HOST:PORT      where that server answers DNS (default ${DEFAULT_DNS_HOST}:${DEFAULT_DNS_PORT}) and
+  --notify-source HOST:PORT  where it notifies from (default: the --dns address)
+
+  Examples: dns-primary secondary-config --for bind --zone example.com
+            dns-primary secondary-config --for knot --zone example.com \\
+              --config dns-primary.yaml --dns 127.0.0.1:5300
+
   -h, --help           show this help
   --version            print the version
 `;
 
-const SERVE_ONLY = [
-  "zones",
-  "dns",
-  "api",
-  "config",
-  "log-level",
-  "udp-workers",
-  "watch",
-  "journal-versions",
-  "journal-bytes",
-  "api-token",
-  "notify-source",
-  "no-notify",
-] as const;
+/** The options each command takes (besides --help and --version). */
+const OPTIONS_OF: Record<string, readonly string[]> = {
+  serve: [
+    "zones",
+    "dns",
+    "api",
+    "config",
+    "log-level",
+    "udp-workers",
+    "watch",
+    "journal-versions",
+    "journal-bytes",
+    "api-token",
+    "notify-source",
+    "no-notify",
+  ],
+  check: [],
+  rendering: ["api", "api-token", "name", "json"],
+  "secondary-config": ["for", "zone", "peer", "api", "api-token", "config", "dns", "notify-source"],
+};
 
-const RENDERING_ONLY = ["name", "json"] as const;
-const RENDERING_OPTIONS: readonly string[] = ["api", "api-token", ...RENDERING_ONLY];
+/** Refuse an option the command does not take, naming a command that does. */
+function checkOptions(command: string, values: Record<string, unknown>): void {
+  const own = OPTIONS_OF[command] ?? [];
+  for (const [opt, v] of Object.entries(values)) {
+    if (v === undefined || opt === "help" || opt === "version" || own.includes(opt)) continue;
+    const other = Object.keys(OPTIONS_OF).find((c) => OPTIONS_OF[c].includes(opt));
+    throw new UsageError(
+      other ? `--${opt} is an option of ${other}` : `--${opt} is not an option of ${command}`,
+    );
+  }
+}
 
 /** Parse `argv` (without node and the script). Throws UsageError. */
 export function parseCommandLine(argv: string[]): Command {
@@ -157,19 +207,48 @@ export function parseCommandLine(argv: string[]): Command {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [command, ...rest] = positionals;
-  if (command === undefined) throw new UsageError("missing command: serve, check or rendering");
+  if (command === undefined)
+    throw new UsageError("missing command: serve, check, rendering or secondary-config");
+  if (OPTIONS_OF[command] === undefined) {
+    throw new UsageError(
+      `unknown command "${command}"; the commands are serve, check, rendering and secondary-config`,
+    );
+  }
+  checkOptions(command, values);
 
-  if (command !== "rendering") {
-    for (const opt of RENDERING_ONLY) {
-      if (values[opt] !== undefined) throw new UsageError(`--${opt} is an option of rendering`);
+  if (command === "secondary-config") {
+    if (rest.length > 0) throw new UsageError(`secondary-config: unexpected argument "${rest[0]}"`);
+    const kinds = ["bind", "knot", "nsd", "powerdns"] as const;
+    const kind = values.for;
+    if (kind === undefined) throw new UsageError("secondary-config: --for bind|knot|nsd|powerdns");
+    if (!kinds.includes(kind as (typeof kinds)[number]))
+      throw new UsageError(`--for: "${kind}" is not one of ${kinds.join(", ")}`);
+    if (values.zone === undefined || values.zone === "")
+      throw new UsageError("secondary-config: --zone NAME");
+    const cmd: SecondaryConfigCommand = {
+      kind: "secondary-config",
+      for: kind as (typeof kinds)[number],
+      zone: values.zone,
+      api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
+    };
+    if (values.peer !== undefined) cmd.peer = values.peer;
+    const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
+    if (token) cmd.apiToken = token;
+    if (values.config !== undefined) {
+      if (values.api !== undefined) throw new UsageError("--config and --api: choose one");
+      cmd.config = values.config;
+    } else if (values.dns !== undefined || values["notify-source"] !== undefined) {
+      throw new UsageError(
+        "--dns and --notify-source go with --config (a running server says its own)",
+      );
     }
+    if (values.dns !== undefined) cmd.dns = parseHostPort(values.dns, "--dns");
+    if (values["notify-source"] !== undefined)
+      cmd.notifySource = parseHostPort(values["notify-source"], "--notify-source");
+    return cmd;
   }
 
   if (command === "rendering") {
-    for (const opt of SERVE_ONLY) {
-      if (values[opt] !== undefined && !RENDERING_OPTIONS.includes(opt))
-        throw new UsageError(`--${opt} is an option of serve`);
-    }
     if (rest.length === 0) throw new UsageError("rendering: name the zone (a zone name or id)");
     if (rest.length > 1) throw new UsageError(`rendering: unexpected argument "${rest[1]}"`);
     const cmd: RenderingCommand = {
@@ -191,9 +270,6 @@ export function parseCommandLine(argv: string[]): Command {
   }
 
   if (command === "check") {
-    for (const opt of SERVE_ONLY) {
-      if (values[opt] !== undefined) throw new UsageError(`--${opt} is an option of serve`);
-    }
     if (rest.length === 0) throw new UsageError("check: name at least one zone file");
     return { kind: "check", files: rest };
   }
@@ -245,7 +321,7 @@ export function parseCommandLine(argv: string[]): Command {
     return cmd;
   }
 
-  throw new UsageError(`unknown command "${command}"; the commands are serve, check and rendering`);
+  throw new UsageError(`unknown command "${command}"`);
 }
 
 function parseCount(text: string, option: string, max: number): number {
@@ -275,6 +351,9 @@ function parse(argv: string[]) {
       "api-token": { type: "string" },
       name: { type: "string" },
       json: { type: "boolean" },
+      for: { type: "string" },
+      zone: { type: "string" },
+      peer: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },

@@ -10,6 +10,7 @@ import { HELP, parseCommandLine, UsageError } from "./args.js";
 import { check } from "./check.js";
 import { type CliIO, processIO } from "./io.js";
 import { rendering } from "./rendering.js";
+import { secondaryConfigCommand } from "./secondary-config.js";
 import { serve } from "./serve.js";
 
 /** Exit codes: 0 success, 1 failure (bad zone, port in use, ...), 2 usage error. */
@@ -29,6 +30,8 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
         return await serve(cmd, io);
       case "rendering":
         return await rendering(cmd, io);
+      case "secondary-config":
+        return await secondaryConfigCommand(cmd, io);
     }
   } catch (err) {
     if (err instanceof UsageError) {
