@@ -15,6 +15,10 @@
  *   lets 127.0.0.1 transfer the secondary's copy; no zone file written (`zonefile-sync: -1`),
  *   the journal (`journal-content: changes`) in the temp folder, which is what lets Knot ask
  *   for IXFR from its current serial; a control socket for `knotc zone-refresh`.
+ * - NOTIFY (`notifyFrom`): BIND accepts NOTIFY from its primaries' addresses whatever the
+ *   config says; `allow-notify { ADDRS; }` states the list (adding any that is not a primary).
+ *   Knot accepts none unless an `acl` allows it: `action: notify` for those addresses, with
+ *   the key when there is one. Without `notifyFrom`, Knot ignores NOTIFY (as before).
  * Neither secondary sends NOTIFY or serves anything but the one zone.
  */
 import { execFile } from "node:child_process";
@@ -62,6 +66,17 @@ export interface SecondaryOptions {
   key?: SecondaryKey;
   /** How long to wait for the process to answer queries at all (default 10 s). */
   startTimeoutMs?: number;
+  /**
+   * Addresses whose NOTIFY the secondary accepts (BIND `allow-notify`, Knot an `acl` with
+   * `action: notify` and the key). Unset: BIND's default (its primaries), Knot none.
+   */
+  notifyFrom?: string[];
+  /**
+   * The shortest retry after a failed refresh, in seconds (BIND `min-retry-time`, default
+   * 500; Knot `retry-min-interval`, which also bounds its start-up retries, otherwise a few
+   * seconds). Unset: the servers' defaults.
+   */
+  minRetrySeconds?: number;
 }
 
 export interface Secondary extends PeerServer {
@@ -278,6 +293,9 @@ export function bindSecondaryConfig(
   const keyStmt = k
     ? `key "${k.name}" { algorithm ${keyAlgorithm(k)}; secret "${k.secret}"; };\n`
     : "";
+  const notify = o.notifyFrom
+    ? `\n  allow-notify { ${o.notifyFrom.map((a) => `${a};`).join(" ")} };`
+    : "";
   return `${keyStmt}key "rndc-key" { algorithm hmac-sha256; secret "${rndc.secret}"; };
 controls {
   inet 127.0.0.1 port ${rndc.port} allow { 127.0.0.1; } keys { "rndc-key"; };
@@ -302,7 +320,9 @@ options {
 zone "${o.origin}" {
   type secondary;
   primaries { ${o.primary.host} port ${o.primary.port}${k ? ` key "${k.name}"` : ""}; };
-  file "${path.join(dir, "secondary.db")}";
+  file "${path.join(dir, "secondary.db")}";${notify}${
+    o.minRetrySeconds !== undefined ? `\n  min-retry-time ${o.minRetrySeconds};` : ""
+  }
 };
 `;
 }
@@ -360,6 +380,12 @@ options { default-key "rndc-key"; default-server 127.0.0.1; default-port ${rndc.
 
 export function knotSecondaryConfig(o: SecondaryOptions, dir: string, port: number): string {
   const k = o.key;
+  const notifyAcl = o.notifyFrom
+    ? `  - id: notify-from
+    address: [${o.notifyFrom.join(", ")}]${k ? `\n    key: ${k.name}` : ""}
+    action: notify
+`
+    : "";
   const keySection = k
     ? `key:
   - id: ${k.name}
@@ -395,6 +421,7 @@ acl:
   - id: local-transfer
     address: 127.0.0.1
     action: transfer
+${notifyAcl}
 
 template:
   - id: default
@@ -403,12 +430,14 @@ template:
     zonefile-sync: -1
     zonefile-load: none
     journal-content: changes
-    semantic-checks: off
+    semantic-checks: off${
+      o.minRetrySeconds !== undefined ? `\n    retry-min-interval: ${o.minRetrySeconds}` : ""
+    }
 
 zone:
   - domain: "${o.origin}"
     master: primary
-    acl: local-transfer
+    acl: ${o.notifyFrom ? "[local-transfer, notify-from]" : "local-transfer"}
 `;
 }
 
