@@ -74,6 +74,8 @@ export interface NotifyInput {
   ms: number;
   /** When the outcome was known (default: now); a Date or an ISO string. */
   at?: Date | string;
+  /** The last problem on the way (a rejected answer, a failed send). */
+  detail?: string;
 }
 
 interface Common {
@@ -176,6 +178,11 @@ export interface NotifyView {
   outcome: string;
   rcode?: number;
   rcode_name?: string;
+  /**
+   * What went wrong on the way, when something did: e.g. an answer rejected for its TSIG
+   * ("answer NOTAUTH rejected: ... BADKEY"), which ends as a timeout.
+   */
+  detail?: string;
   tries: number;
   ms: number;
 }
@@ -569,6 +576,7 @@ function notifyView(n: NonNullable<Secondary["notify"]>): NotifyView {
     port: n.port,
     outcome: n.outcome,
     ...(n.rcode !== undefined ? { rcode: n.rcode, rcode_name: rcodeName(n.rcode) } : {}),
+    ...(n.detail !== undefined ? { detail: n.detail } : {}),
     tries: n.tries,
     ms: n.ms,
   };

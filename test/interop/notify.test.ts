@@ -682,9 +682,6 @@ t.test("NOTIFY from 127.0.0.2 to secondaries that accept it only from 127.0.0.1"
     entry("knot-strict")?.last_notify,
     { detail: /NOTAUTH/ },
     "the route shows why Knot's NOTIFY failed (its NOTAUTH answer)",
-    {
-      todo: "activity.ts notifyView drops the notifier's `detail` (NotifyInput has no such field)",
-    },
   );
   t.match(
     lab.log.find({ component: "notify", peer: "bind-strict" }, mark),
