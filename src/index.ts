@@ -1,12 +1,21 @@
 /**
- * dns-primary as a library: start a primary in a test suite or a tool, change its zones,
- * configure who may transfer them, stop it.
+ * dns-primary as a library: start a primary in a test suite or a tool, change its zones with
+ * the API's own rules, configure who may transfer them, await what secondaries do, stop it.
  *
- *   const primary = await startPrimary({ zonesDir: "zones", dns: { port: 0 }, transfers });
- *   primary.commit("example.com.", { add: [...] });   // next serial, journaled for IXFR
+ *   const primary = await startPrimary({
+ *     zones: [{ origin: "example.com", records: [{ name: "www", type: "A", content: "192.0.2.1" }] }],
+ *     api: { port: 0 },
+ *   });
+ *   primary.records("example.com").create({ name: "new", type: "A", content: "192.0.2.7" });
+ *   await primary.waitFor("transfer", (e) => e.peerName === "bind" && e.serial >= n);
  *   await primary.close();
+ *
+ * The full reference is README.md, "As a library".
  */
 
+export { API_ERRORS, ApiError, type ApiErrorName } from "./api/errors.js";
+export type { RecordJson } from "./api/records/content.js";
+export type { RecordResult } from "./api/routes/dns-records.js";
 export { ApiListenError, type ApiOptions, createApi, listenApi } from "./api/server.js";
 export {
   type Account,
@@ -16,18 +25,35 @@ export {
   type LoadedConfig,
   loadConfig,
 } from "./config/load.js";
-export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.js";
 export {
+  type BatchInput,
+  type BatchResult,
+  type ChangeEvent,
+  type CheckedEvent,
+  type NotifyEvent,
   type Primary,
+  type PrimaryEventName,
+  type PrimaryEvents,
   type PrimaryOptions,
-  type ReloadSummary,
+  type RecordChange,
+  type RecordFilter,
+  type RecordsHandle,
+  type RefusedEvent,
+  type SettingsHandle,
   startPrimary,
-  type ZoneSummary,
-} from "./primary.js";
+  type TransferEvent,
+  type WaitOptions,
+  type ZoneInfo,
+} from "./library.js";
+export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.js";
+export type { ReloadSummary, ZoneSummary } from "./primary.js";
+export type { DnsSettings } from "./rules/dns-settings.js";
+export type { ActivityEvent } from "./transfer/activity.js";
 export {
   type Acl,
   type OutgoingConfig,
   type Peer,
+  type SettingsChange,
   SettingsError,
   TransferSettings,
   type Tsig,
@@ -41,3 +67,4 @@ export type { Changeset, JournalLimits, RR } from "./zone/journal.js";
 export { ZonesDirError } from "./zone/load.js";
 export type { Change, RecordInput, RecordMeta, RecordRef } from "./zone/zone.js";
 export { ZoneError } from "./zone/zone.js";
+export type { RecordObject, ZoneSpec } from "./zone-specs.js";

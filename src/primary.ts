@@ -7,6 +7,8 @@
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
+import type { Account } from "./api/context.js";
+import { ZoneTimes } from "./api/routes/zones.js";
 import { createApi, DEFAULT_API_HOST, defaultAccount, listenApi } from "./api/server.js";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
 import { Notifier } from "./notify/notifier.js";
@@ -41,16 +43,23 @@ import { loadZonesDir } from "./zone/load.js";
 import { reloadZoneFileAsync } from "./zone/reload.js";
 import { type Change, recordKey, toLatin1, type Zone, ZoneError } from "./zone/zone.js";
 import { ZoneSet } from "./zone/zoneset.js";
+import { loadZoneSpecs, type ZoneSpec } from "./zone-specs.js";
 
 export interface PrimaryOptions {
   /** Folder of `*.zone` files. Unset: start with no zones. */
   zonesDir?: string;
+  /**
+   * More zones, after those of `zonesDir`: master-file text, a zone file, or Cloudflare record
+   * objects validated as the API validates them (zone-specs.ts). Rejects with ZoneFileError
+   * or ApiError (nothing is left listening).
+   */
+  zones?: ZoneSpec[];
   /** Where to serve DNS; default 127.0.0.1:5300, port 0 for a free port. */
   dns?: { host?: string; port?: number };
   /** Serve the Cloudflare-shaped REST API here (port 0: a free port). Unset: no API. */
   api?: { host?: string; port?: number };
   /** The account the API shows (default: a derived id named "dns-primary"). */
-  account?: { id: string; name: string };
+  account?: Account;
   /** When set, the API accepts only this token (Bearer or X-Auth-Key); else any credential. */
   apiToken?: string;
   /** Default: silent. */
@@ -125,6 +134,10 @@ export interface Primary {
   transfers: TransferSettings;
   /** Per zone and secondary: SOA checks, transfers, refusals and NOTIFY outcomes. */
   activity: TransferActivity;
+  /** The account the API shows. */
+  account: Account;
+  /** When each zone was created and last changed, as the API shows it (shared with it). */
+  times: ZoneTimes;
   /** The NOTIFY sender (absent with `notify: false`): its per-peer status. */
   notifier?: Notifier;
   /**
@@ -169,6 +182,8 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     settingsFor: (origin) => initial.get(nameKey(origin)),
   });
   const summaries: ZoneSummary[] = [];
+  // Zones the UDP workers load themselves (from zonesDir); the others are sent to them.
+  const fromDir = new WeakSet<Zone>();
   if (options.zonesDir !== undefined) {
     const loaded = loadZonesDir(options.zonesDir, {
       journal: options.journal,
@@ -179,9 +194,19 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     }
     for (const zone of loaded.zones) {
       cloudflare.add(zone);
+      fromDir.add(zone);
       summaries.push(summarizeZone(zone));
     }
   }
+  if (options.zones !== undefined) {
+    const loaded = loadZoneSpecs(cloudflare, options.zones, { journal: options.journal });
+    for (const w of loaded.warnings) {
+      logger.warn({ file: w.file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
+    }
+    for (const zone of loaded.zones) summaries.push(summarizeZone(zone));
+  }
+  const account = options.account ?? defaultAccount();
+  const times = new ZoneTimes(() => new Date());
 
   const settings = options.transfers ?? new TransferSettings();
   const keyring = createKeyring(settings, () => Date.now() / 1000);
@@ -221,7 +246,16 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   const workers = options.udpWorkers ?? 0;
   const dns: DnsListener & { broadcast?: (m: WorkerCommand) => void } =
     workers > 0
-      ? await listenWithWorkers(host, port, handler, dnsLogger, options, workers, cloudflare)
+      ? await listenWithWorkers(
+          host,
+          port,
+          handler,
+          dnsLogger,
+          options,
+          workers,
+          cloudflare,
+          fromDir,
+        )
       : await listenDns({ host, port, handler, logger: dnsLogger, limits: options.limits });
   // The command line reports the start itself (a summary, then a log line); at debug level
   // here so an embedder's logs are not doubled.
@@ -233,9 +267,10 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     api = createApi({
       transfers: settings,
       zones: cloudflare,
-      account: options.account ?? defaultAccount(),
+      account,
       apiToken: options.apiToken,
       activity,
+      times,
       logger: logger.child({ component: "api" }),
     });
     try {
@@ -295,9 +330,8 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   // and logged once.
   cloudflare.on((e) => {
     if (e.kind === "added") {
-      // Zones from files are loaded by the workers themselves; a zone created later is not.
-      if (e.zone.file === undefined)
-        dns.broadcast?.({ type: "create", origin: e.zone.origin, serial: e.zone.serial });
+      // Zones from zonesDir are loaded by the workers themselves; any other is sent whole.
+      if (!fromDir.has(e.zone)) dns.broadcast?.(zoneCommand(cloudflare, e.zone));
       logger.info({ zone: e.zone.origin, serial: e.zone.serial }, "zone added");
       return;
     }
@@ -339,6 +373,8 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     cloudflare,
     transfers: settings,
     activity,
+    account,
+    times,
     ...(notifier ? { notifier } : {}),
     commit(origin, change) {
       const zone = zones.get(origin);
@@ -396,26 +432,29 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
 
 /** Every zone as it is served now, for a UDP worker that replaces a dead one. */
 function zoneCommands(cloudflare: CloudflareZones): WorkerCommand[] {
-  return cloudflare.set.all().map((zone) => {
-    const records: WorkerRecord[] = [];
-    for (const { name, sets } of zone.stored()) {
-      for (const set of sets) {
-        for (let i = 0; i < set.size; i++) {
-          const rdata = set.at(i);
-          const meta = zone.meta.get(recordKey(name, set.type, rdata));
-          records.push(
-            meta ? [name, set.type, set.ttl, rdata, meta] : [name, set.type, set.ttl, rdata],
-          );
-        }
+  return cloudflare.set.all().map((zone) => zoneCommand(cloudflare, zone));
+}
+
+/** One zone as it is served now, whole (records and settings), for a UDP worker. */
+function zoneCommand(cloudflare: CloudflareZones, zone: Zone): WorkerCommand {
+  const records: WorkerRecord[] = [];
+  for (const { name, sets } of zone.stored()) {
+    for (const set of sets) {
+      for (let i = 0; i < set.size; i++) {
+        const rdata = set.at(i);
+        const meta = zone.meta.get(recordKey(name, set.type, rdata));
+        records.push(
+          meta ? [name, set.type, set.ttl, rdata, meta] : [name, set.type, set.ttl, rdata],
+        );
       }
     }
-    return {
-      type: "zone",
-      origin: zone.origin,
-      records,
-      settings: { dns: cloudflare.dnsSettings(zone), profile: cloudflare.profile(zone) },
-    };
-  });
+  }
+  return {
+    type: "zone",
+    origin: zone.origin,
+    records,
+    settings: { dns: cloudflare.dnsSettings(zone), profile: cloudflare.profile(zone) },
+  };
 }
 
 /** Initial DNS settings by zone key (names as given: any case, trailing dot optional). */
@@ -432,6 +471,7 @@ async function listenWithWorkers(
   options: PrimaryOptions,
   count: number,
   cloudflare: CloudflareZones,
+  fromDir: WeakSet<Zone>,
 ): Promise<DnsListener & { broadcast?: (m: WorkerCommand) => void }> {
   const tcp = await bindTcp(host, port, handler, logger, resolveLimits(options.limits));
   const tcpAddress = tcp.server.address() as AddressInfo;
@@ -453,6 +493,9 @@ async function listenWithWorkers(
     await tcp.close();
     throw err;
   }
+  // Zones not from zonesDir (inline, other files) are sent to the workers whole.
+  for (const zone of cloudflare.set.all())
+    if (!fromDir.has(zone)) pool.broadcast(zoneCommand(cloudflare, zone));
   let closed: Promise<void> | undefined;
   return {
     udp: { ...tcpAddress },

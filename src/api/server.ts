@@ -52,6 +52,8 @@ export interface ApiOptions {
   now?: () => Date;
   /** What the DNS side records of each zone's secondaries (default: an empty store). */
   activity?: TransferActivity;
+  /** Zone timestamps shared with an embedder (the library's record handles); default: own. */
+  times?: ZoneTimes;
 }
 
 /**
@@ -94,7 +96,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     cloudflare: options.zones,
     account: Object.freeze({ id: account.id, name: account.name }),
     now,
-    times: new ZoneTimes(now),
+    times: options.times ?? new ZoneTimes(now),
     activity: options.activity ?? new TransferActivity({ now }),
   });
 

@@ -22,11 +22,11 @@ import type { ApiContext } from "../context.js";
 import { ok } from "../envelope.js";
 import { ApiError, invalidField, invalidQuery } from "../errors.js";
 import { pageRequest, paginate } from "../paging.js";
+import { batchBody, runBatch } from "../records/batch.js";
 import type { RecordBody, RecordJson } from "../records/content.js";
 import {
   type ApiRecord,
   apiRecords,
-  type BatchBody,
   fieldsOf,
   findApiRecord,
   RecordPlan,
@@ -34,8 +34,8 @@ import {
 import { zoneFor } from "./zones.js";
 
 const RECORDS_PAGE = { perPage: 100, maxPerPage: 5000 };
-/** Cloudflare's limit on the operations of one batch (cloudflare.md §4). */
-export const MAX_BATCH = 3500;
+
+export { MAX_BATCH } from "../records/batch.js";
 
 export interface RecordResult extends RecordJson {
   id: string;
@@ -51,8 +51,11 @@ export interface RecordResult extends RecordJson {
   modified_on: string;
 }
 
+/** What the record helpers use of the API's context (the library passes the same stores). */
+export type RecordsContext = Pick<ApiContext, "zones" | "times" | "now" | "cloudflare">;
+
 /** The API's JSON for one record. */
-export function recordResult(ctx: ApiContext, zone: Zone, r: ApiRecord): RecordResult {
+export function recordResult(ctx: RecordsContext, zone: Zone, r: ApiRecord): RecordResult {
   const t = ctx.times.of(zone);
   const json = fieldsOf(zone, r);
   return {
@@ -75,7 +78,7 @@ export function recordResult(ctx: ApiContext, zone: Zone, r: ApiRecord): RecordR
  * Plan writes on a zone and commit them as one change. A ZoneError at commit (a rule the
  * plan did not foresee) is the caller's input, so a 400; nothing was changed.
  */
-export function commitPlan<T>(ctx: ApiContext, zone: Zone, build: (plan: RecordPlan) => T): T {
+export function commitPlan<T>(ctx: RecordsContext, zone: Zone, build: (plan: RecordPlan) => T): T {
   const plan = new RecordPlan(zone, ctx.now(), ctx.times.of(zone).created);
   const out = build(plan);
   if (!plan.empty) {
@@ -245,7 +248,7 @@ function cmp(a: string, b: string): number {
 
 /** Every record of the zone matching the request, sorted. */
 export function listRecords(
-  ctx: ApiContext,
+  ctx: RecordsContext,
   zone: Zone,
   q: Record<string, unknown>,
 ): RecordResult[] {
@@ -266,53 +269,6 @@ export function listRecords(
   out.sort(by);
   if (direction === "desc") out.reverse();
   return out;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Batch                                                                                       */
-
-function batchBody(v: unknown): BatchBody {
-  if (!isObject(v))
-    throw invalidField("the batch must be a JSON object of deletes, patches, puts and posts");
-  const list = (k: keyof BatchBody, needId: boolean) => {
-    const a = v[k];
-    if (a === undefined) return [];
-    if (!Array.isArray(a)) throw invalidField(`${k} must be an array`);
-    a.forEach((x, i) => {
-      if (!isObject(x)) throw invalidField(`${k}[${i}] must be an object`);
-      if (needId && typeof x.id !== "string") throw invalidField(`${k}[${i}].id is required`);
-    });
-    return a;
-  };
-  const out: BatchBody = {
-    deletes: list("deletes", true) as BatchBody["deletes"],
-    patches: list("patches", true) as BatchBody["patches"],
-    puts: list("puts", true) as BatchBody["puts"],
-    posts: list("posts", false) as BatchBody["posts"],
-  };
-  for (const k of Object.keys(v))
-    if (!["deletes", "patches", "puts", "posts"].includes(k))
-      throw invalidField(`${k} is not part of a batch`);
-  const n =
-    (out.deletes?.length ?? 0) +
-    (out.patches?.length ?? 0) +
-    (out.puts?.length ?? 0) +
-    (out.posts?.length ?? 0);
-  if (n > MAX_BATCH) throw invalidField(`a batch holds at most ${MAX_BATCH} operations, not ${n}`);
-  return out;
-}
-
-/** Run one operation of a batch; its error names the operation. */
-function step<T>(where: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof ApiError) {
-      const err = new ApiError(e.kind, `${where}: ${e.message}`);
-      throw err;
-    }
-    throw e;
-  }
 }
 
 export function dnsRecordRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -359,12 +315,7 @@ export function dnsRecordRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post(`${base}/batch`, async (req) => {
     const zone = zoneFor(ctx, req);
     const b = batchBody(req.body);
-    const done = commitPlan(ctx, zone, (p) => ({
-      deletes: (b.deletes ?? []).map((d, i) => step(`deletes[${i}]`, () => p.delete(d.id))),
-      patches: (b.patches ?? []).map((x, i) => step(`patches[${i}]`, () => p.edit(x.id, strip(x)))),
-      puts: (b.puts ?? []).map((x, i) => step(`puts[${i}]`, () => p.overwrite(x.id, strip(x)))),
-      posts: (b.posts ?? []).map((x, i) => step(`posts[${i}]`, () => p.create(x))),
-    }));
+    const done = commitPlan(ctx, zone, (p) => runBatch(p, b));
     const json = (rs: ApiRecord[]) => rs.map((r) => recordResult(ctx, zone, r));
     return ok({
       deletes: json(done.deletes),
@@ -373,9 +324,4 @@ export function dnsRecordRoutes(app: FastifyInstance, ctx: ApiContext): void {
       posts: json(done.posts),
     });
   });
-}
-
-function strip<T extends { id?: unknown }>(o: T): Omit<T, "id"> {
-  const { id: _id, ...rest } = o;
-  return rest;
 }

@@ -244,7 +244,7 @@ function objectBody(v: unknown): Record<string, unknown> {
  * A zone name as Cloudflare accepts it: a domain name of at least two labels (Unicode names
  * in their ASCII form), with or without the trailing dot.
  */
-function zoneName(v: unknown): string {
+export function zoneName(v: unknown): string {
   if (typeof v !== "string" || v.trim() === "")
     throw invalidField("name is required: the zone's domain name");
   const ascii = domainToASCII(v.endsWith(".") ? v.slice(0, -1) : v);

@@ -1,0 +1,453 @@
+/**
+ * dns-primary as a library: the typed face of a running primary for test suites and tools.
+ *
+ * It adds nothing to the model: the record handles plan and commit through the API's own code
+ * (api/records/plan.ts, the dns_records route's helpers), so validation, conflict rules, ids,
+ * error codes and "one call = one serial" are the API's; settings go through the same
+ * CloudflareZones; transfers are the live TransferSettings store; events come from the one
+ * change path (rules/zones.ts) and the transfer activity store (transfer/activity.ts).
+ */
+
+import type { AddressInfo } from "node:net";
+import pino, { type LoggerOptions as PinoOptions } from "pino";
+import { ApiError } from "./api/errors.js";
+import { ZoneIndex } from "./api/ids.js";
+import { type BatchDone, batchBody, runBatch } from "./api/records/batch.js";
+import type { RecordBody } from "./api/records/content.js";
+import { findApiRecord } from "./api/records/plan.js";
+import {
+  commitPlan,
+  listRecords,
+  type RecordResult,
+  type RecordsContext,
+  recordResult,
+} from "./api/routes/dns-records.js";
+import { zoneName } from "./api/routes/zones.js";
+import type { Logger } from "./log.js";
+import {
+  type PrimaryOptions as CoreOptions,
+  type Primary as CorePrimary,
+  startPrimary as startCore,
+} from "./primary.js";
+import { type DnsSettings, settingsJson } from "./rules/dns-settings.js";
+import type { ActivityEvent } from "./transfer/activity.js";
+import { canonicalName, nameKey } from "./wire/name.js";
+import { rdataToText } from "./wire/rdata.js";
+import { typeToText } from "./wire/types.js";
+import { type RR, soaSerialOf } from "./zone/journal.js";
+import type { Zone } from "./zone/zone.js";
+import type { RecordObject } from "./zone-specs.js";
+
+export interface PrimaryOptions extends Omit<CoreOptions, "logger" | "dns"> {
+  /** Where to serve DNS over UDP and TCP (one port for both). Default 127.0.0.1, port 0. */
+  dns?: { host?: string; port?: number };
+  /** A pino logger, or pino options to make one (to stdout). Default: silent. */
+  logger?: Logger | PinoOptions;
+}
+
+/** A record as a change event shows it: DNS names (trailing dot), presentation content. */
+export interface RecordChange {
+  name: string;
+  type: string;
+  ttl: number;
+  content: string;
+}
+
+/** One committed change of a zone: one new serial. */
+export interface ChangeEvent {
+  /** The zone, e.g. "example.com." */
+  zone: string;
+  serial: number;
+  previousSerial: number;
+  /** Records added and removed (the SOA excepted); an edit is a removal and an addition. */
+  added: RecordChange[];
+  removed: RecordChange[];
+  /** The change came from a DNS settings edit (every name was rendered again). */
+  settings: boolean;
+}
+
+export type TransferEvent = Extract<ActivityEvent, { kind: "transfer" }>;
+export type NotifyEvent = Extract<ActivityEvent, { kind: "notify" }>;
+export type RefusedEvent = Extract<ActivityEvent, { kind: "refused" }>;
+export type CheckedEvent = Extract<ActivityEvent, { kind: "checked" }>;
+
+/** The events of a primary, by name. */
+export interface PrimaryEvents {
+  /** A zone's records or served settings changed (API, library, reload). */
+  change: ChangeEvent;
+  /** A secondary's AXFR or IXFR ended (finished or aborted). */
+  transfer: TransferEvent;
+  /** What became of a NOTIFY to a linked peer (answered, error, timeout, ...). */
+  notify: NotifyEvent;
+  /** A transfer or query was refused (not allowed, bad TSIG, unknown zone...). */
+  refused: RefusedEvent;
+  /** An allowed secondary checked the SOA (Cloudflare's checked_time). */
+  checked: CheckedEvent;
+}
+
+export type PrimaryEventName = keyof PrimaryEvents;
+
+export interface WaitOptions {
+  /** Reject after this long (default 10 000 ms). */
+  timeoutMs?: number;
+  /** Reject when this signal aborts. */
+  signal?: AbortSignal;
+}
+
+/** Filters of `GET .../dns_records` (type, name, name.contains, content, proxied, tag, ...). */
+export type RecordFilter = Record<string, string | number | boolean>;
+
+/** A batch as `POST .../dns_records/batch` takes it; run in this order, committed as one. */
+export interface BatchInput {
+  deletes?: Array<{ id: string }>;
+  patches?: Array<Partial<RecordObject> & { id: string }>;
+  puts?: Array<RecordObject & { id: string }>;
+  posts?: RecordObject[];
+}
+
+export interface BatchResult {
+  deletes: RecordResult[];
+  patches: RecordResult[];
+  puts: RecordResult[];
+  posts: RecordResult[];
+}
+
+/**
+ * A zone's DNS records, as `/zones/{zone_id}/dns_records` serves them. Every write is
+ * validated and committed as the API does it (one call or batch = one serial) and throws the
+ * API's ApiError (`code`: 81057 record exists, 81053 host conflict, 81044 not found, ...).
+ */
+export interface RecordsHandle {
+  /** The zone, e.g. "example.com." */
+  readonly zone: string;
+  readonly zoneId: string;
+  list(filter?: RecordFilter): RecordResult[];
+  get(id: string): RecordResult;
+  /** POST. */
+  create(body: RecordObject): RecordResult;
+  /** PUT: replace the record (same id). */
+  update(id: string, body: RecordObject): RecordResult;
+  /** PATCH: the given fields over the record's. */
+  edit(id: string, body: Partial<RecordObject>): RecordResult;
+  delete(id: string): { id: string };
+  batch(body: BatchInput): BatchResult;
+}
+
+/** A zone's DNS settings, as `/zones/{zone_id}/dns_settings` serves them. */
+export interface SettingsHandle {
+  get(): DnsSettings;
+  /** PATCH; throws SettingsError. A change to what is served is one new serial. */
+  edit(patch: Partial<DnsSettings> | Record<string, unknown>): DnsSettings;
+}
+
+export interface ZoneInfo {
+  id: string;
+  /** Without the trailing dot, as the API names zones. */
+  name: string;
+  origin: string;
+  serial: number;
+  name_servers: string[];
+}
+
+export interface Primary extends CorePrimary {
+  dns: { udp: AddressInfo; tcp: AddressInfo };
+  /** The records of a served zone (by name, with or without the dot, or by zone id). */
+  records(zone: string): RecordsHandle;
+  /** The DNS settings of a served zone. */
+  settings(zone: string): SettingsHandle;
+  /** Create an empty zone as `POST /zones` does (SOA and Cloudflare's nameservers). */
+  createZone(name: string): ZoneInfo;
+  /** Stop serving a zone, as `DELETE /zones/{id}` does (its outgoing config goes too). */
+  removeZone(zone: string): { id: string };
+  /** A served zone, or undefined. */
+  zone(zone: string): ZoneInfo | undefined;
+  /** The serial a zone serves now. */
+  serial(zone: string): number;
+  /** Listen to an event; returns the function that stops listening. */
+  on<K extends PrimaryEventName>(event: K, listener: (e: PrimaryEvents[K]) => void): () => void;
+  /**
+   * The next event of this kind for which `predicate` holds. Call it before the action that
+   * causes the event. Rejects on timeout (default 10 s), abort, or close.
+   */
+  waitFor<K extends PrimaryEventName>(
+    event: K,
+    predicate?: (e: PrimaryEvents[K]) => boolean,
+    options?: WaitOptions,
+  ): Promise<PrimaryEvents[K]>;
+  /** Release every socket, timer and worker; pending waitFor calls reject. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const DEFAULT_WAIT_MS = 10_000;
+
+function isLogger(v: unknown): v is Logger {
+  const l = v as Partial<Logger> | undefined;
+  return typeof l?.child === "function" && typeof l?.info === "function";
+}
+
+function recordChange(r: RR): RecordChange {
+  const rdata = Buffer.from(r.rdata, "latin1");
+  let content: string;
+  try {
+    content = rdataToText(r.type, rdata);
+  } catch {
+    content = `\\# ${rdata.length} ${rdata.toString("hex")}`;
+  }
+  return { name: r.name, type: typeToText(r.type), ttl: r.ttl, content };
+}
+
+/**
+ * Start a primary (zones loaded, DNS listening, the API when asked) and return its handles.
+ * Rejects with ZonesDirError, ZoneFileError, ApiError (record zones), DnsListenError or
+ * ApiListenError; nothing is left listening when it rejects.
+ */
+export async function startPrimary(options: PrimaryOptions = {}): Promise<Primary> {
+  const { logger: given, dns, ...rest } = options;
+  const logger =
+    given === undefined ? undefined : isLogger(given) ? given : pino(given as PinoOptions);
+  const core = await startCore({
+    ...rest,
+    dns: { host: dns?.host ?? "127.0.0.1", port: dns?.port ?? 0 },
+    ...(logger ? { logger } : {}),
+  });
+
+  const { cloudflare, activity, times } = core;
+  const ids = new ZoneIndex(cloudflare.set);
+  const ctx: RecordsContext = { zones: ids, times, now: () => new Date(), cloudflare };
+  // Zones served at start are "created" now (as the API counts them).
+  for (const zone of cloudflare.set.all()) times.of(zone);
+
+  type Listener = (e: never) => void;
+  const listeners = new Map<PrimaryEventName, Set<Listener>>();
+  let closed = false;
+  const emit = <K extends PrimaryEventName>(name: K, e: PrimaryEvents[K]) => {
+    if (closed) return;
+    for (const fn of [...(listeners.get(name) ?? [])]) {
+      try {
+        (fn as (e: PrimaryEvents[K]) => void)(e);
+      } catch (err) {
+        process.emitWarning(`dns-primary ${name} listener failed: ${String(err)}`);
+      }
+    }
+  };
+  const on = <K extends PrimaryEventName>(name: K, fn: (e: PrimaryEvents[K]) => void) => {
+    let set = listeners.get(name);
+    if (set === undefined) {
+      set = new Set();
+      listeners.set(name, set);
+    }
+    set.add(fn as Listener);
+    return () => {
+      set.delete(fn as Listener);
+    };
+  };
+
+  cloudflare.on((e) => {
+    if (e.kind !== "commit") return;
+    const cs = e.changeset;
+    emit("change", {
+      zone: e.zone.origin,
+      serial: soaSerialOf(cs.soaTo.rdata),
+      previousSerial: soaSerialOf(cs.soaFrom.rdata),
+      added: cs.added.map(recordChange),
+      removed: cs.removed.map(recordChange),
+      settings: e.settings !== undefined,
+    });
+  });
+  const stopActivity = activity.on((e) => {
+    if (e.kind === "notify-received") return;
+    emit(e.kind, e as PrimaryEvents[typeof e.kind]);
+  });
+
+  const waiters = new Set<(err: Error) => void>();
+  const waitFor = <K extends PrimaryEventName>(
+    name: K,
+    predicate?: (e: PrimaryEvents[K]) => boolean,
+    opts: WaitOptions = {},
+  ): Promise<PrimaryEvents[K]> => {
+    if (closed) return Promise.reject(new Error(`waitFor("${name}"): the primary is closed`));
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
+    return new Promise((resolve, reject) => {
+      let seen = 0;
+      let last: PrimaryEvents[K] | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        waiters.delete(fail);
+        opts.signal?.removeEventListener("abort", aborted);
+      };
+      const fail = (err: Error) => {
+        done();
+        reject(err);
+      };
+      const aborted = () => fail(new Error(`waitFor("${name}") was aborted`));
+      const off = on(name, (e) => {
+        seen++;
+        last = e;
+        let hit: boolean;
+        try {
+          hit = predicate === undefined || predicate(e);
+        } catch (err) {
+          fail(err as Error);
+          return;
+        }
+        if (hit) {
+          done();
+          resolve(e);
+        }
+      });
+      const timer = setTimeout(() => {
+        const what =
+          seen === 0
+            ? `no "${name}" event came`
+            : `${seen} "${name}" event${seen === 1 ? "" : "s"} came, none matched; the last: ${describe(last)}`;
+        fail(new Error(`waitFor("${name}") timed out after ${timeoutMs} ms: ${what}`));
+      }, timeoutMs);
+      waiters.add(fail);
+      if (opts.signal?.aborted) aborted();
+      else opts.signal?.addEventListener("abort", aborted, { once: true });
+    });
+  };
+
+  const zoneOf = (ref: string): Zone => {
+    let zone: Zone | undefined;
+    if (/^[0-9a-f]{32}$/.test(ref)) zone = ids.get(ref);
+    if (zone === undefined) {
+      try {
+        const origin = canonicalName(ref.endsWith(".") ? ref : `${ref}.`);
+        const z = cloudflare.set.get(origin);
+        if (z?.key === nameKey(origin)) zone = z;
+      } catch {
+        // not a name: not found below
+      }
+    }
+    if (zone === undefined) throw new ApiError("NOT_FOUND", `no zone ${ref} is served`);
+    return zone;
+  };
+  const info = (zone: Zone): ZoneInfo => ({
+    id: ids.idOf(zone),
+    name: zone.origin.slice(0, -1),
+    origin: zone.origin,
+    serial: zone.serial,
+    name_servers: cloudflare.profile(zone).nameservers.map((n) => n.replace(/\.$/, "")),
+  });
+
+  const records = (ref: string): RecordsHandle => {
+    const first = zoneOf(ref);
+    // Looked up again on each call: the zone may have been removed or created again.
+    const z = () => zoneOf(first.origin);
+    const result = (zone: Zone, done: BatchDone[keyof BatchDone]) =>
+      done.map((r) => recordResult(ctx, zone, r));
+    return {
+      zone: first.origin,
+      zoneId: ids.idOf(first),
+      list(filter = {}) {
+        const q = Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, String(v)]));
+        return listRecords(ctx, z(), q);
+      },
+      get(id) {
+        const zone = z();
+        return recordResult(ctx, zone, findApiRecord(zone, id));
+      },
+      create(body) {
+        const zone = z();
+        return recordResult(
+          ctx,
+          zone,
+          commitPlan(ctx, zone, (p) => p.create(body as RecordBody)),
+        );
+      },
+      update(id, body) {
+        const zone = z();
+        const r = commitPlan(ctx, zone, (p) => p.overwrite(id, body as RecordBody));
+        return recordResult(ctx, zone, r);
+      },
+      edit(id, body) {
+        const zone = z();
+        return recordResult(
+          ctx,
+          zone,
+          commitPlan(ctx, zone, (p) => p.edit(id, body as RecordBody)),
+        );
+      },
+      delete(id) {
+        const zone = z();
+        return { id: commitPlan(ctx, zone, (p) => p.delete(id)).id };
+      },
+      batch(body) {
+        const zone = z();
+        const b = batchBody(body);
+        const done = commitPlan(ctx, zone, (p) => runBatch(p, b));
+        return {
+          deletes: result(zone, done.deletes),
+          patches: result(zone, done.patches),
+          puts: result(zone, done.puts),
+          posts: result(zone, done.posts),
+        };
+      },
+    };
+  };
+
+  const settings = (ref: string): SettingsHandle => {
+    const origin = zoneOf(ref).origin;
+    return {
+      get: () => settingsJson(cloudflare.dnsSettings(zoneOf(origin))),
+      edit: (patch) => settingsJson(cloudflare.editDnsSettings(zoneOf(origin), patch)),
+    };
+  };
+
+  const closeCore = core.close;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      closed = true;
+      stopActivity();
+      for (const fail of [...waiters]) fail(new Error("the primary was closed while waiting"));
+      listeners.clear();
+      await closeCore();
+    })();
+    return closing;
+  };
+
+  return Object.assign(core, {
+    records,
+    settings,
+    createZone(name: string): ZoneInfo {
+      const origin = zoneName(name);
+      if (cloudflare.set.get(origin)?.key === nameKey(origin))
+        throw new ApiError("ZONE_EXISTS", `${origin.slice(0, -1)} already exists`);
+      const zone = cloudflare.create(origin);
+      times.of(zone);
+      return info(zone);
+    },
+    removeZone(ref: string): { id: string } {
+      const zone = zoneOf(ref);
+      const id = ids.idOf(zone);
+      if (core.transfers.outgoing(zone.origin) !== undefined)
+        core.transfers.deleteOutgoing(zone.origin);
+      cloudflare.remove(zone);
+      return { id };
+    },
+    zone(ref: string): ZoneInfo | undefined {
+      try {
+        return info(zoneOf(ref));
+      } catch {
+        return undefined;
+      }
+    },
+    serial: (ref: string) => zoneOf(ref).serial,
+    on,
+    waitFor,
+    close,
+    [Symbol.asyncDispose]: close,
+  });
+}
+
+function describe(e: unknown): string {
+  try {
+    return JSON.stringify(e, (_k, v) => (v instanceof Date ? v.toISOString() : v));
+  } catch {
+    return String(e);
+  }
+}
