@@ -271,6 +271,16 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       apiToken: options.apiToken,
       activity,
       times,
+      server: () => ({
+        dns: { host: dns.tcp.address, port: dns.tcp.port },
+        notify_source:
+          options.notify === false
+            ? null
+            : {
+                host: options.notify?.source?.host ?? dns.udp.address,
+                port: options.notify?.source?.port ?? 0,
+              },
+      }),
       logger: logger.child({ component: "api" }),
     });
     try {

@@ -4,6 +4,7 @@ import type { CloudflareZones } from "../rules/zones.js";
 import type { TransferActivity } from "../transfer/activity.js";
 import type { TransferSettings } from "../transfer/settings.js";
 import type { ZoneIndex } from "./ids.js";
+import type { ServerInfo } from "./routes/server-info.js";
 import type { ZoneTimes } from "./routes/zones.js";
 
 export interface Account {
@@ -20,6 +21,8 @@ export interface ApiContext {
   readonly now: () => Date;
   /** When each zone was created and last changed, as the API shows it. */
   readonly times: ZoneTimes;
+  /** Where the server answers DNS and notifies from (the emulator's own /server route). */
+  readonly server: () => ServerInfo;
   /** What each zone's secondaries did: checks, transfers, refusals, NOTIFY outcomes. */
   readonly activity: TransferActivity;
 }

@@ -30,6 +30,7 @@ import { dnsSettingsRoutes } from "./routes/dns-settings.js";
 import { outgoingRoutes } from "./routes/outgoing.js";
 import { EXTENSION_PREFIX, renderingRoutes } from "./routes/rendering.js";
 import { secondaryRoutes } from "./routes/secondaries.js";
+import { type ServerInfo, serverInfoRoutes } from "./routes/server-info.js";
 import { zoneTransferRoutes } from "./routes/zone-transfers.js";
 import { ZoneTimes, zoneRoutes } from "./routes/zones.js";
 
@@ -54,6 +55,8 @@ export interface ApiOptions {
   activity?: TransferActivity;
   /** Zone timestamps shared with an embedder (the library's record handles); default: own. */
   times?: ZoneTimes;
+  /** Where the server answers DNS and notifies from (GET /dns-primary/v1/server). */
+  server?: () => ServerInfo;
 }
 
 /**
@@ -97,6 +100,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     account: Object.freeze({ id: account.id, name: account.name }),
     now,
     times: options.times ?? new ZoneTimes(now),
+    server: options.server ?? (() => ({ dns: { host: "", port: 0 }, notify_source: null })),
     activity: options.activity ?? new TransferActivity({ now }),
   });
 
@@ -153,6 +157,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     async (ext) => {
       renderingRoutes(ext, ctx);
       secondaryRoutes(ext, ctx);
+      serverInfoRoutes(ext, ctx);
     },
     { prefix: EXTENSION_PREFIX },
   );

@@ -16,6 +16,8 @@ import {
   secondaryConfig,
   secondaryConfigCommand,
 } from "../../src/cli/secondary-config.js";
+import { startPrimary } from "../../src/index.js";
+import { TransferSettings } from "../../src/transfer/settings.js";
 
 const FACTS = {
   zone: "example.com.",
@@ -183,4 +185,87 @@ t.test("usage errors", async (t) => {
     /option of serve/,
   );
   t.throws(() => parseCommandLine(["serve", "--peer", "x"]), /option of secondary-config/);
+});
+
+t.test("from a running server: its objects, its DNS address, its NOTIFY source", async (t) => {
+  const transfers = new TransferSettings();
+  const tsig = transfers.createTsig({ name: "live.", algo: "hmac-sha384", secret: "c2VjcmV0" });
+  const peer = transfers.createPeer({
+    name: "knot",
+    ip: "127.0.0.1",
+    port: 5302,
+    tsig_id: tsig.id,
+  });
+  const primary = await startPrimary({
+    zones: [
+      { text: "$ORIGIN live.test.\n@ 300 SOA ns h 1 2 3 4 5\n@ 300 NS ns\nns 300 A 192.0.2.1\n" },
+    ],
+    dns: { host: "127.0.0.1", port: 0 },
+    api: { host: "127.0.0.1", port: 0 },
+    apiToken: "tok",
+    transfers,
+    notify: { source: { host: "127.0.0.3" } },
+  });
+  t.teardown(() => primary.close());
+  transfers.createOutgoing("live.test.", { peers: [peer.id] });
+  const run = async (args: string[]) => {
+    const { out, cli } = io();
+    const cmd = parseCommandLine(["secondary-config", ...args]);
+    if (cmd.kind !== "secondary-config") throw new Error("parsed as another command");
+    return { code: await secondaryConfigCommand(cmd, cli), ...out };
+  };
+  const api = `127.0.0.1:${primary.api?.port}`;
+  const got = await run([
+    "--for",
+    "knot",
+    "--zone",
+    "live.test",
+    "--api",
+    api,
+    "--api-token",
+    "tok",
+  ]);
+  t.equal(got.code, 0, got.stderr);
+  t.match(
+    got.stdout,
+    new RegExp(`address: 127\\.0\\.0\\.1@${primary.dns.tcp.port}\\n {4}key: live\\.`),
+  );
+  t.match(got.stdout, /algorithm: hmac-sha384/);
+  t.match(got.stdout, /address: 127\.0\.0\.3\n/, "NOTIFY accepted from the server's NOTIFY source");
+  const refused = await run([
+    "--for",
+    "knot",
+    "--zone",
+    "live.test",
+    "--api",
+    api,
+    "--api-token",
+    "bad",
+  ]);
+  t.equal(refused.code, 1);
+  t.match(refused.stderr, /Authentication error/);
+  const unknown = await run([
+    "--for",
+    "bind",
+    "--zone",
+    "nope.test",
+    "--api",
+    api,
+    "--api-token",
+    "tok",
+  ]);
+  t.equal(unknown.code, 1);
+  t.match(unknown.stderr, /nope\.test is not served there/);
+  const down = await run([
+    "--for",
+    "bind",
+    "--zone",
+    "live.test",
+    "--api",
+    "127.0.0.1:9",
+    "--api-token",
+    "tok",
+  ]);
+  t.equal(down.code, 1);
+  t.match(down.stderr, /cannot reach dns-primary at http:\/\/127\.0\.0\.1:9/);
 });
