@@ -25,8 +25,8 @@ export interface SecondaryFacts {
   zone: string;
   /** Where the secondary asks for the SOA and transfers. */
   primary: HostPort;
-  /** The address NOTIFY comes from. */
-  notifyFrom: string;
+  /** The address (or addresses) NOTIFY comes from. */
+  notifyFrom: string | readonly string[];
   /** The TSIG the zone's peers share, when they use one. */
   key?: { name: string; algorithm: string; secret: string };
   /** The peer this snippet is for, for the comment line. */
@@ -46,6 +46,7 @@ export function secondaryConfig(kind: SecondaryKind, f: SecondaryFacts): string 
   const zone = dotless(f.zone);
   const key = f.key ? { ...f.key, algorithm: algorithmName(f.key.algorithm) } : undefined;
   const { host, port } = f.primary;
+  const from = typeof f.notifyFrom === "string" ? [f.notifyFrom] : [...f.notifyFrom];
   const who = `dns-primary ${host} port ${port}${f.peerName ? `, peer "${f.peerName}"` : ""}`;
   switch (kind) {
     case "bind":
@@ -63,7 +64,7 @@ export function secondaryConfig(kind: SecondaryKind, f: SecondaryFacts): string 
         "    type secondary;",
         `    primaries { ${host} port ${port}${key ? ` key "${key.name}"` : ""}; };`,
         // BIND accepts NOTIFY from its primaries' addresses; the NOTIFY source may differ.
-        `    allow-notify { ${f.notifyFrom}; };`,
+        `    allow-notify { ${from.map((a) => `${a};`).join(" ")} };`,
         `    file "${zone}.db";`,
         "};",
         "",
@@ -85,7 +86,7 @@ export function secondaryConfig(kind: SecondaryKind, f: SecondaryFacts): string 
         ...(key ? [`    key: ${key.name}`] : []),
         "acl:",
         "  - id: dns-primary-notify",
-        `    address: ${f.notifyFrom}`,
+        `    address: ${from.length === 1 ? from[0] : `[${from.join(", ")}]`}`,
         ...(key ? [`    key: ${key.name}`] : []),
         "    action: notify",
         "zone:",
@@ -110,7 +111,7 @@ export function secondaryConfig(kind: SecondaryKind, f: SecondaryFacts): string 
         "zone:",
         `    name: "${zone}"`,
         `    request-xfr: ${host}@${port} ${key ? key.name : "NOKEY"}`,
-        `    allow-notify: ${f.notifyFrom} ${key ? key.name : "NOKEY"}`,
+        ...from.map((a) => `    allow-notify: ${a} ${key ? key.name : "NOKEY"}`),
         "",
       ].join("\n");
     case "powerdns":
@@ -118,7 +119,7 @@ export function secondaryConfig(kind: SecondaryKind, f: SecondaryFacts): string 
         `# PowerDNS Authoritative 4.5+: ${zone} as a secondary of ${who}`,
         "# pdns.conf:",
         "#   secondary=yes",
-        `#   allow-notify-from=${f.notifyFrom}`,
+        `#   allow-notify-from=${from.join(",")}`,
         "# then:",
         `pdnsutil create-secondary-zone ${zone} ${host}:${port}`,
         ...(key

@@ -15,6 +15,8 @@
  *   lets 127.0.0.1 transfer the secondary's copy; no zone file written (`zonefile-sync: -1`),
  *   the journal (`journal-content: changes`) in the temp folder, which is what lets Knot ask
  *   for IXFR from its current serial; a control socket for `knotc zone-refresh`.
+ * - With `notifyFrom`, the key and zone clauses are `dns-primary secondary-config`'s snippet,
+ *   verbatim (Knot: plus an acl for reading the copy), so the tests prove the command.
  * - NOTIFY (`notifyFrom`): BIND accepts NOTIFY from its primaries' addresses whatever the
  *   config says; `allow-notify { ADDRS; }` states the list (adding any that is not a primary).
  *   Knot accepts none unless an `acl` allows it: `action: notify` for those addresses, with
@@ -28,6 +30,7 @@ import net from "node:net";
 import path from "node:path";
 import { Writable } from "node:stream";
 import pino, { type Logger } from "pino";
+import { secondaryConfig } from "../../src/cli/secondary-config.js";
 import { query, type Server } from "./client.js";
 import {
   findTool,
@@ -290,12 +293,21 @@ export function bindSecondaryConfig(
   rndc: { port: number; secret: string },
 ): string {
   const k = o.key;
-  const keyStmt = k
-    ? `key "${k.name}" { algorithm ${keyAlgorithm(k)}; secret "${k.secret}"; };\n`
-    : "";
-  const notify = o.notifyFrom
-    ? `\n  allow-notify { ${o.notifyFrom.map((a) => `${a};`).join(" ")} };`
-    : "";
+  // With notifyFrom, the key and zone are `dns-primary secondary-config --for bind`'s snippet,
+  // verbatim: the interop tests prove what the command prints. The rest is the harness's.
+  const snippet = o.notifyFrom ? secondarySnippet("bind", o) : undefined;
+  const keyStmt =
+    snippet === undefined && k
+      ? `key "${k.name}" { algorithm ${keyAlgorithm(k)}; secret "${k.secret}"; };\n`
+      : "";
+  const zone =
+    snippet ??
+    `zone "${o.origin}" {
+  type secondary;
+  primaries { ${o.primary.host} port ${o.primary.port}${k ? ` key "${k.name}"` : ""}; };
+  file "${path.join(dir, "secondary.db")}";
+};
+`;
   return `${keyStmt}key "rndc-key" { algorithm hmac-sha256; secret "${rndc.secret}"; };
 controls {
   inet 127.0.0.1 port ${rndc.port} allow { 127.0.0.1; } keys { "rndc-key"; };
@@ -315,16 +327,19 @@ options {
   check-names secondary ignore;
   version none;
   hostname none;
-  server-id none;
+  server-id none;${o.minRetrySeconds !== undefined ? `\n  min-retry-time ${o.minRetrySeconds};` : ""}
 };
-zone "${o.origin}" {
-  type secondary;
-  primaries { ${o.primary.host} port ${o.primary.port}${k ? ` key "${k.name}"` : ""}; };
-  file "${path.join(dir, "secondary.db")}";${notify}${
-    o.minRetrySeconds !== undefined ? `\n  min-retry-time ${o.minRetrySeconds};` : ""
-  }
-};
-`;
+${zone}`;
+}
+
+/** `secondary-config`'s snippet for this secondary (src/cli/secondary-config.ts). */
+function secondarySnippet(kind: "bind" | "knot", o: SecondaryOptions): string {
+  return secondaryConfig(kind, {
+    zone: o.origin,
+    primary: o.primary,
+    notifyFrom: o.notifyFrom ?? [o.primary.host],
+    ...(o.key ? { key: o.key } : {}),
+  });
 }
 
 /** BIND as a secondary of `o.origin`; resolves once named answers queries (maybe SERVFAIL). */
@@ -380,21 +395,7 @@ options { default-key "rndc-key"; default-server 127.0.0.1; default-port ${rndc.
 
 export function knotSecondaryConfig(o: SecondaryOptions, dir: string, port: number): string {
   const k = o.key;
-  const notifyAcl = o.notifyFrom
-    ? `  - id: notify-from
-    address: [${o.notifyFrom.join(", ")}]${k ? `\n    key: ${k.name}` : ""}
-    action: notify
-`
-    : "";
-  const keySection = k
-    ? `key:
-  - id: ${k.name}
-    algorithm: ${keyAlgorithm(k)}
-    secret: ${k.secret}
-
-`
-    : "";
-  return `server:
+  const base = `server:
     rundir: "${dir}"
     listen: 127.0.0.1@${port}
     udp-workers: 1
@@ -413,16 +414,6 @@ log:
   - target: stderr
     any: info
 
-${keySection}remote:
-  - id: primary
-    address: ${o.primary.host}@${o.primary.port}${k ? `\n    key: ${k.name}` : ""}
-
-acl:
-  - id: local-transfer
-    address: 127.0.0.1
-    action: transfer
-${notifyAcl}
-
 template:
   - id: default
     storage: "${dir}"
@@ -434,10 +425,39 @@ template:
       o.minRetrySeconds !== undefined ? `\n    retry-min-interval: ${o.minRetrySeconds}` : ""
     }
 
+`;
+  if (o.notifyFrom) {
+    // `dns-primary secondary-config --for knot`'s snippet, with two additions of the test's own
+    // (an acl letting 127.0.0.1 read the secondary's copy, and the zone using it too); every
+    // other line is the command's.
+    return `${base}${secondarySnippet("knot", o)
+      .replace(
+        "acl:\n",
+        "acl:\n  - id: local-transfer\n    address: 127.0.0.1\n    action: transfer\n",
+      )
+      .replace("    acl: dns-primary-notify", "    acl: [dns-primary-notify, local-transfer]")}`;
+  }
+  const keySection = k
+    ? `key:
+  - id: ${k.name}
+    algorithm: ${keyAlgorithm(k)}
+    secret: ${k.secret}
+
+`
+    : "";
+  return `${base}${keySection}remote:
+  - id: primary
+    address: ${o.primary.host}@${o.primary.port}${k ? `\n    key: ${k.name}` : ""}
+
+acl:
+  - id: local-transfer
+    address: 127.0.0.1
+    action: transfer
+
 zone:
   - domain: "${o.origin}"
     master: primary
-    acl: ${o.notifyFrom ? "[local-transfer, notify-from]" : "local-transfer"}
+    acl: local-transfer
 `;
 }
 
