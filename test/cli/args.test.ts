@@ -100,6 +100,9 @@ t.test("serve: --notify-source and --no-notify", async (t) => {
   t.match(a, { kind: "serve", notifySource: { host: "127.0.0.2", port: 0 } });
   t.match(parseCommandLine(["serve", "--no-notify"]), { kind: "serve", noNotify: true });
   t.throws(() => parseCommandLine(["serve", "--notify-source", "127.0.0.2"]), UsageError);
-  t.throws(() => parseCommandLine(["serve", "--no-notify", "--notify-source", "[::1]:0"]), /choose one/);
+  t.throws(
+    () => parseCommandLine(["serve", "--no-notify", "--notify-source", "[::1]:0"]),
+    /choose one/,
+  );
   t.throws(() => parseCommandLine(["check", "--no-notify", "x.zone"]), UsageError);
 });
