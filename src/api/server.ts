@@ -12,7 +12,7 @@
  */
 
 import type { AddressInfo } from "node:net";
-import Fastify, { type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from "fastify";
 import type { Logger } from "../log.js";
 import type { CloudflareZones } from "../rules/zones.js";
 import { TransferActivity } from "../transfer/activity.js";
@@ -90,6 +90,12 @@ export function createApi(options: ApiOptions): FastifyInstance {
     onConstructorPoisoning: "error",
     // One line per request from the onResponse hook below instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // Errors fastify raises before routing (a URL that does not decode, a bad Content-Type
+    // header) get the v4 envelope too, not fastify's own body echoing the URL.
+    frameworkErrors: (err, _req, reply) => {
+      const r = toErrorReply(err);
+      (reply as unknown as FastifyReply).code(r.status).send(failure([r.error]));
+    },
   }) as unknown as FastifyInstance;
 
   const now = options.now ?? (() => new Date());

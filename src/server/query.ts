@@ -217,7 +217,11 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
       r.rcode = rcode;
       return done(encodeReply(r, maxUdp));
     };
-    if (signed?.kind === "malformed") return fail(RCODE.FORMERR);
+    if (signed?.kind === "malformed") {
+      // RFC 8945 §5.2.2.1, §5.1: a MAC Size out of bounds or an unreadable TSIG is FORMERR.
+      log?.info({ remote: ctx.remoteAddress, reason: signed.reason }, "TSIG malformed; FORMERR");
+      return fail(RCODE.FORMERR);
+    }
     if (signed?.kind === "failed") {
       // RFC 8945 §5.3.2: NOTAUTH with the TSIG error (BADKEY, BADSIG unsigned; BADTIME signed).
       log?.info(

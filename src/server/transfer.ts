@@ -140,7 +140,21 @@ export function createTransferHandler(env: TransferEnv) {
   return function handleTransfer(msg: Buffer, q: Query, ctx: RequestContext): HandlerResult {
     // The signature first: every answer to a signed request is signed (RFC 8945 §5.3).
     const signed = keyring.check(msg);
-    if (signed.kind === "malformed") return bareAnswer(msg, q, RCODE.FORMERR);
+    if (signed.kind === "malformed") {
+      // RFC 8945 §5.2.2.1, §5.1: FORMERR, logged like every other refusal.
+      log?.warn(
+        {
+          zone: q.qname,
+          peer: ctx.remoteAddress,
+          port: ctx.remotePort,
+          key: null,
+          qtype: q.qtype === T.AXFR ? "AXFR" : "IXFR",
+          reason: `malformed TSIG: ${signed.reason}`,
+        },
+        "zone transfer refused",
+      );
+      return bareAnswer(msg, q, RCODE.FORMERR);
+    }
     const keyName = signed.kind === "none" ? undefined : signed.keyName;
     const zone = env.zones.get(q.qname);
     if (signed.kind === "failed") {
@@ -359,7 +373,15 @@ async function* logged(
 export function udpWorkerTransfer(zones: ZoneSet) {
   return (msg: Buffer, q: Query): HandlerResult => {
     const zone = zones.get(q.qname);
-    if (q.qtype !== T.IXFR || !zone || zone.key !== nameKey(q.qname) || readTsig(msg) !== null) {
+    let signed: boolean;
+    try {
+      signed = readTsig(msg) !== null;
+    } catch (e) {
+      // A TSIG that cannot be read (RFC 8945 §5.2): FORMERR, as the main process answers.
+      if (!(e instanceof FormatError)) throw e;
+      return bareAnswer(msg, q, RCODE.FORMERR);
+    }
+    if (q.qtype !== T.IXFR || !zone || zone.key !== nameKey(q.qname) || signed) {
       return bareAnswer(msg, q, q.qtype === T.AXFR ? RCODE.FORMERR : RCODE.REFUSED);
     }
     return singleSoaMessage(xfrRequest(q), apexSoa(zone), { reserve: 11 });
