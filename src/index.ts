@@ -48,6 +48,7 @@ export {
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.js";
 export type { ReloadSummary, ZoneSummary } from "./primary.js";
 export type { DnsSettings } from "./rules/dns-settings.js";
+export { StoreError } from "./store/framing.js";
 export type { ActivityEvent } from "./transfer/activity.js";
 export {
   type Acl,

@@ -18,6 +18,7 @@ import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
 import { createKeyring } from "./server/signed.js";
 import { createTransferHandler } from "./server/transfer.js";
+import { openStore } from "./store/store.js";
 import { TransferActivity } from "./transfer/activity.js";
 import { TransferSettings } from "./transfer/settings.js";
 import type { Limits } from "./transport/limits.js";
@@ -99,6 +100,13 @@ export interface PrimaryOptions {
    * `dns_settings`).
    */
   dnsSettings?: Record<string, unknown>;
+  /**
+   * Keep the whole state in this folder (created if needed): zones, records, settings,
+   * transfer objects, serials and journals survive a restart, and every change is on disk
+   * before it is acknowledged (store/store.ts; README "Persistence"). Unset: memory only.
+   * Rejects with StoreError when the folder cannot be used.
+   */
+  dataDir?: string;
 }
 
 export interface ZoneSummary {
@@ -209,6 +217,16 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   const times = new ZoneTimes(() => new Date());
 
   const settings = options.transfers ?? new TransferSettings();
+  // The stored state over what was just loaded, then every change stored (store/store.ts).
+  const store =
+    options.dataDir === undefined
+      ? undefined
+      : openStore(options.dataDir, {
+          cloudflare,
+          transfers: settings,
+          logger: logger.child({ component: "store" }),
+        });
+  if (store) summaries.splice(0, summaries.length, ...zones.all().map(summarizeZone));
   const keyring = createKeyring(settings, () => Date.now() / 1000);
   // Per zone and secondary: checks, transfers, refusals, NOTIFY outcomes (the API shows it).
   const activity = new TransferActivity({
@@ -403,6 +421,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
             includeRoot: options.zonesDir && resolve(options.zonesDir),
             commit: (z, change) => cloudflare.commit(z, change),
           });
+          store?.fileApplied(zone);
           for (const w of r.warnings)
             logger.warn({ file: w.file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
           out.push({
@@ -432,9 +451,11 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       return out;
     },
     close() {
-      closed ??= Promise.all([dns.close(), api?.close(), notifier?.close()]).then(() =>
-        logger.debug("closed"),
-      );
+      closed ??= Promise.all([dns.close(), api?.close(), notifier?.close()]).then(() => {
+        // Nothing changes any more: the last snapshot, and the data dir is released.
+        store?.close();
+        logger.debug("closed");
+      });
       return closed;
     },
   };

@@ -36,6 +36,8 @@ export interface ServeCommand {
   notifySource?: HostPort;
   /** Send no NOTIFY at all. */
   noNotify?: boolean;
+  /** Keep the state in this folder across restarts, when given. */
+  dataDir?: string;
 }
 
 /** `rendering ZONE`: ask a running primary what each record became (cli/rendering.ts). */
@@ -85,7 +87,7 @@ export const HELP = `Usage:
   dns-primary serve [--zones DIR] [--dns HOST:PORT] [--api HOST:PORT] [--config FILE]
                     [--log-level LEVEL] [--udp-workers N] [--watch]
                     [--journal-versions N] [--journal-bytes N] [--api-token TOKEN]
-                    [--notify-source HOST:PORT | --no-notify]
+                    [--notify-source HOST:PORT | --no-notify] [--data-dir DIR]
   dns-primary check FILE...
   dns-primary rendering ZONE [--api HOST:PORT] [--api-token TOKEN] [--name NAME] [--json]
   dns-primary secondary-config --for bind|knot|nsd|powerdns --zone NAME [--peer NAME]
@@ -119,6 +121,9 @@ Options of serve:
                        DNS_PRIMARY_API_TOKEN environment variable, else any credential
   --config FILE        zone-transfer configuration (YAML or JSON): TSIGs, peers, ACLs and
                        each zone's outgoing transfers, as in dns-primary.yaml
+  --data-dir DIR       keep the whole state in DIR (zones, records, settings, TSIGs, peers,
+                       ACLs, outgoing, serials, IXFR journals): it survives a restart, and
+                       every API write is on disk before it is acknowledged (default: memory)
   --watch              reload a zone file when it changes on disk (SIGHUP reloads all):
                        the difference is applied as one change with the next serial
   --journal-versions N, --journal-bytes N
@@ -177,6 +182,7 @@ const OPTIONS_OF: Record<string, readonly string[]> = {
     "api-token",
     "notify-source",
     "no-notify",
+    "data-dir",
   ],
   check: [],
   rendering: ["api", "api-token", "name", "json"],
@@ -318,6 +324,10 @@ export function parseCommandLine(argv: string[]): Command {
       if (values.config === "") throw new UsageError("--config: empty file name");
       cmd.config = values.config;
     }
+    if (values["data-dir"] !== undefined) {
+      if (values["data-dir"] === "") throw new UsageError("--data-dir: empty folder name");
+      cmd.dataDir = values["data-dir"];
+    }
     return cmd;
   }
 
@@ -349,6 +359,7 @@ function parse(argv: string[]) {
       "journal-versions": { type: "string" },
       "journal-bytes": { type: "string" },
       "api-token": { type: "string" },
+      "data-dir": { type: "string" },
       name: { type: "string" },
       json: { type: "boolean" },
       for: { type: "string" },

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { ApiListenError } from "../api/server.js";
 import { ConfigError } from "../config/load.js";
+import { StoreError } from "../store/framing.js";
 import { DnsListenError } from "../transport/errors.js";
 import { ZoneFileError } from "../zone/errors.js";
 import { ZonesDirError } from "../zone/load.js";
@@ -55,7 +56,8 @@ function isUserError(err: unknown): err is Error {
     err instanceof ZoneFileError ||
     err instanceof ZonesDirError ||
     err instanceof ConfigError ||
-    err instanceof ApiListenError
+    err instanceof ApiListenError ||
+    err instanceof StoreError
   );
 }
 

@@ -31,6 +31,7 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     account: config?.account,
     apiToken: cmd.apiToken,
     dnsSettings: config?.dnsSettings,
+    ...(cmd.dataDir !== undefined ? { dataDir: cmd.dataDir } : {}),
     notify: cmd.noNotify ? false : cmd.notifySource ? { source: cmd.notifySource } : {},
   });
   if (cmd.apiToken === undefined && !isLoopback(cmd.api.host)) {

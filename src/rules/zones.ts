@@ -58,6 +58,7 @@ const MAX_STEPS = 8;
 export class CloudflareZones {
   private readonly state = new WeakMap<Zone, ZoneState>();
   private readonly listeners: Array<(e: ZonesEvent) => void> = [];
+  private readonly storedSettingsListeners: Array<(zone: Zone, dns: DnsSettings) => void> = [];
 
   constructor(
     readonly set: ZoneSet,
@@ -96,6 +97,14 @@ export class CloudflareZones {
 
   on(fn: (e: ZonesEvent) => void): void {
     this.listeners.push(fn);
+  }
+
+  /**
+   * Listen to DNS settings changes that change nothing served (no commit, so no `commit`
+   * event): the store keeps them.
+   */
+  onStoredSettings(fn: (zone: Zone, dns: DnsSettings) => void): void {
+    this.storedSettingsListeners.push(fn);
   }
 
   private emit(e: ZonesEvent): void {
@@ -189,7 +198,10 @@ export class CloudflareZones {
       next.ns_ttl !== st.dns.ns_ttl;
     const previous = { dns: st.dns, rules: st.rules.settings };
     st.dns = next;
-    if (!soaChanged && !rendered) return next;
+    if (!soaChanged && !rendered) {
+      for (const fn of this.storedSettingsListeners) fn(zone, next);
+      return next;
+    }
     st.rules.settings = renderSettings(next, st.profile);
     const change: Change = soaChanged
       ? { add: [{ name: zone.origin, type: T.SOA, ttl: after.ttl, rdata: after.rdata }] }

@@ -198,6 +198,8 @@ export class TransferSettings {
   /** Per-zone answers for the transfer server, dropped on every change of peers or links. */
   private readonly views = new Map<string, ZoneView>();
   private readonly listeners = new Set<SettingsListener>();
+  /** Listeners whose failure fails the call that made the change (the store: not durable). */
+  private readonly strictListeners = new Set<SettingsListener>();
   private readonly now: () => Date;
   private readonly random: (size: number) => Buffer;
   private readonly onListenerError: (err: unknown) => void;
@@ -213,14 +215,24 @@ export class TransferSettings {
   // ---------------------------------------------------------------- change events
 
   /** Listen to every committed change; returns the function that stops listening. */
-  onChange(listener: SettingsListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  onChange(listener: SettingsListener, opts: { strict?: boolean } = {}): () => void {
+    const set = opts.strict ? this.strictListeners : this.listeners;
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   private emit(change: SettingsChange): void {
     // The change is committed before listeners run: a failing listener cannot undo it, nor
-    // make the caller believe it failed.
+    // make the caller believe it failed. Except a strict listener (the store, `strict`): its
+    // failure means the change is not durable, so the caller hears of it, after the others ran.
+    let failure: { err: unknown } | undefined;
+    for (const l of this.strictListeners) {
+      try {
+        l(change);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
     for (const l of this.listeners) {
       try {
         l(change);
@@ -228,6 +240,7 @@ export class TransferSettings {
         this.onListenerError(err);
       }
     }
+    if (failure !== undefined) throw failure.err;
   }
 
   private changed(): void {
@@ -599,6 +612,28 @@ export class TransferSettings {
     const cfg = this.outgoing(zone);
     if (cfg === undefined) return;
     this.replace(cfg, { soa_serial: checkSerial(serial) });
+  }
+
+  /**
+   * Put back the times a configuration had before a restart (the store): no event, as for
+   * markChecked.
+   */
+  restoreTimes(
+    zone: string,
+    times: Pick<
+      OutgoingConfig,
+      "created_time" | "checked_time" | "last_transferred_time" | "soa_serial"
+    >,
+  ): void {
+    const cfg = this.outgoing(zone);
+    if (cfg === undefined) return;
+    const patch: { -readonly [K in keyof OutgoingConfig]?: OutgoingConfig[K] } = {
+      created_time: times.created_time,
+      checked_time: times.checked_time,
+      last_transferred_time: times.last_transferred_time,
+    };
+    if (times.soa_serial !== undefined) patch.soa_serial = checkSerial(times.soa_serial);
+    this.replace(cfg, patch);
   }
 
   private setStatus(

@@ -114,6 +114,11 @@ export class Journal {
     return undefined;
   }
 
+  /** The changesets kept, oldest first (the store saves them; do not modify). */
+  changesets(): readonly Changeset[] {
+    return this.entries;
+  }
+
   /** The oldest serial an IXFR can start from, if any. */
   get oldestSerial(): number | undefined {
     return this.entries.length > 0 ? soaSerialOf(this.entries[0].soaFrom.rdata) : undefined;

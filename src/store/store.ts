@@ -1,0 +1,649 @@
+/**
+ * Persistence (`--data-dir`, `dataDir`): the whole served state survives a restart, and an
+ * API write is acknowledged only once it is on disk.
+ *
+ * Design: a write-ahead log and a snapshot, in plain Node, rather than SQLite through
+ * better-sqlite3. better-sqlite3 downloads a prebuilt binary from GitHub at install; where
+ * GitHub is not reachable (here, CI) it compiles SQLite from source with node-gyp, which
+ * needs python3, make, a C++ compiler and the Node headers, and took 94 s per install on
+ * this machine. The state here is small and changes one request at a time; a log of whole
+ * changes gives the same guarantee with nothing to build and a format we own:
+ *
+ * - `changes.log`: one record per committed change (framing.ts: length, CRC-32, JSON). The
+ *   listeners of CloudflareZones and TransferSettings run synchronously inside the API
+ *   request; each writes its record and fdatasyncs before returning, so the response goes
+ *   out after the change is durable. A 3500-record batch is one record, one fsync.
+ * - `snapshot`: the whole state, written to `snapshot.tmp`, fsynced, renamed over the old
+ *   one, the folder fsynced; then the log is emptied. At start (after reconciling), at
+ *   close, and when the log passes `maxLogBytes`. Log records carry a sequence number and the
+ *   snapshot the last one it includes, so a crash between the rename and the truncation
+ *   replays nothing twice.
+ * - On start: load the snapshot, replay the log. A torn last record (the write that was not
+ *   acknowledged) is dropped with a warning; damage anywhere else stops the start with the
+ *   file and byte offset. Both files start with a format record (`version` 1); another
+ *   version is refused.
+ *
+ * A commit is replayed by committing the same change again: Zone.commit is deterministic
+ * (same change, same serial, same changeset, as the UDP workers rely on), and the record
+ * carries the serial it produced, checked on replay.
+ *
+ * What wins on restart:
+ * - Zones from the zones folder or `zones` specs (their "source") are compared with what
+ *   the source said when it was last applied (a fingerprint of its records, SOA serial
+ *   aside). Unchanged: the stored zone is served, with the API's changes, serial and
+ *   journal. Changed while we were down: the stored zone is served and the difference to
+ *   the source is committed as one changeset (next serial, journaled), as a reload does.
+ *   A source that is gone: its zone is not served any more. A zone created through the API
+ *   has no source and is restored as stored.
+ * - A zone that comes back from its file after it was deleted never goes back in serial: it
+ *   starts above the last serial it was served with.
+ * - Stored DNS settings win over the config file's `dns_settings` for stored zones.
+ * - TSIGs, peers, ACLs and outgoing configurations: an object the API (or the library)
+ *   created, changed or deleted is stored, and the stored version wins over the config
+ *   file's object with that id (a deletion stays a deletion); objects only in the config are
+ *   served as the config says. Outgoing times (created, checked, last transferred,
+ *   soa_serial) are kept for every configuration; they are saved with each snapshot, not on
+ *   every check (a check is not a write).
+ */
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "../log.js";
+import type { DnsSettings, ZoneProfile } from "../rules/dns-settings.js";
+import type { CloudflareZones, ZonesEvent } from "../rules/zones.js";
+import type {
+  Acl,
+  OutgoingConfig,
+  Peer,
+  SettingsChange,
+  TransferSettings,
+  Tsig,
+} from "../transfer/settings.js";
+import { nameKey } from "../wire/name.js";
+import { T } from "../wire/types.js";
+import { diffZones, isEmptyChange } from "../zone/diff.js";
+import { soaSerialOf, withSoaSerial } from "../zone/journal.js";
+import { serialGt } from "../zone/serial.js";
+import type { Zone } from "../zone/zone.js";
+import {
+  decodeChange,
+  decodeChangeset,
+  decodeRecord,
+  encodeChange,
+  encodeChangeset,
+  encodeRecord,
+  fingerprint,
+  type StoredChangeset,
+  type StoredRecord,
+  type StoredRef,
+  zoneRecords,
+} from "./codec.js";
+import { AppendLog, LOG_FILE, lockDir, readSnapshot, writeSnapshot } from "./files.js";
+import { StoreError } from "./framing.js";
+
+export { StoreError };
+
+export interface StoreOptions {
+  cloudflare: CloudflareZones;
+  transfers: TransferSettings;
+  logger?: Logger;
+  /** Snapshot and empty the log once it is this big (default 64 MiB). */
+  maxLogBytes?: number;
+}
+
+export interface StoreStats {
+  /** Log records written since the start. */
+  appends: number;
+  /** Time spent writing and fsyncing them, ms. */
+  appendMs: number;
+  snapshots: number;
+}
+
+export interface Store {
+  readonly dir: string;
+  /** A zone's file was applied (a reload): what it said is now what the zone holds. */
+  fileApplied(zone: Zone): void;
+  /** Write a snapshot now and empty the log. */
+  compact(): void;
+  stats(): StoreStats;
+  /** Snapshot, release the data dir. Later changes are no longer stored. */
+  close(): void;
+}
+
+type Settings = { dns: DnsSettings; profile: ZoneProfile };
+type ObjKind = "tsig" | "peer" | "acl" | "outgoing";
+type Times = Pick<
+  OutgoingConfig,
+  "created_time" | "checked_time" | "last_transferred_time" | "soa_serial"
+>;
+
+/** The stored transfer objects: those the API touched (null: deleted), and every zone's times. */
+interface TransferState {
+  tsig: Map<string, Tsig | null>;
+  peer: Map<string, Peer | null>;
+  acl: Map<string, Acl | null>;
+  /** By zone key. */
+  outgoing: Map<string, OutgoingConfig | null>;
+  times: Map<string, Times>;
+}
+
+const CHUNK = 5000;
+const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Open the data dir: restore the stored state into `cloudflare` and `transfers` (which hold
+ * what this start loaded: zone files, specs, the config), reconcile, and store every change
+ * from now on. Throws StoreError when the data dir cannot be used.
+ */
+export function openStore(dir: string, opts: StoreOptions): Store {
+  const { cloudflare, transfers } = opts;
+  const logger = opts.logger;
+  const maxLogBytes = opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
+  mkdirSync(dir, { recursive: true });
+  const unlock = lockDir(dir);
+  let log: AppendLog;
+  let seq = 0;
+  const sources = new Map<string, string>();
+  const lastSerial = new Map<string, number>();
+  const objs: TransferState = {
+    tsig: new Map(),
+    peer: new Map(),
+    acl: new Map(),
+    outgoing: new Map(),
+    times: new Map(),
+  };
+  try {
+    const snapshot = readSnapshot(dir);
+    const opened = AppendLog.open(dir);
+    log = opened.log;
+    if (opened.torn) {
+      logger?.warn(
+        { file: log.path, offset: opened.torn.offset },
+        `${log.path}:${opened.torn.offset}: dropped a torn last record (${opened.torn.reason}); it was never acknowledged`,
+      );
+    }
+    // What this start loaded (files, specs) is set aside: the stored state comes first.
+    const fresh = cloudflare.set.all();
+    for (const z of fresh) cloudflare.remove(z);
+    const ctx = { cloudflare, sources, lastSerial, objs };
+    if (snapshot !== undefined) seq = loadSnapshot(snapshot, ctx);
+    const logPath = join(dir, LOG_FILE);
+    for (const [i, r] of opened.records.entries()) {
+      const rec = r as { s?: number };
+      if (typeof rec.s !== "number")
+        throw new StoreError(`${logPath}: record ${i + 1} has no sequence number`);
+      if (rec.s <= seq) continue;
+      try {
+        replay(rec as LogRecord, ctx);
+      } catch (err) {
+        if (err instanceof StoreError) throw err;
+        throw new StoreError(
+          `${logPath}: record ${i + 1} (seq ${rec.s}) cannot be replayed: ${(err as Error).message}`,
+        );
+      }
+      seq = rec.s;
+    }
+    reconcileZones(fresh, ctx, logger);
+    reconcileTransfers(transfers, objs, logger);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+
+  let failed: Error | undefined;
+  let closed = false;
+  const stats: StoreStats = { appends: 0, appendMs: 0, snapshots: 0 };
+
+  const snapshotRecords = function* (): Generator<unknown> {
+    yield { t: "meta", seq, lastSerial: Object.fromEntries(lastSerial) };
+    for (const zone of cloudflare.set.all()) {
+      const src = sources.get(zone.key);
+      yield {
+        t: "zone",
+        origin: zone.origin,
+        settings: settingsOf(cloudflare, zone),
+        ...(src !== undefined ? { source: src } : {}),
+      };
+      let chunk: StoredRecord[] = [];
+      for (const r of zoneRecords(zone)) {
+        chunk.push(encodeRecord(r));
+        if (chunk.length >= CHUNK) {
+          yield { t: "rec", r: chunk };
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) yield { t: "rec", r: chunk };
+      for (const cs of zone.journal.changesets()) yield { t: "jnl", cs: encodeChangeset(cs) };
+    }
+    // Times of every outgoing configuration; the API-touched objects as they are now.
+    for (const cfg of transfers.listOutgoing()) objs.times.set(nameKey(cfg.name), timesOf(cfg));
+    for (const [key, v] of objs.outgoing)
+      if (v !== null) objs.outgoing.set(key, transfers.outgoing(v.name) ?? v);
+    yield {
+      t: "xfr",
+      tsig: [...objs.tsig],
+      peer: [...objs.peer],
+      acl: [...objs.acl],
+      outgoing: [...objs.outgoing],
+      times: [...objs.times],
+    };
+  };
+
+  const compact = () => {
+    if (closed || failed) return;
+    try {
+      writeSnapshot(dir, snapshotRecords());
+      log.reset();
+      stats.snapshots++;
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  const fail = (err: unknown): never => {
+    failed ??= new StoreError(`writing to ${dir} failed: ${(err as Error).message}`);
+    logger?.error({ err }, `${failed.message}; changes are no longer stored, restart to recover`);
+    throw failed;
+  };
+
+  /** Write one change; returns after fdatasync. Throws (the request fails) when it cannot. */
+  const append = (record: Record<string, unknown>) => {
+    if (closed) return;
+    if (failed) throw failed;
+    const t0 = performance.now();
+    try {
+      log.append({ s: seq + 1, ...record });
+    } catch (err) {
+      fail(err);
+    }
+    seq++;
+    stats.appends++;
+    stats.appendMs += performance.now() - t0;
+    if (log.bytes > maxLogBytes) compact();
+  };
+
+  // The first snapshot holds the reconciled state; the log starts empty.
+  compact();
+  if (failed) {
+    unlock();
+    throw failed;
+  }
+
+  cloudflare.on((e: ZonesEvent) => {
+    const zone = e.zone;
+    if (e.kind === "added") {
+      append(zoneRecord(cloudflare, zone, sources.get(zone.key)));
+    } else if (e.kind === "removed") {
+      lastSerial.set(zone.key, zone.serial);
+      sources.delete(zone.key);
+      append({ t: "drop", origin: zone.origin, serial: zone.serial });
+    } else {
+      append({
+        t: "commit",
+        origin: zone.origin,
+        change: encodeChange(e.change),
+        ...(e.settings ? { settings: e.settings } : {}),
+        serial: zone.serial,
+      });
+    }
+  });
+  cloudflare.onStoredSettings((zone, dns) => append({ t: "dns", origin: zone.origin, dns }));
+  transfers.onChange(
+    (c: SettingsChange) => {
+      if (c.kind === "outgoing") {
+        const key = nameKey(c.zone);
+        const v = transfers.outgoing(c.zone) ?? null;
+        objs.outgoing.set(key, v);
+        // Cloudflare: disable and force_notify clear the IXFR backlog (primary.ts does it).
+        const clear = c.action === "disable" || c.action === "force_notify";
+        append({ t: "obj", kind: "outgoing", key, v, ...(clear ? { clear: c.zone } : {}) });
+        return;
+      }
+      const v = lookup(transfers, c.kind, c.id);
+      (objs[c.kind] as Map<string, unknown>).set(c.id, v);
+      append({ t: "obj", kind: c.kind, key: c.id, v });
+    },
+    { strict: true },
+  );
+
+  return {
+    dir,
+    fileApplied(zone) {
+      const fp = fingerprint(zone);
+      if (sources.get(zone.key) === fp) return;
+      sources.set(zone.key, fp);
+      append({ t: "source", origin: zone.origin, fp });
+    },
+    compact,
+    stats: () => ({ ...stats }),
+    close() {
+      if (closed) return;
+      try {
+        compact();
+      } catch {
+        // Logged by fail(); the log still holds every change, the next start replays it.
+      } finally {
+        closed = true;
+        log.close();
+        unlock();
+      }
+    },
+  };
+}
+
+// ------------------------------------------------------------------ loading
+
+interface Ctx {
+  cloudflare: CloudflareZones;
+  /** Zone key → fingerprint of what its source said when last applied. */
+  sources: Map<string, string>;
+  /** Zone key → the serial a removed zone was last served with. */
+  lastSerial: Map<string, number>;
+  objs: TransferState;
+}
+
+type LogRecord =
+  | {
+      t: "zone";
+      s: number;
+      origin: string;
+      settings: Settings;
+      records: StoredRecord[];
+      journal?: StoredChangeset[];
+      source?: string;
+    }
+  | { t: "drop"; s: number; origin: string; serial: number }
+  | {
+      t: "commit";
+      s: number;
+      origin: string;
+      change: { remove: StoredRef[]; add: StoredRecord[] };
+      settings?: Settings;
+      serial: number;
+    }
+  | { t: "dns"; s: number; origin: string; dns: DnsSettings }
+  | { t: "source"; s: number; origin: string; fp: string }
+  | { t: "obj"; s: number; kind: ObjKind; key: string; v: unknown; clear?: string };
+
+function zoneRecord(cloudflare: CloudflareZones, zone: Zone, source?: string) {
+  return {
+    t: "zone",
+    origin: zone.origin,
+    settings: settingsOf(cloudflare, zone),
+    records: [...zoneRecords(zone)].map(encodeRecord),
+    journal: zone.journal.changesets().map(encodeChangeset),
+    ...(source !== undefined ? { source } : {}),
+  };
+}
+
+function settingsOf(cloudflare: CloudflareZones, zone: Zone): Settings {
+  return { dns: cloudflare.dnsSettings(zone), profile: cloudflare.profile(zone) };
+}
+
+function exactZone(ctx: Ctx, origin: string): Zone {
+  const zone = ctx.cloudflare.set.get(origin);
+  if (zone === undefined) throw new StoreError(`a change to zone ${origin}, which is not stored`);
+  return zone;
+}
+
+function replay(r: LogRecord, ctx: Ctx): void {
+  const { cloudflare } = ctx;
+  switch (r.t) {
+    case "zone": {
+      const zone = cloudflare.restore(r.origin, r.records.map(decodeRecord), r.settings);
+      for (const cs of r.journal ?? []) zone.journal.append(decodeChangeset(cs));
+      ctx.lastSerial.delete(zone.key);
+      if (r.source !== undefined) ctx.sources.set(zone.key, r.source);
+      return;
+    }
+    case "drop": {
+      const zone = cloudflare.set.get(r.origin);
+      if (zone !== undefined) cloudflare.remove(zone);
+      ctx.lastSerial.set(nameKey(r.origin), r.serial);
+      ctx.sources.delete(nameKey(r.origin));
+      return;
+    }
+    case "commit": {
+      const zone = exactZone(ctx, r.origin);
+      if (r.settings) cloudflare.applySettings(zone, r.settings);
+      cloudflare.commit(zone, decodeChange(r.change), { rerender: r.settings !== undefined });
+      if (zone.serial !== r.serial) {
+        throw new StoreError(
+          `replaying a change to ${r.origin} gave serial ${zone.serial}, not the stored ${r.serial}`,
+        );
+      }
+      return;
+    }
+    case "dns": {
+      const zone = exactZone(ctx, r.origin);
+      cloudflare.applySettings(zone, { dns: r.dns, profile: cloudflare.profile(zone) });
+      return;
+    }
+    case "source":
+      ctx.sources.set(nameKey(r.origin), r.fp);
+      return;
+    case "obj": {
+      (ctx.objs[r.kind] as Map<string, unknown>).set(r.key, r.v);
+      if (r.clear !== undefined) cloudflare.set.get(r.clear)?.journal.clear();
+      return;
+    }
+    default:
+      throw new StoreError(
+        `unknown record type ${JSON.stringify((r as { t: unknown }).t)} (written by a newer dns-primary?)`,
+      );
+  }
+}
+
+/** The snapshot's records into the zone set and `ctx`; returns the sequence it includes. */
+function loadSnapshot(records: unknown[], ctx: Ctx): number {
+  let seq = 0;
+  let pending:
+    | {
+        origin: string;
+        settings: Settings;
+        source?: string;
+        records: StoredRecord[];
+        journal: StoredChangeset[];
+      }
+    | undefined;
+  const finish = () => {
+    if (pending === undefined) return;
+    replay({ t: "zone", s: 0, ...pending }, ctx);
+    pending = undefined;
+  };
+  for (const raw of records) {
+    const r = raw as Record<string, unknown>;
+    if (r.t === "meta") {
+      seq = r.seq as number;
+      for (const [k, v] of Object.entries(r.lastSerial as Record<string, number>))
+        ctx.lastSerial.set(k, v);
+    } else if (r.t === "zone") {
+      finish();
+      pending = {
+        origin: r.origin as string,
+        settings: r.settings as Settings,
+        records: [],
+        journal: [],
+        ...(typeof r.source === "string" ? { source: r.source } : {}),
+      };
+    } else if (r.t === "rec" && pending) {
+      for (const x of r.r as StoredRecord[]) pending.records.push(x);
+    } else if (r.t === "jnl" && pending) {
+      pending.journal.push(r.cs as StoredChangeset);
+    } else if (r.t === "xfr") {
+      finish();
+      for (const kind of ["tsig", "peer", "acl", "outgoing", "times"] as const) {
+        for (const [k, v] of r[kind] as [string, never][]) ctx.objs[kind].set(k, v);
+      }
+    } else {
+      throw new StoreError(`snapshot: unknown record ${JSON.stringify(r.t)}`);
+    }
+  }
+  finish();
+  return seq;
+}
+
+/** Put the zones this start loaded from their sources next to the stored ones (see the header). */
+function reconcileZones(fresh: Zone[], ctx: Ctx, logger: Logger | undefined): void {
+  const { cloudflare, sources, lastSerial } = ctx;
+  const freshKeys = new Set(fresh.map((z) => z.key));
+  for (const zone of cloudflare.set.all()) {
+    if (!freshKeys.has(zone.key) && sources.has(zone.key)) {
+      // Its file (or spec) is gone: as without a data dir, the zone is not served.
+      logger?.info({ zone: zone.origin }, "zone not served any more: its source is gone");
+      lastSerial.set(zone.key, zone.serial);
+      sources.delete(zone.key);
+      cloudflare.remove(zone);
+    }
+  }
+  for (const f of fresh) {
+    const fp = fingerprint(f);
+    const stored = cloudflare.set.get(f.origin);
+    if (stored === undefined) {
+      const last = lastSerial.get(f.key);
+      if (last !== undefined && !serialGt(f.serial, last)) {
+        // Served before with a higher serial (then deleted): never go back.
+        const records = [...zoneRecords(f)].map((r) =>
+          r.type === T.SOA && nameKey(r.name) === f.key
+            ? { ...r, rdata: withSoaSerial(r.rdata as string, (last + 1) >>> 0 || 1) }
+            : r,
+        );
+        const z = cloudflare.restore(f.origin, records, settingsOf(cloudflare, f));
+        z.file = f.file;
+      } else {
+        cloudflare.add(f);
+      }
+      lastSerial.delete(f.key);
+      sources.set(f.key, fp);
+      continue;
+    }
+    stored.file = f.file;
+    if (sources.get(f.key) === fp) continue;
+    const change = diffZones(stored, f);
+    if (!isEmptyChange(change)) {
+      const cs = cloudflare.commit(stored, change);
+      logger?.info(
+        {
+          zone: stored.origin,
+          serial: soaSerialOf(cs.soaTo.rdata),
+          removed: cs.removed.length,
+          added: cs.added.length,
+        },
+        "zone source changed while stopped: applied as one change",
+      );
+    }
+    sources.set(f.key, fp);
+  }
+}
+
+function lookup(transfers: TransferSettings, kind: "tsig" | "peer" | "acl", id: string) {
+  try {
+    return kind === "tsig"
+      ? transfers.getTsig(id)
+      : kind === "peer"
+        ? transfers.getPeer(id)
+        : transfers.getAcl(id);
+  } catch {
+    return null;
+  }
+}
+
+function timesOf(cfg: OutgoingConfig): Times {
+  const t: { -readonly [K in keyof Times]: Times[K] } = {
+    created_time: cfg.created_time,
+    checked_time: cfg.checked_time,
+    last_transferred_time: cfg.last_transferred_time,
+  };
+  if (cfg.soa_serial !== undefined) t.soa_serial = cfg.soa_serial;
+  return t;
+}
+
+/** The stored transfer objects over the config's (see the header). */
+function reconcileTransfers(
+  transfers: TransferSettings,
+  objs: TransferState,
+  logger: Logger | undefined,
+): void {
+  const attempt = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      logger?.warn(
+        { err: (err as Error).message },
+        `stored ${what} not restored: ${(err as Error).message}`,
+      );
+    }
+  };
+  const has = (fn: () => unknown) => {
+    try {
+      fn();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const [id, v] of objs.tsig) {
+    if (v === null) continue;
+    const input = { name: v.name, algo: v.algo, secret: v.secret };
+    attempt(`TSIG ${v.name}`, () =>
+      has(() => transfers.getTsig(id))
+        ? transfers.updateTsig(id, input)
+        : transfers.createTsig(input, { id }),
+    );
+  }
+  for (const [id, v] of objs.peer) {
+    if (v === null) continue;
+    const input = {
+      name: v.name,
+      ip: v.ip ?? null,
+      port: v.port,
+      ixfr_enable: v.ixfr_enable,
+      tsig_id: v.tsig_id ?? null,
+    };
+    attempt(`peer ${v.name}`, () =>
+      has(() => transfers.getPeer(id))
+        ? transfers.updatePeer(id, input)
+        : transfers.createPeer(input, { id }),
+    );
+  }
+  for (const [id, v] of objs.acl) {
+    if (v === null) continue;
+    const input = { name: v.name, ip_range: v.ip_range };
+    attempt(`ACL ${v.name}`, () =>
+      has(() => transfers.getAcl(id))
+        ? transfers.updateAcl(id, input)
+        : transfers.createAcl(input, { id }),
+    );
+  }
+  for (const [key, v] of objs.outgoing) {
+    const current = transfers.outgoing(v?.name ?? key);
+    if (v === null) {
+      if (current !== undefined)
+        attempt(`deletion of outgoing ${key}`, () => transfers.deleteOutgoing(key));
+      continue;
+    }
+    attempt(`outgoing ${v.name}`, () => {
+      if (current !== undefined && current.id !== v.id) transfers.deleteOutgoing(v.name);
+      if (current !== undefined && current.id === v.id)
+        transfers.updateOutgoing(v.name, { peers: v.peers });
+      else transfers.createOutgoing(v.name, { peers: v.peers, status: v.status }, { id: v.id });
+      if (transfers.getOutgoing(v.name).status !== v.status) {
+        if (v.status === "Enabled") transfers.enable(v.name);
+        else transfers.disable(v.name);
+      }
+    });
+  }
+  // Deletions last: what the config links may have been unlinked by stored objects above.
+  for (const [id, v] of objs.peer)
+    if (v === null && has(() => transfers.getPeer(id)))
+      attempt(`deletion of peer ${id}`, () => transfers.deletePeer(id));
+  for (const [id, v] of objs.acl)
+    if (v === null && has(() => transfers.getAcl(id)))
+      attempt(`deletion of ACL ${id}`, () => transfers.deleteAcl(id));
+  for (const [id, v] of objs.tsig)
+    if (v === null && has(() => transfers.getTsig(id)))
+      attempt(`deletion of TSIG ${id}`, () => transfers.deleteTsig(id));
+  for (const [key, times] of objs.times) {
+    if (transfers.outgoing(key) !== undefined) transfers.restoreTimes(key, times);
+  }
+}
