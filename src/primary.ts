@@ -71,6 +71,10 @@ export interface PrimaryOptions {
    * Workers load the zones from `zonesDir`.
    */
   udpWorkers?: number;
+  /**
+   * TCP connections and timeouts, transfers in progress, API body size, records per zone,
+   * shutdown grace (transport/limits.ts; README "Limits"). RangeError when one is invalid.
+   */
   limits?: Partial<Limits>;
   /**
    * TSIGs, peers, ACLs and per-zone outgoing configurations (see transfer/settings.ts, or
@@ -158,6 +162,10 @@ export interface Primary {
    * that fails leaves its zone untouched; the others are still reloaded.
    */
   reload(origins?: string[]): Promise<ReloadSummary[]>;
+  /**
+   * Stop: the listeners stop accepting at once, so no new work starts; transfers in progress
+   * get `limits.shutdownMs` (default 5 s) to finish, then their connections are cut.
+   */
   close(): Promise<void>;
 }
 
@@ -181,6 +189,7 @@ export const DEFAULT_API_PORT = 8787;
  */
 export async function startPrimary(options: PrimaryOptions = {}): Promise<Primary> {
   const logger = options.logger ?? silentLogger();
+  const limits = resolveLimits(options.limits);
   const zones = new ZoneSet();
   const rulesLogger = logger.child({ component: "rules" });
   const initial = settingsByKey(options.dnsSettings);
@@ -188,6 +197,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     journal: options.journal,
     warn: (m) => rulesLogger.warn(m),
     settingsFor: (origin) => initial.get(nameKey(origin)),
+    maxRecords: limits.zoneRecords,
   });
   const summaries: ZoneSummary[] = [];
   // Zones the UDP workers load themselves (from zonesDir); the others are sent to them.
@@ -238,6 +248,8 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     keyring,
     activity,
     logger: logger.child({ component: "xfr" }),
+    maxTransfers: limits.transfersMax,
+    maxTransfersPerZone: limits.transfersPerZone,
   });
   const handler = createQueryHandler(zones, {
     logger: logger.child({ component: "query" }),
@@ -274,7 +286,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
           cloudflare,
           fromDir,
         )
-      : await listenDns({ host, port, handler, logger: dnsLogger, limits: options.limits });
+      : await listenDns({ host, port, handler, logger: dnsLogger, limits });
   // The command line reports the start itself (a summary, then a log line); at debug level
   // here so an embedder's logs are not doubled.
   logger.debug({ udp: dns.udp, tcp: dns.tcp, zones: summaries.length }, "dns listening");
@@ -287,6 +299,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       zones: cloudflare,
       account,
       apiToken: options.apiToken,
+      bodyLimit: limits.apiBodyBytes,
       activity,
       times,
       server: () => ({

@@ -6,6 +6,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { parseArgs } from "node:util";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "../log.js";
+import { DEFAULT_LIMITS, type Limits } from "../transport/limits.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT } from "../transport/listen.js";
 
 export class UsageError extends Error {
@@ -36,9 +37,26 @@ export interface ServeCommand {
   notifySource?: HostPort;
   /** Send no NOTIFY at all. */
   noNotify?: boolean;
+  /** The limits given, when any (the others keep their defaults). */
+  limits?: Partial<Limits>;
   /** Keep the state in this folder across restarts, when given. */
   dataDir?: string;
 }
+
+/** The limit flags of serve: flag, limit, unit on the command line (seconds → ms). */
+const LIMIT_FLAGS: ReadonlyArray<[flag: string, key: keyof Limits, unit: "n" | "s"]> = [
+  ["tcp-connections", "tcpMaxConnections", "n"],
+  ["tcp-connections-per-ip", "tcpMaxConnectionsPerIp", "n"],
+  ["tcp-idle-timeout", "tcpIdleMs", "s"],
+  ["tcp-message-timeout", "tcpMessageMs", "s"],
+  ["transfer-timeout", "transferMs", "s"],
+  ["transfers", "transfersMax", "n"],
+  ["transfers-per-zone", "transfersPerZone", "n"],
+  ["api-body-limit", "apiBodyBytes", "n"],
+  ["zone-records", "zoneRecords", "n"],
+  ["shutdown-timeout", "shutdownMs", "s"],
+];
+const secs = (ms: number) => ms / 1000;
 
 /** `rendering ZONE`: ask a running primary what each record became (cli/rendering.ts). */
 export interface RenderingCommand {
@@ -88,6 +106,7 @@ export const HELP = `Usage:
                     [--log-level LEVEL] [--udp-workers N] [--watch]
                     [--journal-versions N] [--journal-bytes N] [--api-token TOKEN]
                     [--notify-source HOST:PORT | --no-notify] [--data-dir DIR]
+                    [limits: see below]
   dns-primary check FILE...
   dns-primary rendering ZONE [--api HOST:PORT] [--api-token TOKEN] [--name NAME] [--json]
   dns-primary secondary-config --for bind|knot|nsd|powerdns --zone NAME [--peer NAME]
@@ -141,6 +160,20 @@ Options of serve:
                        (default info); logs are JSON lines on stdout, or readable lines
                        on stderr when stdout is a terminal
 
+Limits of serve (whole numbers; times in seconds):
+  --tcp-connections N          open TCP connections (default ${DEFAULT_LIMITS.tcpMaxConnections})
+  --tcp-connections-per-ip N   open TCP connections from one address (default ${DEFAULT_LIMITS.tcpMaxConnectionsPerIp})
+  --tcp-idle-timeout S         close a TCP connection idle this long (default ${secs(DEFAULT_LIMITS.tcpIdleMs)})
+  --tcp-message-timeout S      a query must arrive in full within S of its first octet
+                               (default ${secs(DEFAULT_LIMITS.tcpMessageMs)})
+  --transfer-timeout S         cut an AXFR/IXFR not sent in full after S (default ${secs(DEFAULT_LIMITS.transferMs)})
+  --transfers N                transfers in progress at once; more are REFUSED (default ${DEFAULT_LIMITS.transfersMax})
+  --transfers-per-zone N       transfers of one zone at once (default ${DEFAULT_LIMITS.transfersPerZone})
+  --api-body-limit BYTES       largest API request body (default ${DEFAULT_LIMITS.apiBodyBytes})
+  --zone-records N             records per zone; a write past it is refused (default ${DEFAULT_LIMITS.zoneRecords})
+  --shutdown-timeout S         on SIGTERM/SIGINT, transfers in progress get S to finish
+                               (default ${secs(DEFAULT_LIMITS.shutdownMs)})
+
 Options of rendering:
   --api HOST:PORT      where the running dns-primary's API listens
                        (default ${DEFAULT_API_HOST}:${DEFAULT_API_PORT})
@@ -183,6 +216,7 @@ const OPTIONS_OF: Record<string, readonly string[]> = {
     "notify-source",
     "no-notify",
     "data-dir",
+    ...LIMIT_FLAGS.map(([flag]) => flag),
   ],
   check: [],
   rendering: ["api", "api-token", "name", "json"],
@@ -298,6 +332,15 @@ export function parseCommandLine(argv: string[]): Command {
       watch: values.watch === true,
       journal: {},
     };
+    for (const [flag, key, unit] of LIMIT_FLAGS) {
+      const text = values[flag as keyof typeof values];
+      if (typeof text !== "string") continue;
+      const max = unit === "s" ? 86_400 : 2 ** 40;
+      const n = parseCount(text, `--${flag}`, max);
+      if (n === 0) throw new UsageError(`--${flag}: must be at least 1`);
+      cmd.limits ??= {};
+      cmd.limits[key] = unit === "s" ? n * 1000 : n;
+    }
     if (values["notify-source"] !== undefined)
       cmd.notifySource = parseHostPort(values["notify-source"], "--notify-source");
     if (values["no-notify"] === true) {
@@ -360,6 +403,16 @@ function parse(argv: string[]) {
       "journal-bytes": { type: "string" },
       "api-token": { type: "string" },
       "data-dir": { type: "string" },
+      "tcp-connections": { type: "string" },
+      "tcp-connections-per-ip": { type: "string" },
+      "tcp-idle-timeout": { type: "string" },
+      "tcp-message-timeout": { type: "string" },
+      "transfer-timeout": { type: "string" },
+      transfers: { type: "string" },
+      "transfers-per-zone": { type: "string" },
+      "api-body-limit": { type: "string" },
+      "zone-records": { type: "string" },
+      "shutdown-timeout": { type: "string" },
       name: { type: "string" },
       json: { type: "boolean" },
       for: { type: "string" },

@@ -28,6 +28,7 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     udpWorkers: cmd.udpWorkers,
     transfers: config?.settings,
     journal: cmd.journal,
+    limits: cmd.limits,
     account: config?.account,
     apiToken: cmd.apiToken,
     dnsSettings: config?.dnsSettings,

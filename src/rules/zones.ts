@@ -72,6 +72,8 @@ export class CloudflareZones {
        * PATCH dns_settings body; from the config file). Throws SettingsError when invalid.
        */
       settingsFor?: (origin: string) => unknown;
+      /** Most records a zone may hold after a commit (limits.zoneRecords); unset: no limit. */
+      maxRecords?: number;
     } = {},
   ) {}
 
@@ -164,7 +166,8 @@ export class CloudflareZones {
 
   /** The one change path: apply atomically, next serial, journal, tell the listeners. */
   commit(zone: Zone, change: Change, opts: ChangeOptions = {}): Changeset {
-    const changeset = zone.commit(change, opts);
+    const max = this.opts.maxRecords;
+    const changeset = zone.commit(change, max === undefined ? opts : { maxRecords: max, ...opts });
     this.emit({ kind: "commit", zone, change, changeset });
     return changeset;
   }

@@ -8,7 +8,10 @@
  * 3. the zone's outgoing transfers must be Enabled;
  * 4. the source address must be a linked peer's ip or inside an account ACL;
  * 5. when the linked peers share a TSIG, the request must be signed with that key.
- * Failures of 3–5 are REFUSED (signed when the request was). Every refusal is logged with the
+ * 6. over TCP, fewer than `maxTransfers` transfers in progress, and fewer than
+ *    `maxTransfersPerZone` of this zone (as BIND's transfers-out): else REFUSED, and the
+ *    secondary tries again after its retry interval.
+ * Failures of 3–6 are REFUSED (signed when the request was). Every refusal is logged with the
  * reason, the zone, the source address and the key name, and kept with every transfer's
  * outcome in the activity store when one is given (transfer/activity.ts).
  */
@@ -50,6 +53,10 @@ export interface TransferEnv {
   keyring?: Keyring;
   /** Keeps refusals and transfer outcomes per zone and secondary. */
   activity?: TransferActivity;
+  /** Multi-message transfers in progress at once, in total (default: no limit). */
+  maxTransfers?: number;
+  /** Multi-message transfers of one zone in progress at once (default: no limit). */
+  maxTransfersPerZone?: number;
 }
 
 type Kind = "AXFR" | "IXFR" | "IXFR-AXFR" | "IXFR-SOA";
@@ -87,6 +94,54 @@ export function createTransferHandler(env: TransferEnv) {
   const log = env.logger;
   const keyring = env.keyring ?? createKeyring(env.settings, now);
   const activity = env.activity;
+  // Streams in progress, in total and by zone key (released when a stream ends or is dropped).
+  let running = 0;
+  const runningByZone = new Map<string, number>();
+  const maxTotal = env.maxTransfers ?? Number.POSITIVE_INFINITY;
+  const maxPerZone = env.maxTransfersPerZone ?? Number.POSITIVE_INFINITY;
+
+  /** Why another stream of `zone` cannot start now, or undefined when it can. */
+  function busy(zone: Zone): string | undefined {
+    if (running >= maxTotal)
+      return `too many transfers in progress (${running}, limit ${maxTotal})`;
+    const n = runningByZone.get(zone.key) ?? 0;
+    if (n >= maxPerZone)
+      return `too many transfers of the zone in progress (${n}, limit ${maxPerZone})`;
+    return undefined;
+  }
+
+  /** Count a stream of `zone` until it ends, fails or is dropped. */
+  function track(zone: Zone, stream: AsyncGenerator<Buffer>): AsyncIterable<Buffer> {
+    running++;
+    runningByZone.set(zone.key, (runningByZone.get(zone.key) ?? 0) + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      running--;
+      const n = (runningByZone.get(zone.key) ?? 1) - 1;
+      if (n === 0) runningByZone.delete(zone.key);
+      else runningByZone.set(zone.key, n);
+    };
+    return {
+      [Symbol.asyncIterator]: () => ({
+        async next() {
+          try {
+            const r = await stream.next();
+            if (r.done) release();
+            return r;
+          } catch (err) {
+            release();
+            throw err;
+          }
+        },
+        async return() {
+          release();
+          return stream.return(undefined);
+        },
+      }),
+    };
+  }
 
   /** Keep a refusal, with the peer or ACL the source matches (its secondary's entry). */
   function keepRefusal(
@@ -285,6 +340,8 @@ export function createTransferHandler(env: TransferEnv) {
           stats.messages = 0;
           stats.bytes = 0;
         } else {
+          const why = busy(zone);
+          if (why !== undefined) return tooBusy(why);
           stream = ixfrMessages(req, current, history, stats, opts);
         }
       } else {
@@ -293,12 +350,21 @@ export function createTransferHandler(env: TransferEnv) {
           zone.journal.size === 0
             ? "no journal history"
             : `serial ${client.serial} is older than the journal`;
-        stream = udp ? undefined : axfrMessages(req, apex, zone.transferSnapshot(), stats, opts);
         // RFC 1995 §2: over UDP, a full zone does not fit: a single SOA sends the client to TCP.
         if (udp) kind = "IXFR-SOA";
+        else {
+          const busyWhy = busy(zone);
+          if (busyWhy !== undefined) return tooBusy(busyWhy);
+          stream = axfrMessages(req, apex, zone.transferSnapshot(), stats, opts);
+        }
       }
     } else {
+      const why = busy(zone);
+      if (why !== undefined) return tooBusy(why);
       stream = axfrMessages(req, apex, zone.transferSnapshot(), stats, opts);
+    }
+    function tooBusy(reason: string): Buffer {
+      return refuse(msg, q, ctx, RCODE.REFUSED, reason, zone.origin, signer?.key.name, signer);
     }
     function done(outcome: "finished" | "aborted"): void {
       const ms = Math.round(performance.now() - started);
@@ -346,7 +412,7 @@ export function createTransferHandler(env: TransferEnv) {
       done("finished");
       return m;
     }
-    return logged(stream, done);
+    return track(zone, logged(stream, done));
   }
 }
 

@@ -9,6 +9,12 @@
  * nothing. The one exception is a multi-message answer (AXFR/IXFR, an AsyncIterable): the
  * queries pipelined after it wait until it has been written in full, because messages of two
  * answers must not interleave mid-frame and a transfer is what the client is waiting for.
+ *
+ * Time limits (limits.ts): a connection without traffic is closed (idle), a message must
+ * arrive in full within `tcpMessageMs` of its first octet (a peer trickling one octet at a
+ * time cannot keep the idle timer alive forever), and a multi-message answer not written in
+ * full within `transferMs` is cut. On close, the listener stops accepting at once, idle
+ * connections are closed, and answers in progress get `shutdownMs` to finish.
  */
 
 import net from "node:net";
@@ -26,7 +32,14 @@ export interface TcpServer {
   readonly server: net.Server;
   /** Connections open right now. */
   readonly connectionCount: number;
-  close(): Promise<void>;
+  /** Multi-message answers (transfers) being written right now. */
+  readonly streamingCount: number;
+  /**
+   * Stop accepting, close idle connections, let answers in progress finish for at most
+   * `graceMs` (default `limits.shutdownMs`), then cut what is left. Resolves once every
+   * connection is closed.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Bind a TCP listener and serve `handler` on it. Rejects with a DnsListenError. */
@@ -37,7 +50,7 @@ export function bindTcp(
   logger: Logger,
   limits: Readonly<Limits>,
 ): Promise<TcpServer> {
-  const open = new Set<net.Socket>();
+  const open = new Map<net.Socket, Connection>();
   const perIp = new Map<string, number>();
 
   // allowHalfOpen: a client may send its query and shut down its sending side; the answer
@@ -62,7 +75,6 @@ export function bindTcp(
       socket.destroy();
       return;
     }
-    open.add(socket);
     perIp.set(ip, fromIp + 1);
     socket.once("close", () => {
       open.delete(socket);
@@ -77,7 +89,7 @@ export function bindTcp(
       localAddress: socket.localAddress ?? host,
       localPort: socket.localPort ?? port,
     };
-    new Connection(socket, ctx, handler, logger, limits.tcpIdleMs);
+    open.set(socket, new Connection(socket, ctx, handler, logger, limits));
   });
 
   return new Promise((resolve, reject) => {
@@ -95,10 +107,32 @@ export function bindTcp(
         get connectionCount() {
           return open.size;
         },
-        close() {
+        get streamingCount() {
+          let n = 0;
+          for (const c of open.values()) if (c.streaming) n++;
+          return n;
+        },
+        close(graceMs = limits.shutdownMs) {
           closed ??= new Promise<void>((done) => {
-            server.close(() => done());
-            for (const s of open) s.destroy();
+            // The listener first, so no new work starts; 'close' fires once every
+            // connection has closed too.
+            const streaming = [...open.values()].filter((c) => c.streaming).length;
+            if (streaming > 0)
+              logger.info({ streaming, graceMs }, "tcp closing: waiting for answers in progress");
+            const cut = setTimeout(() => {
+              const left = [...open.values()].filter((c) => c.streaming).length;
+              if (open.size > 0)
+                logger.warn(
+                  { connections: open.size, streaming: left, graceMs },
+                  "tcp closing: answers still in progress after the grace period; cut",
+                );
+              for (const s of open.keys()) s.destroy();
+            }, graceMs);
+            server.close(() => {
+              clearTimeout(cut);
+              done();
+            });
+            for (const c of open.values()) c.shutdown();
           });
           return closed;
         },
@@ -124,18 +158,24 @@ class Connection {
   private peerEnded = false;
   /** Closing or closed: parse and answer nothing more. */
   private done = false;
+  /** The server is closing: answer nothing new, close once the answer in progress is out. */
+  private closing = false;
+  /** A multi-message answer is being written. */
+  streaming = false;
+  /** Runs from the first octet of a message until the message is complete. */
+  private messageTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly ctx: RequestContext,
     private readonly handler: DnsHandler,
     private readonly logger: Logger,
-    idleMs: number,
+    private readonly limits: Readonly<Limits>,
   ) {
     // RFC 7766 §6.2.3: close idle connections after some seconds. Node restarts the timer on
     // every read and write, so this also closes a peer that sent a length prefix and stalled,
     // and one that stopped reading a long answer.
-    socket.setTimeout(idleMs);
+    socket.setTimeout(limits.tcpIdleMs);
     socket.on("timeout", this.onTimeout);
     socket.on("data", this.onData);
     socket.on("end", this.onEnd);
@@ -154,7 +194,31 @@ class Connection {
     this.logger.debug({ err, peer: this.ctx.remoteAddress }, "tcp connection error");
   };
 
+  /** The server is closing: close now if nothing is in progress, else after it. */
+  shutdown(): void {
+    this.closing = true;
+    if (!this.streaming) this.finish();
+  }
+
+  private readonly onMessageTimeout = (): void => {
+    this.messageTimer = null;
+    this.logger.debug(
+      { peer: this.ctx.remoteAddress, ms: this.limits.tcpMessageMs },
+      "tcp message not received in full in time; connection closed",
+    );
+    this.done = true;
+    this.socket.destroy();
+  };
+
+  private clearMessageTimer(): void {
+    if (this.messageTimer !== null) {
+      clearTimeout(this.messageTimer);
+      this.messageTimer = null;
+    }
+  }
+
   private readonly onClose = (): void => {
+    this.clearMessageTimer();
     this.done = true;
     this.frame = null;
     this.backlog = null;
@@ -177,6 +241,11 @@ class Connection {
       this.parse(chunk);
     } finally {
       this.socket.uncork();
+    }
+    // A message is partly here: it must be complete before its deadline.
+    if (!this.done && (this.lenHi >= 0 || this.frame !== null) && this.messageTimer === null) {
+      this.messageTimer = setTimeout(this.onMessageTimeout, this.limits.tcpMessageMs);
+      this.messageTimer.unref();
     }
   };
 
@@ -233,6 +302,11 @@ class Connection {
   }
 
   private dispatch(msg: Buffer): void {
+    this.clearMessageTimer();
+    if (this.closing) {
+      this.finish();
+      return;
+    }
     let res: ReturnType<DnsHandler["handle"]>;
     try {
       res = this.handler.handle(msg, this.ctx);
@@ -276,6 +350,17 @@ class Connection {
    */
   private async stream(messages: AsyncIterable<Buffer>): Promise<void> {
     const socket = this.socket;
+    this.streaming = true;
+    const started = Date.now();
+    const deadline = setTimeout(() => {
+      this.logger.warn(
+        { peer: this.ctx.remoteAddress, ms: Date.now() - started },
+        "tcp multi-message answer not finished in time; connection closed",
+      );
+      this.done = true;
+      socket.destroy();
+    }, this.limits.transferMs);
+    deadline.unref();
     try {
       for await (const msg of messages) {
         if (this.done) return; // leaving the loop calls the iterator's return()
@@ -297,6 +382,9 @@ class Connection {
         "tcp multi-message answer failed; connection closed",
       );
       this.finish();
+    } finally {
+      clearTimeout(deadline);
+      this.streaming = false;
     }
   }
 
@@ -319,6 +407,10 @@ class Connection {
 
   private resume(): void {
     if (this.done) return;
+    if (this.closing) {
+      this.finish();
+      return;
+    }
     this.paused = false;
     const backlog = this.backlog;
     if (backlog !== null) {

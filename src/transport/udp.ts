@@ -26,6 +26,14 @@ function ipLookup(family: 4 | 6) {
 /** A DNS header is 12 octets (RFC 1035 §4.1.1); anything shorter is not a message. */
 const HEADER_LEN = 12;
 
+/**
+ * The socket's receive buffer. Linux's default (about 208 KiB, some 200 queries with the
+ * kernel's per-datagram overhead) overflows when the event loop is busy for a tenth of a
+ * second (a GC, a commit to a big zone, a descheduled process) at a few thousand queries a
+ * second; 4 MiB holds a few seconds' worth. The kernel caps it at net.core.rmem_max.
+ */
+const UDP_RECV_BUFFER = 4 * 1024 * 1024;
+
 export interface UdpServer {
   readonly socket: dgram.Socket;
   close(): Promise<void>;
@@ -54,6 +62,11 @@ export function bindUdp(
 }
 
 function serve(socket: dgram.Socket, handler: DnsHandler, logger: Logger): UdpServer {
+  try {
+    if (socket.getRecvBufferSize() < UDP_RECV_BUFFER) socket.setRecvBufferSize(UDP_RECV_BUFFER);
+  } catch (err) {
+    logger.debug({ err }, "udp receive buffer left at the system's default");
+  }
   const local = socket.address();
   const localAddress = local.address;
   const localPort = local.port;

@@ -108,6 +108,11 @@ export interface ChangeOptions {
    * (Cloudflare's multi-provider, CNAME flattening, anycast addresses).
    */
   rerender?: boolean;
+  /**
+   * Refuse (ZoneError, nothing changed) a change that would leave the zone with more records
+   * than this. A change that does not add records is always allowed.
+   */
+  maxRecords?: number;
 }
 
 /** A stored record found by id. */
@@ -481,6 +486,12 @@ export class Zone {
         s.source,
         (type) => stagedSet(s, type)?.rdata.length ?? 0,
         (pred) => s.sets.some((v) => v.rdata.length > 0 && pred(v.type)),
+      );
+    }
+
+    if (opts.maxRecords !== undefined && delta > 0 && this.count + delta > opts.maxRecords) {
+      throw new ZoneError(
+        `zone ${this.origin} would hold ${this.count + delta} records, over the limit of ${opts.maxRecords}`,
       );
     }
 
