@@ -13,6 +13,7 @@
 
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from "fastify";
+import { dashboardRoutes, isDashboardAsset } from "../dashboard/serve.js";
 import type { Logger } from "../log.js";
 import type { CloudflareZones } from "../rules/zones.js";
 import { TransferActivity } from "../transfer/activity.js";
@@ -30,6 +31,7 @@ import { dnsSettingsRoutes } from "./routes/dns-settings.js";
 import { outgoingRoutes } from "./routes/outgoing.js";
 import { EXTENSION_PREFIX, renderingRoutes } from "./routes/rendering.js";
 import { secondaryRoutes } from "./routes/secondaries.js";
+import { secondaryConfigRoutes } from "./routes/secondary-config.js";
 import { type ServerInfo, serverInfoRoutes } from "./routes/server-info.js";
 import { zoneTransferRoutes } from "./routes/zone-transfers.js";
 import { ZoneTimes, zoneRoutes } from "./routes/zones.js";
@@ -121,6 +123,8 @@ export function createApi(options: ApiOptions): FastifyInstance {
 
   const authenticate = createAuthenticator(options.apiToken);
   app.addHook("onRequest", async (req, reply) => {
+    // The dashboard's static files hold no data; its API calls carry the token.
+    if (isDashboardAsset(req)) return;
     if (!authenticate(req.headers)) {
       const e = authenticationError();
       return reply.code(e.status).send(failure([{ code: e.code, message: e.message }]));
@@ -164,9 +168,12 @@ export function createApi(options: ApiOptions): FastifyInstance {
       renderingRoutes(ext, ctx);
       secondaryRoutes(ext, ctx);
       serverInfoRoutes(ext, ctx);
+      secondaryConfigRoutes(ext, ctx);
     },
     { prefix: EXTENSION_PREFIX },
   );
+  // The dashboard at `/` (dashboard/serve.ts): static files calling the routes above.
+  dashboardRoutes(app);
   return app;
 }
 

@@ -1,0 +1,279 @@
+// Account settings → DNS Zone Transfers: TSIGs, peer DNS servers and ACLs (the setup guide's
+// steps 1 and 2), each the API's list, create, edit and delete.
+
+import { V4 } from "./api.js";
+import { crudSection, fieldFrom } from "./crud.js";
+import { badge, copyButton, field, h } from "./dom.js";
+
+export const ALGORITHMS = [
+  "hmac-sha256.",
+  "hmac-sha512.",
+  "hmac-sha384.",
+  "hmac-sha224.",
+  "hmac-sha1.",
+  "hmac-md5.sig-alg.reg.int.",
+];
+
+/** Key length = the digest's length (RFC 2104's recommendation, what tsig-keygen does). */
+const KEY_BYTES = {
+  "hmac-md5.sig-alg.reg.int.": 16,
+  "hmac-sha1.": 20,
+  "hmac-sha224.": 28,
+  "hmac-sha256.": 32,
+  "hmac-sha384.": 48,
+  "hmac-sha512.": 64,
+};
+
+/** A random secret, base64, from the browser's CSPRNG. */
+export function randomSecret(algo) {
+  const bytes = new Uint8Array(KEY_BYTES[algo] ?? 32);
+  crypto.getRandomValues(bytes);
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+function input(attrs) {
+  return h("input", { type: "text", autocomplete: "off", spellcheck: "false", ...attrs });
+}
+
+export async function accountView(main, app) {
+  const base = `${V4}/accounts/${app.account.id}/secondary_dns`;
+  let tsigs = [];
+  const tsigName = (id) => tsigs.find((t) => t.id === id)?.name ?? id;
+
+  const tsigSection = crudSection({
+    id: "tsigs",
+    title: "TSIG",
+    noun: "TSIG",
+    intro:
+      "Transaction signatures authenticate the secondary's SOA queries and transfers, and the NOTIFY sent to it. The name must be the same at the secondary.",
+    path: `${base}/tsigs`,
+    columns: [
+      { label: "Name", mono: true, cell: (r) => r.name },
+      { label: "Algorithm", mono: true, cell: (r) => r.algo },
+      { label: "Secret", cell: () => h("span", { class: "muted" }, "hidden") },
+      { label: "Used by", cell: (r) => usedBy(r) },
+      { label: "ID", mono: true, cell: (r) => h("span", { class: "id" }, r.id) },
+    ],
+    fields: (row) => {
+      const name = input({ value: row?.name ?? "", required: true, placeholder: "tsig.example." });
+      const algo = h(
+        "select",
+        {},
+        ALGORITHMS.map((a) =>
+          h("option", { value: a, selected: (row?.algo ?? ALGORITHMS[0]) === a }, a),
+        ),
+      );
+      const secret = input({
+        value: "",
+        placeholder: row ? "unchanged" : "blank: generate a random one",
+        class: "mono",
+      });
+      return {
+        nodes: [
+          field({
+            name: "name",
+            label: "TSIG name",
+            input: name,
+            hint: "Domain name syntax (RFC 8945 §4.2)",
+          }),
+          field({ name: "algo", label: "Algorithm", input: algo }),
+          field({
+            name: "secret",
+            label: "Secret (optional)",
+            input: secret,
+            wide: true,
+            hint: row
+              ? "Base64. Blank keeps the current secret."
+              : "Base64. Blank generates a random secret in this browser, shown once.",
+          }),
+        ],
+        read: () => {
+          let s = secret.value.trim();
+          let generated = false;
+          if (s === "") {
+            if (row) s = row.secret;
+            else {
+              s = randomSecret(algo.value);
+              generated = true;
+            }
+          }
+          const body = { name: name.value.trim(), algo: algo.value, secret: s };
+          Object.defineProperty(body, "generated", { value: generated, enumerable: false });
+          return body;
+        },
+      };
+    },
+    fieldOf: fieldFrom({ 9000: "name", 89008: "name", 89003: "algo", 89004: "secret" }, [
+      "name",
+      "algo",
+      "secret",
+    ]),
+    saved: (result, body, notice, created) => {
+      if (!created || !body.generated) {
+        notice.replaceChildren();
+        return;
+      }
+      const code = h("code", { class: "secret", id: "generated-secret" }, body.secret);
+      const box = h(
+        "div",
+        { class: "notice", role: "status" },
+        h("p", {}, h("strong", {}, "Secret generated for "), h("code", {}, result.name)),
+        h(
+          "p",
+          { class: "muted" },
+          "Shown once: paste it into the secondary's configuration now (or copy the ready configuration from a zone's Secondaries view).",
+        ),
+        h(
+          "div",
+          { class: "secret-row" },
+          code,
+          copyButton(() => body.secret, "Copy secret"),
+          h("button", { type: "button", class: "small", onclick: () => box.remove() }, "Dismiss"),
+        ),
+      );
+      notice.replaceChildren(box);
+      box.querySelector("button")?.focus();
+    },
+    changed: () => reload(),
+  });
+
+  let peerRows = [];
+  const usedBy = (tsig) => {
+    const names = peerRows.filter((p) => p.tsig_id === tsig.id).map((p) => p.name);
+    return names.length ? names.join(", ") : h("span", { class: "muted" }, "—");
+  };
+
+  const peerSection = crudSection({
+    id: "peers",
+    title: "Peer DNS servers",
+    noun: "peer",
+    intro:
+      "Where NOTIFY is sent (IP and port) and the address a secondary transfers from. Link peers to a zone on the zone's Settings tab.",
+    path: `${base}/peers`,
+    columns: [
+      { label: "Name", cell: (r) => r.name },
+      { label: "IP", mono: true, cell: (r) => r.ip ?? h("span", { class: "muted" }, "—") },
+      { label: "Port", mono: true, cell: (r) => String(r.port) },
+      { label: "IXFR", cell: (r) => (r.ixfr_enable ? badge("on", "ok") : badge("off")) },
+      {
+        label: "TSIG",
+        mono: true,
+        cell: (r) => (r.tsig_id ? tsigName(r.tsig_id) : h("span", { class: "muted" }, "none")),
+      },
+      { label: "ID", mono: true, cell: (r) => h("span", { class: "id" }, r.id) },
+    ],
+    fields: (row) => {
+      const name = input({ value: row?.name ?? "", required: true, placeholder: "secondary-1" });
+      const ip = input({
+        value: row?.ip ?? "",
+        class: "mono",
+        placeholder: "192.0.2.53",
+        inputmode: "decimal",
+      });
+      const port = input({ value: String(row?.port ?? 53), class: "mono", inputmode: "numeric" });
+      const ixfr = h("input", { type: "checkbox", checked: row?.ixfr_enable ?? false });
+      const tsig = h(
+        "select",
+        {},
+        h("option", { value: "" }, "No TSIG"),
+        tsigs.map((t) => h("option", { value: t.id, selected: row?.tsig_id === t.id }, t.name)),
+      );
+      return {
+        nodes: [
+          field({ name: "name", label: "Name", input: name }),
+          field({
+            name: "ip",
+            label: "IP",
+            input: ip,
+            hint: "NOTIFY goes here; transfers from it are allowed",
+          }),
+          field({ name: "port", label: "Port", input: port }),
+          field({ name: "tsig_id", label: "Link an existing TSIG", input: tsig }),
+          field({
+            name: "ixfr_enable",
+            label: "Enable incremental (IXFR) zone transfers",
+            input: ixfr,
+            hint: "Stored only: as a primary, IXFR is always answered",
+          }),
+        ],
+        read: () => {
+          const p = port.value.trim();
+          return {
+            name: name.value.trim(),
+            ip: ip.value.trim() === "" ? null : ip.value.trim(),
+            port: p === "" ? null : /^\d+$/.test(p) ? Number(p) : p,
+            ixfr_enable: ixfr.checked,
+            tsig_id: tsig.value === "" ? null : tsig.value,
+          };
+        },
+      };
+    },
+    fieldOf: fieldFrom({ 89005: "ip", 89010: "tsig_id" }, [
+      "port",
+      "ip",
+      "name",
+      "tsig_id",
+      "ixfr_enable",
+    ]),
+    changed: () => reload(),
+  });
+
+  const aclSection = crudSection({
+    id: "acls",
+    title: "ACLs",
+    noun: "ACL",
+    intro:
+      "Address ranges allowed to transfer the account's zones without being a linked peer (at most /24 for IPv4, /64 for IPv6).",
+    path: `${base}/acls`,
+    columns: [
+      { label: "Name", cell: (r) => r.name },
+      { label: "IP range", mono: true, cell: (r) => r.ip_range },
+      { label: "ID", mono: true, cell: (r) => h("span", { class: "id" }, r.id) },
+    ],
+    fields: (row) => {
+      const name = input({ value: row?.name ?? "", required: true });
+      const range = input({
+        value: row?.ip_range ?? "",
+        class: "mono",
+        placeholder: "192.0.2.0/24",
+      });
+      return {
+        nodes: [
+          field({ name: "name", label: "Name", input: name }),
+          field({ name: "ip_range", label: "IP range", input: range }),
+        ],
+        read: () => ({ name: name.value.trim(), ip_range: range.value.trim() }),
+      };
+    },
+    fieldOf: fieldFrom({ 89006: "ip_range", 89007: "ip_range" }, ["ip_range", "name"]),
+  });
+
+  async function reload() {
+    await Promise.all([tsigSection.refresh(), peerSection.refresh()]);
+    tsigs = tsigSection.rows();
+    peerRows = peerSection.rows();
+    // Again, now with the TSIG names in peers and the users of each TSIG.
+    tsigSection.render();
+    peerSection.render();
+  }
+
+  main.replaceChildren(
+    h(
+      "div",
+      { class: "page-head" },
+      h("h1", { tabindex: "-1" }, "DNS Zone Transfers"),
+      h(
+        "p",
+        { class: "muted" },
+        "Account ",
+        h("code", {}, app.account.name),
+        " · ",
+        h("code", { class: "id" }, app.account.id),
+      ),
+    ),
+    h("div", { class: "stack" }, tsigSection.el, peerSection.el, aclSection.el),
+  );
+  await Promise.all([reload(), aclSection.refresh()]);
+}
