@@ -285,6 +285,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
           workers,
           cloudflare,
           fromDir,
+          settings,
         )
       : await listenDns({ host, port, handler, logger: dnsLogger, limits });
   // The command line reports the start itself (a summary, then a log line); at debug level
@@ -348,6 +349,10 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
         });
   const enabled = (origin: string) => settings.outgoing(origin)?.status === "Enabled";
 
+  // The UDP workers verify and sign with the same TSIGs (RFC 8945 §5.3).
+  settings.onChange((c) => {
+    if (c.kind === "tsig") dns.broadcast?.(tsigCommand(settings));
+  });
   settings.onChange((c) => {
     if (c.kind !== "outgoing") return;
     // Cloudflare: disabling outgoing transfers and force_notify clear the IXFR backlog, so
@@ -475,6 +480,14 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
 }
 
 /** Every zone as it is served now, for a UDP worker that replaces a dead one. */
+/** Every TSIG, for the UDP workers' keyring. */
+function tsigCommand(settings: TransferSettings): WorkerCommand {
+  return {
+    type: "tsigs",
+    tsigs: settings.listTsigs().map(({ id, name, algo, secret }) => ({ id, name, algo, secret })),
+  };
+}
+
 function zoneCommands(cloudflare: CloudflareZones): WorkerCommand[] {
   return cloudflare.set.all().map((zone) => zoneCommand(cloudflare, zone));
 }
@@ -516,6 +529,7 @@ async function listenWithWorkers(
   count: number,
   cloudflare: CloudflareZones,
   fromDir: WeakSet<Zone>,
+  settings: TransferSettings,
 ): Promise<DnsListener & { broadcast?: (m: WorkerCommand) => void }> {
   const tcp = await bindTcp(host, port, handler, logger, resolveLimits(options.limits));
   const tcpAddress = tcp.server.address() as AddressInfo;
@@ -532,6 +546,7 @@ async function listenWithWorkers(
       },
       logger,
       () => zoneCommands(cloudflare),
+      () => tsigCommand(settings),
     );
   } catch (err) {
     await tcp.close();

@@ -1,9 +1,13 @@
 import cluster from "node:cluster";
+import dgram from "node:dgram";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import dnsPacket from "dns-packet";
 import t, { type Test } from "tap";
 import { startPrimary } from "../src/primary.js";
+import { ResponseVerifier, signRequest } from "../src/wire/tsig/client.js";
+import { tsigKey } from "../src/wire/tsig.js";
 import { query } from "./peers/client.js";
 import { type ParsedMessage, rcodeText, rrText } from "./peers/wire.js";
 
@@ -214,3 +218,57 @@ t.test("a worker that replaces a dead one serves what the others serve", async (
   for (const [name, type] of [...checks, ["after-kill.workers.test", "A"] as [string, string]])
     await udpSees(t, name, type, await tcp(name, type), `later: ${name} ${type}`);
 });
+
+t.test(
+  "UDP workers verify and sign with the TSIGs (RFC 8945 §5.3), including new ones",
+  async (t) => {
+    const secret = "NoTCJU+DMqFWywaPyxSijrDEA/eC3nK0xi3AMEZuPVk=";
+    const [account] = await api<Array<{ id: string }>>("GET", "/accounts");
+    const created = await api<{ id: string }>(
+      "POST",
+      `/accounts/${account.id}/secondary_dns/tsigs`,
+      {
+        name: "worker-key.",
+        algo: "hmac-sha256",
+        secret,
+      },
+    );
+    const key = tsigKey("worker-key.", "hmac-sha256", secret);
+    const ask = async (): Promise<{ ok: boolean; why?: string }> => {
+      const request = dnsPacket.encode({
+        type: "query",
+        id: Math.floor(Math.random() * 65535),
+        questions: [{ type: "SOA", name: "workers.test", class: "IN" }],
+      });
+      const { message, mac } = signRequest(request, key, Date.now() / 1000);
+      const sock = dgram.createSocket("udp4");
+      try {
+        const reply = await new Promise<Buffer>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error("no answer")), 2000);
+          sock.once("message", (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          });
+          sock.send(message, server.port, server.host);
+        });
+        const check = new ResponseVerifier(key, mac, () => Date.now() / 1000).verify(reply);
+        return check.ok ? { ok: true } : { ok: false, why: `${check.error}: ${check.reason}` };
+      } finally {
+        sock.close();
+      }
+    };
+    // Many queries, so both workers answer some; the key reaches them asynchronously.
+    const deadline = Date.now() + 3000;
+    let results = await Promise.all(Array.from({ length: 16 }, ask));
+    while (results.some((r) => !r.ok) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      results = await Promise.all(Array.from({ length: 16 }, ask));
+    }
+    t.same(
+      results.filter((r) => !r.ok),
+      [],
+      "every UDP answer to a signed query is signed and verifies",
+    );
+    await api("DELETE", `/accounts/${account.id}/secondary_dns/tsigs/${created.id}`);
+  },
+);

@@ -48,7 +48,10 @@ export function tsigKeys(): (t: Tsig) => TsigKey {
 }
 
 /** Keys come from the transfer settings, read at each request (changes apply at once). */
-export function createKeyring(settings: TransferSettings, now: () => number): Keyring {
+export function createKeyring(
+  settings: Pick<TransferSettings, "tsigByName">,
+  now: () => number,
+): Keyring {
   const keyOf = tsigKeys();
   const findKey = (name: string): TsigKey | undefined => {
     const t = settings.tsigByName(name);

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { LogLevel } from "../log.js";
 import type { DnsSettings, ZoneProfile } from "../rules/dns-settings.js";
+import type { Tsig } from "../transfer/settings.js";
 import type { Change, RecordMeta } from "../zone/zone.js";
 
 export interface WorkerConfig {
@@ -50,6 +51,8 @@ export type WorkerCommand =
   /** A zone created through the API (same origin and first serial: the same zone). */
   | { type: "create"; origin: string; serial: number }
   | { type: "remove"; origin: string }
+  /** Every TSIG, so a worker verifies and signs what it answers (RFC 8945 §5.3). */
+  | { type: "tsigs"; tsigs: Array<Pick<Tsig, "id" | "name" | "algo" | "secret">> }
   /**
    * A zone as the main process serves it now, records and settings: what a worker that
    * replaces a dead one starts from (the zone files are not the current state).
@@ -91,6 +94,8 @@ export async function startUdpWorkers(
   logger: Logger,
   /** The current state of every zone, for a worker that replaces a dead one. */
   snapshot: () => WorkerCommand[],
+  /** The TSIGs now, sent to every worker first. */
+  keys: () => WorkerCommand,
 ): Promise<UdpWorkerPool> {
   if (!Number.isInteger(count) || count < 1 || count > 64) {
     throw new RangeError(`udpWorkers must be an integer from 1 to 64, got ${count}`);
@@ -117,7 +122,7 @@ export async function startUdpWorkers(
           const held = workers.get(w) ?? [];
           workers.set(w, null);
           // The snapshot already holds the held changes.
-          for (const command of replacement ? snapshot() : held) w.send(command);
+          for (const command of [keys(), ...(replacement ? snapshot() : held)]) w.send(command);
         } else if (m.type === "ready") {
           started = true;
           resolve(w);

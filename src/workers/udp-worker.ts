@@ -8,9 +8,11 @@ import cluster from "node:cluster";
 import { createLogger } from "../log.js";
 import { CloudflareZones } from "../rules/zones.js";
 import { createQueryHandler } from "../server/query.js";
+import { createKeyring } from "../server/signed.js";
 import { udpWorkerTransfer } from "../server/transfer.js";
+import type { Tsig } from "../transfer/settings.js";
 import { bindUdp } from "../transport/udp.js";
-import { nameKey } from "../wire/name.js";
+import { canonicalName, nameKey } from "../wire/name.js";
 import { loadZonesDir } from "../zone/load.js";
 import { ZoneSet } from "../zone/zoneset.js";
 import type { WorkerCommand, WorkerConfig, WorkerMessage } from "./pool.js";
@@ -30,7 +32,15 @@ async function main(): Promise<void> {
   // message sent before this listener exists is lost, so the main process waits for hello.
   const queue: WorkerCommand[] = [];
   let apply: ((m: WorkerCommand) => void) | null = null;
-  const KINDS = new Set(["commit", "create", "remove", "zone"]);
+  const KINDS = new Set(["commit", "create", "remove", "zone", "tsigs"]);
+  // The TSIGs the main process holds, by name (case-insensitive, trailing dot optional).
+  let tsigs = new Map<string, Tsig>();
+  const tsigKeyOf = (name: string) =>
+    nameKey(canonicalName(name.endsWith(".") ? name : `${name}.`));
+  const keyring = createKeyring(
+    { tsigByName: (name) => tsigs.get(tsigKeyOf(name)) },
+    () => Date.now() / 1000,
+  );
   process.on("message", (m: WorkerCommand) => {
     if (!KINDS.has(m?.type)) return;
     if (apply) apply(m);
@@ -50,6 +60,10 @@ async function main(): Promise<void> {
         cloudflare.add(z);
     apply = (m) => {
       try {
+        if (m.type === "tsigs") {
+          tsigs = new Map(m.tsigs.map((t) => [tsigKeyOf(t.name), t as Tsig]));
+          return;
+        }
         if (m.type === "create") {
           serial = m.serial;
           cloudflare.create(m.origin);
@@ -75,12 +89,16 @@ async function main(): Promise<void> {
         } else zone.commit(m.change);
       } catch (err) {
         // The main process committed this change; failing here means the copies diverged.
-        logger.error({ err, zone: m.origin }, "worker could not apply a committed change; exiting");
+        logger.error({ err, zone: "origin" in m ? m.origin : null }, "worker could not apply a committed change; exiting");
         process.exit(1);
       }
     };
     for (const m of queue.splice(0)) apply(m);
-    const handler = createQueryHandler(zones, { logger, transfer: udpWorkerTransfer(zones) });
+    const handler = createQueryHandler(zones, {
+      logger,
+      keyring,
+      transfer: udpWorkerTransfer(zones),
+    });
     // In a cluster worker, bind() asks the primary for the shared socket of host:port.
     const udp = await bindUdp(config.host, config.port, handler, logger);
     process.on("disconnect", () => {
