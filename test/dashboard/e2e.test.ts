@@ -193,6 +193,21 @@ t.test("the setup guide through the dashboard, checked with kdig and BIND", asyn
   await peerForm.getByLabel("IP", { exact: true }).fill("192.0.2.53");
   await peerForm.getByRole("button", { name: "Create", exact: true }).click();
   await page.locator("#peers tbody tr", { hasText: "no-key" }).waitFor();
+  // An ACL: too wide a range is refused at the range field. A TSIG in use cannot be deleted.
+  await page.click("#acls-create");
+  const aclForm = page.locator("#acls-form");
+  await aclForm.getByLabel("Name").fill("lab");
+  await aclForm.getByLabel("IP range").fill("10.0.0.0/16");
+  await aclForm.getByRole("button", { name: "Create", exact: true }).click();
+  await aclForm.locator('[data-field="ip_range"] .err').filter({ hasText: "89007" }).waitFor();
+  t.pass("an ACL wider than /24 is refused next to the range");
+  await aclForm.getByLabel("IP range").fill("10.0.0.0/24");
+  await aclForm.getByRole("button", { name: "Create", exact: true }).click();
+  await page.locator("#acls tbody tr", { hasText: "10.0.0.0/24" }).waitFor();
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: `Delete TSIG ${TSIG_NAME}` }).click();
+  await page.locator("#tsigs .list-err", { hasText: "89014" }).waitFor();
+  t.pass("deleting a TSIG a peer uses: the API's refusal is shown at the TSIG list");
   await shot(page, "02-account-1280");
 
   // The zone: records, search, paging, the proxied toggle, an apex NS record (step 5).
