@@ -38,6 +38,9 @@ export function formatServeSummary(
     ? `http://${formatHostPort(primary.api.address, primary.api.port)}/client/v4`
     : "none";
   const lines = [`dns-primary listening on ${where}; api ${api}`];
+  if (primary.api) {
+    lines.push(`  dashboard: http://${formatHostPort(primary.api.address, primary.api.port)}/`);
+  }
   if (primary.zones.length === 0) {
     lines.push(`  no zones: no *.zone files in ${displayPath(opts.zonesDir)}`);
   }

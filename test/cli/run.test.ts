@@ -145,6 +145,7 @@ t.test("formatting", async (t) => {
     summary,
     [
       "dns-primary listening on [::1]:53 (udp), [::1]:54 (tcp); api http://127.0.0.1:8787/client/v4",
+      "  dashboard: http://127.0.0.1:8787/",
       "  a.example.  serial 1           1 record",
       "  example.    serial 2024010101  12 records",
       "",
