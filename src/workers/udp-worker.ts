@@ -89,7 +89,10 @@ async function main(): Promise<void> {
         } else zone.commit(m.change);
       } catch (err) {
         // The main process committed this change; failing here means the copies diverged.
-        logger.error({ err, zone: "origin" in m ? m.origin : null }, "worker could not apply a committed change; exiting");
+        logger.error(
+          { err, zone: "origin" in m ? m.origin : null },
+          "worker could not apply a committed change; exiting",
+        );
         process.exit(1);
       }
     };
