@@ -178,6 +178,13 @@ export function recordKey(name: string, type: number, rdata: string): string {
   return `${nameKey(name)}\0${type}\0${rdata}`;
 }
 
+/** A name's served and transferred RRsets, and whether rendering them read other names. */
+interface Views {
+  served: readonly RRset[];
+  transferred: readonly RRset[];
+  dependent: boolean;
+}
+
 interface StagedSet {
   type: number;
   ttl: number;
@@ -597,46 +604,51 @@ export class Zone {
    * differ, and the transferred ones if they differ from the served.
    */
   putRendered(key: string, name: string, stored: readonly RRset[]): void {
-    let served = stored;
-    let transferred = stored;
+    this.place(key, name, stored, this.views(name, stored));
+  }
+
+  /** What a name's stored RRsets render to; notes whether the rendering read other names. */
+  private views(name: string, stored: readonly RRset[]): Views {
     this.dependent = false;
-    if (stored.length > 0 && this.rules !== asStored) {
-      const ctx = this.ctxAt(name);
-      served = this.rules.render(name, stored, ctx);
-      transferred = this.rules.transfer ? this.rules.transfer(name, served, ctx) : served;
+    if (stored.length === 0 || this.rules === asStored) {
+      return { served: stored, transferred: stored, dependent: false };
     }
-    if (this.dependent) this.dependents.add(key);
+    const ctx = this.ctxAt(name);
+    const served = this.rules.render(name, stored, ctx);
+    const transferred = this.rules.transfer ? this.rules.transfer(name, served, ctx) : served;
+    return { served, transferred, dependent: this.dependent };
+  }
+
+  /** Swap in a name's views, keeping the stored and transferred RRsets only where they differ. */
+  private place(key: string, name: string, stored: readonly RRset[], v: Views): void {
+    if (v.dependent) this.dependents.add(key);
     else this.dependents.delete(key);
-    if (served === stored) this.storedOverride.delete(key);
+    if (v.served === stored) this.storedOverride.delete(key);
     else this.storedOverride.set(key, stored);
-    this.putNode(key, name, served);
-    if (transferred === served) this.transferOverride.delete(key);
-    else this.transferOverride.set(key, ZoneNode.withSets(name, transferred));
+    this.putNode(key, name, v.served);
+    if (v.transferred === v.served) this.transferOverride.delete(key);
+    else this.transferOverride.set(key, ZoneNode.withSets(name, v.transferred));
   }
 
   /** @internal used by ZoneBuilder: serve the zone through another renderer. */
   useRenderer(renderer: Renderer): void {
     this.rules = renderer;
     // Walk the map without copying it (a million names): names whose rendering changes are
-    // collected and changed after the walk, as changing them may add or remove nodes.
-    const changed: string[] = [...this.storedOverride.keys()];
+    // collected and placed after the walk, as placing them may add or remove nodes. The
+    // usual name renders as stored, so its node stays (no copy of a big zone).
+    const changed: Array<[key: string, name: string, stored: readonly RRset[], v: Views]> = [];
+    for (const [key, sets] of this.storedOverride) {
+      const name = this.nodes.get(key)?.name ?? key;
+      changed.push([key, name, sets, this.views(name, sets)]);
+    }
     for (const [key, node] of this.nodes) {
       if (node.empty || this.storedOverride.has(key)) continue;
-      if (renderer !== asStored) {
-        // The usual name: rendered as stored, so its node stays (no copy of a big zone).
-        const sets = node.sets;
-        const ctx = this.ctxAt(node.name);
-        this.dependent = false;
-        const served = renderer.render(node.name, sets, ctx);
-        const moved = renderer.transfer ? renderer.transfer(node.name, served, ctx) : served;
-        if (served === sets && moved === served && !this.dependent) continue;
-      }
-      changed.push(key);
+      const sets = node.sets;
+      const v = this.views(node.name, sets);
+      if (v.served !== sets || v.transferred !== v.served || v.dependent)
+        changed.push([key, node.name, sets, v]);
     }
-    for (const key of changed) {
-      const sets = this.storedSets(key);
-      if (sets.length > 0) this.putRendered(key, this.nodes.get(key)?.name ?? key, sets);
-    }
+    for (const [key, name, sets, v] of changed) this.place(key, name, sets, v);
   }
 
   /** @internal used by ZoneBuilder */
