@@ -5,6 +5,7 @@
  * (one change, one serial). Shared by the REST route and the library's record handle.
  */
 
+import { isObject } from "../body.js";
 import { ApiError, invalidField } from "../errors.js";
 import type { ApiRecord, BatchBody, RecordPlan } from "./plan.js";
 
@@ -27,10 +28,6 @@ export function runBatch(p: RecordPlan, b: BatchBody): BatchDone {
     puts: (b.puts ?? []).map((x, i) => step(`puts[${i}]`, () => p.overwrite(x.id, strip(x)))),
     posts: (b.posts ?? []).map((x, i) => step(`posts[${i}]`, () => p.create(x))),
   };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** A batch body as received, checked (89104 on a wrong shape or too many operations). */

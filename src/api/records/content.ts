@@ -38,6 +38,7 @@ import { isMetaType, T, typeFromText, typeToText } from "../../wire/types.js";
 import { ZoneFileError } from "../../zone/errors.js";
 import { Lexer } from "../../zone/lexer.js";
 import type { Token } from "../../zone/token.js";
+import { isObject, objectBody } from "../body.js";
 import {
   ApiError,
   invalidContent,
@@ -179,10 +180,6 @@ const SETTINGS = new Set(["ipv4_only", "ipv6_only", "flatten_cname"]);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Small checks                                                                                */
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function isU16(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffff;
@@ -611,7 +608,7 @@ function recordSettings(
 /** Validate a whole body (POST, PUT). `origin` is the zone's canonical name. */
 export function validRecord(origin: string, body: RecordBody): ValidRecord {
   try {
-    if (!isObject(body)) throw invalidField("the request body must be a JSON object");
+    objectBody(body);
     const type = recordType(body.type);
     const name = recordName(origin, body.name);
     const proxied = recordProxied(type, body.proxied);
@@ -647,7 +644,7 @@ export function validRecord(origin: string, body: RecordBody): ValidRecord {
  * the same thing, so a patch giving one drops the current other; settings merge key by key.
  */
 export function mergeRecordBody(current: RecordJson, patch: RecordBody): RecordBody {
-  if (!isObject(patch)) throw invalidField("the request body must be a JSON object");
+  objectBody(patch);
   const out: RecordBody = {
     name: current.name,
     type: current.type,

@@ -18,9 +18,10 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { typeFromText } from "../../wire/types.js";
 import { type Zone, ZoneError } from "../../zone/zone.js";
+import { objectBody } from "../body.js";
 import type { ApiContext } from "../context.js";
 import { ok } from "../envelope.js";
-import { ApiError, invalidField, invalidQuery } from "../errors.js";
+import { ApiError, invalidQuery } from "../errors.js";
 import { pageRequest, paginate } from "../paging.js";
 import { batchBody, runBatch } from "../records/batch.js";
 import type { RecordBody, RecordJson } from "../records/content.js";
@@ -92,13 +93,8 @@ export function commitPlan<T>(ctx: RecordsContext, zone: Zone, build: (plan: Rec
   return out;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function body(req: FastifyRequest): RecordBody {
-  if (!isObject(req.body)) throw invalidField("the request body must be a JSON object");
-  return req.body as RecordBody;
+  return objectBody(req.body) as RecordBody;
 }
 
 function idOf(req: FastifyRequest): string {

@@ -24,6 +24,7 @@ import { domainToASCII } from "node:url";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { canonicalName, parseName } from "../../wire/name.js";
 import type { Zone } from "../../zone/zone.js";
+import { isObject, objectBody } from "../body.js";
 import type { ApiContext } from "../context.js";
 import { pathOf } from "../context.js";
 import { ok } from "../envelope.js";
@@ -229,15 +230,6 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
     ctx.cloudflare.remove(zone);
     return ok({ id });
   });
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function objectBody(v: unknown): Record<string, unknown> {
-  if (!isObject(v)) throw invalidField("the request body must be a JSON object");
-  return v;
 }
 
 /**
