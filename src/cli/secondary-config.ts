@@ -13,7 +13,7 @@
 import { loadConfig } from "../config/load.js";
 import type { TransferSettings } from "../transfer/settings.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT } from "../transport/listen.js";
-import { canonicalName } from "../wire/name.js";
+import { canonicalName, withoutTrailingDot } from "../wire/name.js";
 import type { HostPort, SecondaryConfigCommand } from "./args.js";
 import type { CliIO } from "./io.js";
 
@@ -39,11 +39,9 @@ export function algorithmName(algo: string): string {
   return a === "hmac-md5.sig-alg.reg.int" ? "hmac-md5" : a;
 }
 
-const dotless = (name: string) => (name.length > 1 ? name.replace(/\.$/, "") : name);
-
 /** The snippet for one kind of secondary. */
 export function secondaryConfig(kind: SecondaryKind, f: SecondaryFacts): string {
-  const zone = dotless(f.zone);
+  const zone = withoutTrailingDot(f.zone);
   const key = f.key ? { ...f.key, algorithm: algorithmName(f.key.algorithm) } : undefined;
   const { host, port } = f.primary;
   const from = typeof f.notifyFrom === "string" ? [f.notifyFrom] : [...f.notifyFrom];
@@ -143,7 +141,7 @@ function factsFromSettings(
 ): SecondaryFacts {
   const cfg = settings.outgoing(zone);
   if (cfg === undefined)
-    throw new CommandError(`zone ${dotless(zone)} has no outgoing transfers configured`);
+    throw new CommandError(`zone ${withoutTrailingDot(zone)} has no outgoing transfers configured`);
   const peers = cfg.peers.map((id) => settings.getPeer(id));
   const peer = pickPeer(peers, peerName, zone);
   const tsig = peer?.tsig_id === undefined ? undefined : settings.getTsig(peer.tsig_id);
@@ -165,13 +163,13 @@ function pickPeer<P extends { name: string }>(
     const p = peers.find((x) => x.name === name);
     if (p === undefined)
       throw new CommandError(
-        `no peer named "${name}" is linked to ${dotless(zone)} (linked: ${peers.map((x) => x.name).join(", ") || "none"})`,
+        `no peer named "${name}" is linked to ${withoutTrailingDot(zone)} (linked: ${peers.map((x) => x.name).join(", ") || "none"})`,
       );
     return p;
   }
   if (peers.length > 1)
     throw new CommandError(
-      `${dotless(zone)} has ${peers.length} linked peers; say which with --peer (${peers.map((x) => x.name).join(", ")})`,
+      `${withoutTrailingDot(zone)} has ${peers.length} linked peers; say which with --peer (${peers.map((x) => x.name).join(", ")})`,
     );
   return peers[0];
 }
@@ -211,14 +209,15 @@ async function factsFromApi(cmd: SecondaryConfigCommand, zone: string): Promise<
     "/dns-primary/v1/server",
   );
   const zones = await get<Array<{ id: string; name: string }>>(
-    `/client/v4/zones?name=${encodeURIComponent(dotless(zone))}`,
+    `/client/v4/zones?name=${encodeURIComponent(withoutTrailingDot(zone))}`,
   );
-  if (zones.length === 0) throw new CommandError(`zone ${dotless(zone)} is not served there`);
+  if (zones.length === 0)
+    throw new CommandError(`zone ${withoutTrailingDot(zone)} is not served there`);
   const out = await get<{ peers: string[] }>(
     `/client/v4/zones/${zones[0].id}/secondary_dns/outgoing`,
   ).catch((err: Error) => {
     throw new CommandError(
-      `zone ${dotless(zone)} has no outgoing transfers configured (${err.message})`,
+      `zone ${withoutTrailingDot(zone)} has no outgoing transfers configured (${err.message})`,
     );
   });
   const accounts = await get<Array<{ id: string }>>("/client/v4/accounts");

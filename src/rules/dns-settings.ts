@@ -15,7 +15,7 @@
  */
 
 import { SettingsError } from "../transfer/settings-errors.js";
-import { canonicalName, NameError, parseName } from "../wire/name.js";
+import { canonicalName, NameError, parseName, withoutTrailingDot } from "../wire/name.js";
 import { rdataToText, type SoaFields, soaFields, soaRdata } from "../wire/rdata.js";
 import { T } from "../wire/types.js";
 import type { Zone } from "../zone/zone.js";
@@ -160,11 +160,6 @@ export function soaFromSettings(
   return { ttl: s.ttl, rdata: soaRdata(fields) };
 }
 
-/** A name as the API shows it: no trailing dot. */
-function shown(name: string): string {
-  return name.length > 1 && name.endsWith(".") ? name.slice(0, -1) : name;
-}
-
 /** The settings as the API returns them. */
 export function settingsJson(dns: DnsSettings): DnsSettings {
   return {
@@ -173,8 +168,8 @@ export function settingsJson(dns: DnsSettings): DnsSettings {
     nameservers: { ...dns.nameservers },
     soa: {
       ...dns.soa,
-      mname: dns.soa.mname === null ? null : shown(dns.soa.mname),
-      rname: shown(dns.soa.rname),
+      mname: dns.soa.mname === null ? null : withoutTrailingDot(dns.soa.mname),
+      rname: withoutTrailingDot(dns.soa.rname),
     },
   };
 }

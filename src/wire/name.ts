@@ -254,3 +254,15 @@ export function relativeName(name: string, origin: string): string {
   if (origin !== "." && isInZone(k, o)) return name.slice(0, name.length - origin.length - 1);
   return name;
 }
+
+/**
+ * A presentation name without its trailing dot, as Cloudflare's API shows names
+ * ("www.example.com"); the root stays ".". An escaped final dot ("a\.") is part of the
+ * label and stays.
+ */
+export function withoutTrailingDot(name: string): string {
+  if (name === "." || !name.endsWith(".")) return name;
+  let backslashes = 0;
+  for (let i = name.length - 2; i >= 0 && name[i] === "\\"; i--) backslashes++;
+  return backslashes % 2 === 0 ? name.slice(0, -1) : name;
+}

@@ -31,6 +31,7 @@ import {
   nameKey,
   parseName,
   textToLabels,
+  withoutTrailingDot,
 } from "../../wire/name.js";
 import { RdataError, rdataFromText, rdataNames, rdataToText } from "../../wire/rdata.js";
 import { decodeCharString } from "../../wire/text.js";
@@ -714,15 +715,6 @@ function unquote(field: string): string {
   return buf.toString("utf8", 0, end);
 }
 
-/** A presentation name field without its trailing dot. */
-function dotless(field: string): string {
-  if (field === "." || !field.endsWith(".")) return field;
-  // An escaped final dot ("a\.") is part of the label; count the backslashes before it.
-  let backslashes = 0;
-  for (let i = field.length - 2; i >= 0 && field[i] === "\\"; i--) backslashes++;
-  return backslashes % 2 === 0 ? field.slice(0, -1) : field;
-}
-
 /** TXT content: one string as its raw text when that reads back the same, else quoted. */
 function txtContent(type: number, rdata: Uint8Array): string {
   const presentation = rdataToText(type, rdata);
@@ -760,7 +752,7 @@ export function recordJson(_origin: string, r: StoredRecord): RecordJson {
     return json;
   }
   const fields = splitFields(rdataToText(type, r.rdata));
-  for (const i of NAME_FIELDS.get(type) ?? []) fields[i] = dotless(fields[i]);
+  for (const i of NAME_FIELDS.get(type) ?? []) fields[i] = withoutTrailingDot(fields[i]);
   const num = (i: number) => Number(fields[i]);
   switch (type) {
     case T.MX:

@@ -24,7 +24,7 @@
 
 import type { FastifyInstance } from "fastify";
 import { explainName, type RecordExplanation } from "../../rules/explain.js";
-import { canonicalName, nameKey } from "../../wire/name.js";
+import { canonicalName, nameKey, withoutTrailingDot } from "../../wire/name.js";
 import { rdataToText } from "../../wire/rdata.js";
 import { T, typeToText } from "../../wire/types.js";
 import type { RenderContext } from "../../zone/render.js";
@@ -98,11 +98,6 @@ export interface Rendering {
   transferred: TransferredSet[];
 }
 
-/** A name as the API shows it: without the trailing dot. */
-function shown(name: string): string {
-  return name.length > 1 && name.endsWith(".") ? name.slice(0, -1) : name;
-}
-
 /** The context explainName reads: the zone's stored records and their Cloudflare fields. */
 function renderContext(zone: Zone, name: string): RenderContext {
   const key = nameKey(name);
@@ -156,19 +151,19 @@ function zoneInfo(ctx: ApiContext, zone: Zone): RenderingZone {
   const s = ctx.cloudflare.rules(zone).settings;
   return {
     id: ctx.zones.idOf(zone),
-    name: shown(zone.origin),
+    name: withoutTrailingDot(zone.origin),
     serial: zone.serial,
     multi_provider: s.multiProvider,
     flatten_all_cnames: s.flattenAllCnames,
     ns_ttl: s.nsTtl,
-    nameservers: s.nameservers.map(shown),
+    nameservers: s.nameservers.map(withoutTrailingDot),
     anycast: { ipv4: [...s.anycast.ipv4], ipv6: [...s.anycast.ipv6] },
   };
 }
 
 function transferredSets(name: string, sets: readonly RRset[]): TransferredSet[] {
   return sets.map((s) => ({
-    name: shown(name),
+    name: withoutTrailingDot(name),
     type: typeToText(s.type),
     ttl: s.ttl,
     rdata: s.rdata.map((rd) => rdataToText(s.type, Buffer.from(rd, "latin1"))),
@@ -210,8 +205,8 @@ function renderName(
     if (e.addresses !== undefined) r.addresses = e.addresses;
     if (e.addressTtl !== undefined) r.address_ttl = e.addressTtl;
     if (e.withheld !== undefined) r.withheld = e.withheld;
-    if (e.target !== undefined) r.target = shown(e.target);
-    if (e.chain !== undefined) r.chain = e.chain.map(shown);
+    if (e.target !== undefined) r.target = withoutTrailingDot(e.target);
+    if (e.chain !== undefined) r.chain = e.chain.map(withoutTrailingDot);
     records.push(r);
   }
   // What AXFR sends is what the zone holds for transfers (the same rules, applied at commit).
@@ -223,7 +218,7 @@ function nameFilter(q: Record<string, unknown>, zone: Zone): string | undefined 
   const v = q.name;
   if (v === undefined) return undefined;
   if (typeof v !== "string" || v === "") throw invalidQuery("name must be given once");
-  const zoneName = shown(zone.origin).toLowerCase();
+  const zoneName = withoutTrailingDot(zone.origin).toLowerCase();
   const n = v.endsWith(".") ? v.slice(0, -1) : v;
   let abs: string;
   if (n === "@") abs = zoneName;
@@ -276,7 +271,7 @@ export function renderingRoutes(app: FastifyInstance, ctx: ApiContext): void {
     }
     const zones: ZoneListItem[] = [];
     for (const zone of ctx.zones.zones.all()) {
-      const name = shown(zone.origin);
+      const name = withoutTrailingDot(zone.origin);
       if (want !== undefined && name.toLowerCase() !== want) continue;
       zones.push({ id: ctx.zones.idOf(zone), name, serial: zone.serial });
     }

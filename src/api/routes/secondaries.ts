@@ -19,6 +19,7 @@
 import type { FastifyInstance } from "fastify";
 import type { SecondariesView } from "../../transfer/activity.js";
 import type { OutgoingStatus } from "../../transfer/settings.js";
+import { withoutTrailingDot } from "../../wire/name.js";
 import type { Zone } from "../../zone/zone.js";
 import type { ApiContext } from "../context.js";
 import { ok } from "../envelope.js";
@@ -37,7 +38,7 @@ export interface Secondaries extends SecondariesView {
 }
 
 export function zoneSecondaries(ctx: ApiContext, zone: Zone): Secondaries {
-  const name = zone.origin.length > 1 ? zone.origin.replace(/\.$/, "") : zone.origin;
+  const name = withoutTrailingDot(zone.origin);
   const view = ctx.activity.secondaries(zone.origin, ctx.transfers.linkedPeers(zone.origin));
   return {
     zone: {

@@ -16,6 +16,7 @@ import {
   type SecondaryKind,
   secondaryConfig,
 } from "../../cli/secondary-config.js";
+import { withoutTrailingDot } from "../../wire/name.js";
 import type { ApiContext } from "../context.js";
 import { ok } from "../envelope.js";
 import { invalidQuery } from "../errors.js";
@@ -50,7 +51,7 @@ export function secondaryConfigRoutes(app: FastifyInstance, ctx: ApiContext): vo
     }
     const tsig = peer?.tsig_id === undefined ? undefined : ctx.transfers.getTsig(peer.tsig_id);
     const server = ctx.server();
-    const dotless = zone.origin.length > 1 ? zone.origin.replace(/\.$/, "") : zone.origin;
+    const dotless = withoutTrailingDot(zone.origin);
     const result: SecondaryConfigResult = {
       for: kind as SecondaryKind,
       zone: dotless,

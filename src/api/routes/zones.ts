@@ -22,7 +22,7 @@
 
 import { domainToASCII } from "node:url";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { canonicalName, parseName } from "../../wire/name.js";
+import { canonicalName, parseName, withoutTrailingDot } from "../../wire/name.js";
 import type { Zone } from "../../zone/zone.js";
 import { isObject, objectBody } from "../body.js";
 import type { ApiContext } from "../context.js";
@@ -84,10 +84,6 @@ export class ZoneTimes {
   }
 }
 
-function withoutDot(name: string): string {
-  return name.length > 1 && name.endsWith(".") ? name.slice(0, -1) : name;
-}
-
 type NameFilter = (name: string) => boolean;
 
 /** Cloudflare's `name` filter: `op:value`, op defaulting to `equal`. */
@@ -99,7 +95,7 @@ function nameFilter(v: unknown): NameFilter | undefined {
       v,
     );
   const op = m?.[1] ?? "equal";
-  const raw = withoutDot(m?.[2] ?? v);
+  const raw = withoutTrailingDot(m?.[2] ?? v);
   const sensitive = op.endsWith("_case_sensitive");
   const want = sensitive ? raw : raw.toLowerCase();
   const norm = (n: string) => (sensitive ? n : n.toLowerCase());
@@ -134,12 +130,12 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const t = times.of(zone);
     return {
       id: ctx.zones.idOf(zone),
-      name: withoutDot(zone.origin),
+      name: withoutTrailingDot(zone.origin),
       status: "active",
       paused: t.paused,
       type: "full",
       development_mode: 0,
-      name_servers: ctx.cloudflare.profile(zone).nameservers.map(withoutDot),
+      name_servers: ctx.cloudflare.profile(zone).nameservers.map(withoutTrailingDot),
       original_name_servers: null,
       original_registrar: null,
       original_dnshost: null,
@@ -166,7 +162,7 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const names = all
       ? ctx.zones.zones
           .all()
-          .map((z) => ({ z, name: withoutDot(z.origin) }))
+          .map((z) => ({ z, name: withoutTrailingDot(z.origin) }))
           .filter((e) => byName === undefined || byName(e.name))
       : [];
     names.sort((a, b) => (a.z.key < b.z.key ? -1 : a.z.key > b.z.key ? 1 : 0));
@@ -194,7 +190,7 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
       );
     }
     if (ctx.zones.zones.get(origin) !== undefined) {
-      throw new ApiError("ZONE_EXISTS", `${withoutDot(origin)} already exists`);
+      throw new ApiError("ZONE_EXISTS", `${withoutTrailingDot(origin)} already exists`);
     }
     return ok(result(ctx.cloudflare.create(origin)));
   });
