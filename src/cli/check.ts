@@ -2,8 +2,10 @@
 
 import { dirname } from "node:path";
 import { summarizeZone } from "../primary.js";
+import { CloudflareZones } from "../rules/zones.js";
 import { ZoneFileError } from "../zone/errors.js";
 import { loadZoneFile } from "../zone/load.js";
+import { ZoneSet } from "../zone/zoneset.js";
 import { formatCheckLine } from "./format.js";
 import type { CliIO } from "./io.js";
 
@@ -12,8 +14,16 @@ export function check(files: string[], io: CliIO): number {
   let failed = 0;
   for (const file of files) {
     try {
+      // Through Cloudflare's rules, as `serve` loads it: the same file passes or fails both
+      // (a file without apex NS is served with assigned nameservers, for example).
+      const rules = new CloudflareZones(new ZoneSet(), {
+        warn: (m) => io.stderr(`${file}: warning: ${m}\n`),
+      });
       // $INCLUDE paths resolve against the file's own folder, and may not leave it.
-      const { zone, warnings } = loadZoneFile(file, { includeRoot: dirname(file) });
+      const { zone, warnings } = loadZoneFile(file, {
+        includeRoot: dirname(file),
+        renderer: rules.renderer,
+      });
       for (const w of warnings) io.stderr(`${w.file}:${w.line}: warning: ${w.message}\n`);
       io.stdout(`${formatCheckLine(file, summarizeZone(zone))}\n`);
     } catch (err) {

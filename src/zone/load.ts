@@ -51,6 +51,8 @@ export interface BuildOptions {
   journal?: Partial<JournalLimits>;
   /** How stored records become served ones (render.ts); default: as stored. */
   renderer?: RendererOption;
+  /** Check the apex as a renderer that makes the apex NS would (ZoneBuilder). */
+  ownsApexNs?: boolean;
 }
 
 export function zoneFromText(
@@ -75,6 +77,7 @@ export function zoneFromText(
             warn,
             journalLimits: opts.journal,
             renderer: opts.renderer,
+            ownsApexNs: opts.ownsApexNs,
           });
         }
         builder.add({
@@ -92,6 +95,7 @@ export function zoneFromText(
       warn,
       journalLimits: opts.journal,
       renderer: opts.renderer,
+      ownsApexNs: opts.ownsApexNs,
     });
     const zone = builder.finish();
     zone.file = opts.file;
@@ -136,6 +140,7 @@ export function loadZoneFile(
     includeRoot: opts.includeRoot ?? dirname(resolve(path)),
     journal: opts.journal,
     renderer: opts.renderer,
+    ownsApexNs: opts.ownsApexNs,
   });
 }
 

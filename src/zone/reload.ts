@@ -34,7 +34,11 @@ export function reloadZoneFile(zone: Zone, opts: ReloadOptions = {}): ReloadResu
   // The fresh copy is only compared, never served: its journal is not used.
   const file = zone.file;
   if (file === undefined) throw new Error(`zone ${zone.origin} was not loaded from a file`);
-  const fresh = loadZoneFile(file, opts);
+  // The file is read as stored records, under the same apex rules as the zone it replaces.
+  const fresh = loadZoneFile(file, {
+    includeRoot: opts.includeRoot,
+    ownsApexNs: zone.renderer.ownsApexNs === true,
+  });
   checkSameZone(zone, fresh.zone, file);
   return commitDifference(zone, diffZones(zone, fresh.zone), fresh.warnings, opts);
 }
@@ -89,6 +93,8 @@ export async function reloadZoneFileAsync(
     includeRoot: opts.includeRoot ?? dirname(resolve(file)),
   };
   let builder: ZoneBuilder | undefined;
+  // The file is read as stored records, under the same apex rules as the zone it replaces.
+  const build = { warn, ownsApexNs: zone.renderer.ownsApexNs === true };
   const fresh = await new Promise<{ zone: Zone }>((resolvePromise, reject) => {
     const worker = new Worker(workerEntry(), { workerData: job });
     let settled = false;
@@ -115,13 +121,13 @@ export async function reloadZoneFileAsync(
     const handle = (m: ReloadMessage) => {
       try {
         if (m.type === "batch") {
-          builder ??= new ZoneBuilder(m.origin ?? defaultOrigin, { warn });
+          builder ??= new ZoneBuilder(m.origin ?? defaultOrigin, build);
           for (const [name, type, ttl, rdata, source, tags, comment] of m.records) {
             builder.add({ name, type, ttl, rdata, source, meta: metaOf(tags, comment) });
           }
         } else if (m.type === "done") {
           warnings.unshift(...m.warnings);
-          builder ??= new ZoneBuilder(m.origin ?? defaultOrigin, { warn });
+          builder ??= new ZoneBuilder(m.origin ?? defaultOrigin, build);
           finish(null, builder.finish());
         } else if (m.type === "error") {
           finish(new ZoneFileError(m.file, m.line, m.reason));

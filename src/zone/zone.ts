@@ -789,19 +789,28 @@ export class ZoneBuilder {
   private count = 0;
   /** Where each name was first seen, only kept for names whose rules are checked later. */
   private readonly firstSource = new Map<string, string | undefined>();
+  /** Where the first record was read: a zone without SOA is reported there. */
+  private firstRecordSource: string | undefined;
 
   private readonly renderer?: RendererOption;
+  private readonly ownsApexNs: boolean;
 
   constructor(
     origin: string,
     opts: ChangeOptions & {
       renderer?: RendererOption;
       journalLimits?: Partial<JournalLimits>;
+      /**
+       * Check the apex as a renderer that makes the apex NS would (render.ts), without one:
+       * a reload builds the file's records as stored, and must accept what the first load did.
+       */
+      ownsApexNs?: boolean;
     } = {},
   ) {
     // Built as stored; the renderer is applied in finish(), when every record is in.
     this.zone = new Zone(origin, asStored, opts.journalLimits);
     this.renderer = opts.renderer;
+    this.ownsApexNs = opts.ownsApexNs === true;
     this.warn = opts.warn ?? (() => {});
   }
 
@@ -813,6 +822,7 @@ export class ZoneBuilder {
       return;
     }
     const rdata = toLatin1(r.rdata);
+    if (this.count === 0) this.firstRecordSource = r.source;
     if (r.meta) zone.setMeta(recordKey(r.name, r.type, rdata), r.meta);
     const cur = zone.node(key);
     if (!cur || cur.empty) {
@@ -831,6 +841,10 @@ export class ZoneBuilder {
       if (!this.firstSource.has(key)) this.firstSource.set(key, r.source);
     } else {
       const set = sets[i];
+      if (r.type === T.SOA && !set.has(rdata)) {
+        // RFC 1035 §5.2: exactly one SOA; the second one is where the file is wrong.
+        throw new ZoneError(`${r.name}: more than one SOA record at the zone apex`, r.source);
+      }
       if (set.has(rdata)) {
         // RFC 2181 §5: an RRset has no duplicate records; the copy collapses into one.
         this.warn({
@@ -854,7 +868,21 @@ export class ZoneBuilder {
 
   finish(): Zone {
     const zone = this.zone;
-    if (!zone.node(zone.key)) throw new ZoneError(`${zone.origin}: no SOA record at the zone apex`);
+    // The SOA first: a renderer reads the zone's settings from it (dns-settings.ts). The apex
+    // may exist only as the parent of other names, so its SOA is looked for, not its node.
+    if (!zone.node(zone.key)?.get(T.SOA)) {
+      for (const [key, where] of this.firstSource) {
+        const node = zone.node(key)!;
+        if (node.get(T.SOA))
+          throw new ZoneError(
+            `${node.name}: SOA record not at the top of zone ${zone.origin}`,
+            where,
+          );
+      }
+      throw new ZoneError(`${zone.origin}: no SOA record at the zone apex`, this.firstRecordSource);
+    }
+    // The apex is always checked (NS, CNAME), even when its SOA was its only record.
+    if (!this.firstSource.has(zone.key)) this.firstSource.set(zone.key, this.firstRecordSource);
     const renderer =
       typeof this.renderer === "function" ? this.renderer(zone) : (this.renderer ?? asStored);
 
@@ -869,7 +897,7 @@ export class ZoneBuilder {
         (type) => node.get(type)?.size ?? 0,
         (pred) => node.sets.some((s) => pred(s.type)),
         // The rules (apex NS, apex CNAME) of the renderer the zone will be served through.
-        renderer.ownsApexNs === true,
+        renderer.ownsApexNs === true || this.ownsApexNs,
       );
     }
     // Records were added as stored; now make the served view (nothing to do when served as stored).
