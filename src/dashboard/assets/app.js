@@ -1,5 +1,10 @@
 // The dashboard: a hash router over the account view and the zone views, a sidebar of the
 // served zones, and the server's facts in the top bar. Every call goes to the REST API.
+//
+// Readiness, for people and for tools that screenshot or test the page: index.html paints a
+// loading state at once; <main> is aria-busy while a view loads its data, and <html> gets
+// data-ready="true" once the first view has rendered its data (data-ready="error" when the
+// API could not be reached), so a tool waits for `html[data-ready]` instead of sleeping.
 
 import { accountView } from "./account.js";
 import { EXT, forgetToken, get, onToken, token, V4 } from "./api.js";
@@ -64,15 +69,25 @@ async function loadZones() {
   renderZones();
 }
 
+let shown = 0;
 async function show() {
   app.cleanup?.();
   app.cleanup = null;
   const r = route();
+  const seq = ++shown;
   renderZones();
+  main.setAttribute("aria-busy", "true");
   try {
     if (r.view === "zone") {
       document.title = "dns-primary · zone";
-      app.cleanup = await zoneView(main, app, r.id, r.tab);
+      // A view resolves once its first data is drawn; if another view was asked for
+      // meanwhile, this one's timers stop at once instead of polling for a view gone.
+      const cleanup = await zoneView(main, app, r.id, r.tab);
+      if (seq !== shown) {
+        cleanup?.();
+        return;
+      }
+      app.cleanup = cleanup;
       const z = app.zones.find((x) => x.id === r.id);
       if (z) document.title = `${z.name} · dns-primary`;
     } else {
@@ -84,6 +99,8 @@ async function show() {
       h("h1", { tabindex: "-1" }, "Could not load this view"),
       h("p", { class: "err" }, `${err.message}${err.code ? ` (${err.code})` : ""}`),
     );
+  } finally {
+    if (seq === shown) main.setAttribute("aria-busy", "false");
   }
 }
 
@@ -114,6 +131,7 @@ async function start() {
     loadZones();
   });
   await show();
+  document.documentElement.dataset.ready = "true";
 }
 
 zoneFilter.addEventListener("input", renderZones);
@@ -127,4 +145,6 @@ start().catch((err) => {
     h("h1", {}, "dns-primary is not reachable"),
     h("p", { class: "err" }, err.message),
   );
+  main.setAttribute("aria-busy", "false");
+  document.documentElement.dataset.ready = "error";
 });

@@ -140,7 +140,8 @@ export async function zoneView(main, app, zoneId, tab) {
 
 // ---- records ----
 
-function recordsTab(box, { zone, zoneId, head }) {
+/** Resolves once the first page of records is drawn (the page's readiness waits for it). */
+async function recordsTab(box, { zone, zoneId, head }) {
   const path = `${V4}/zones/${zoneId}/dns_records`;
   const state = { page: 1, per: 25, search: "", type: "" };
   const search = h("input", {
@@ -475,7 +476,7 @@ function recordsTab(box, { zone, zoneId, head }) {
     load();
   });
   addBtn.addEventListener("click", () => openForm(undefined));
-  load();
+  await load();
   return () => clearTimeout(timer);
 }
 
@@ -764,7 +765,8 @@ async function settingsTab(box, { app, zone, zoneId, head }) {
 
 // ---- live secondaries ----
 
-function secondariesTab(box, { zoneId, head }) {
+/** Resolves once the first poll is drawn (the page's readiness waits for it). */
+async function secondariesTab(box, { zoneId, head }) {
   const status = h("span", { class: "live", id: "live-status", "aria-live": "off" }, "connecting…");
   const pause = h("button", { type: "button", class: "small", "aria-pressed": "false" }, "Pause");
   const incoming = h("span", { class: "muted" });
@@ -1120,7 +1122,7 @@ function secondariesTab(box, { zoneId, head }) {
     status.textContent = paused ? "Paused" : status.textContent;
     if (!paused) tick();
   });
-  tick();
+  await tick();
   const interval = setInterval(tick, 2000);
   return () => clearInterval(interval);
 }
