@@ -9,6 +9,11 @@
  * search, paging and the proxied toggle, API errors shown next to their field, the
  * secondary-config snippet.
  *
+ * Then, on the bundled zones as `npm start` serves them: the first paint (a loading state
+ * while the API has not answered, then the data once the page says `html[data-ready]`, not
+ * after a sleep), and the zone tab bar's geometry (no vertical scrollbar at 1280 px; tabs
+ * that do not fit scroll sideways).
+ *
  * Screenshots of the main views (1280×800 and 420 wide) go to test-results/dashboard/
  * (git-ignored). Outside CI a missing browser or peer tool skips with the reason; under
  * CI=true it fails.
@@ -21,6 +26,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import t, { type Test } from "tap";
 import { type Primary, startPrimary } from "../../src/primary.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
+import { loadZonesDir } from "../../src/zone/load.js";
 import { kdig } from "../peers/dig.js";
 import { type Secondary, startBindSecondary } from "../peers/secondary.js";
 import { makeTempDir, removeTempDir, requireTool } from "../peers/tools.js";
@@ -38,6 +44,7 @@ export const CHROMIUM_FLAGS = [
   "--disable-sync",
 ];
 const SHOTS = fileURLToPath(new URL("../../test-results/dashboard/", import.meta.url));
+const BUNDLED = fileURLToPath(new URL("../../zones/", import.meta.url));
 const TOKEN = "dashboard-e2e-token";
 const ORIGIN = "example.com.";
 const NAME = "example.com";
@@ -379,5 +386,187 @@ t.test("the setup guide through the dashboard, checked with kdig and BIND", asyn
   t.equal(await focused(), "DNS Zone Transfers");
 
   t.same(external, [], "no request left the page's own origin");
+  t.same(problems, [], "no page errors");
+});
+
+t.test("the bundled zones: first paint, readiness and the zone tab bar", async (t) => {
+  if (!requireChromium(t)) return;
+  // What the page must show: the zone files' own names and serials, read here from the files.
+  const bundled = loadZonesDir(BUNDLED).zones.map((z) => ({
+    name: z.origin.replace(/\.$/, ""),
+    serial: String(z.serial),
+  }));
+  t.ok(bundled.length > 0, "zones/ holds the bundled zone");
+  const primary = await startPrimary({
+    zonesDir: BUNDLED,
+    dns: { host: "127.0.0.1", port: 0 },
+    api: { host: "127.0.0.1", port: 0 },
+    transfers: new TransferSettings(),
+  });
+  t.teardown(() => primary.close());
+  const root = `http://127.0.0.1:${primary.api!.port}`;
+  const zoneId = async (name: string): Promise<string> => {
+    const res = await fetch(`${root}/client/v4/zones?name=${name}`);
+    return ((await res.json()) as { result: { id: string }[] }).result[0].id;
+  };
+  // Playwright hides scrollbars in headless Chromium unless told not to; the stray one of
+  // issue 12 must be able to show here.
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: CHROMIUM_FLAGS,
+    ignoreDefaultArgs: ["--hide-scrollbars"],
+  });
+  t.teardown(() => browser.close());
+  const problems: string[] = [];
+  const open = async (width: number): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width, height: 800 } });
+    page.setDefaultTimeout(10000);
+    page.on("pageerror", (e) => problems.push(`${width} px: ${e.message}`));
+    t.teardown(() => page.close());
+    return page;
+  };
+  /** The page's own signal that its first view has rendered its data. */
+  const ready = async (page: Page) => {
+    await page.locator("html[data-ready]").waitFor({ state: "attached" });
+    return page.evaluate("document.documentElement.dataset.ready");
+  };
+
+  await t.test("the first response paints a loading state, then the data", async (t) => {
+    const page = await open(1280);
+    // Hold every API call: what shows meanwhile is what `/` paints before data arrives.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let held = 0;
+    let asked!: () => void;
+    const firstCall = new Promise<void>((r) => {
+      asked = r;
+    });
+    await page.route(
+      (url) =>
+        url.pathname.startsWith("/client/v4/") || url.pathname.startsWith("/dns-primary/v1/"),
+      async (route) => {
+        held += 1;
+        asked();
+        await gate;
+        await route.continue();
+      },
+    );
+    await page.goto(`${root}/`);
+    await firstCall;
+    t.ok(held > 0, "the page asked the API, which has not answered yet");
+    t.ok(
+      await page.getByRole("heading", { name: "Loading the dashboard…" }).isVisible(),
+      "a heading says the dashboard is loading",
+    );
+    t.ok(await page.getByRole("link", { name: /dns-primary/ }).isVisible(), "the top bar is there");
+    t.equal(await page.locator("#zone-list").textContent(), "Loading zones…");
+    t.equal(await page.locator("main").getAttribute("aria-busy"), "true", "main is busy");
+    t.equal(await page.locator("html").getAttribute("data-ready"), null, "and not ready");
+    await shot(page, "20-first-paint-1280", false);
+
+    release();
+    t.equal(await ready(page), "true", "ready once the API answered");
+    // Read at the moment of readiness, without waiting further: the data is on screen.
+    const shown = (await page.evaluate(`({
+      h1: document.querySelector("main h1")?.textContent,
+      busy: document.querySelector("main").getAttribute("aria-busy"),
+      zones: [...document.querySelectorAll("#zone-list a")].map((a) => [
+        a.querySelector(".zname").textContent,
+        a.querySelector(".zserial").textContent,
+      ]),
+    })`)) as { h1: string; busy: string; zones: string[][] };
+    t.equal(shown.h1, "DNS Zone Transfers", "the account view replaced the loading state");
+    t.equal(shown.busy, "false");
+    t.same(
+      shown.zones,
+      bundled.map((z) => [z.name, z.serial]),
+      "the zone list shows each bundled zone with its serial",
+    );
+    await shot(page, "21-first-data-1280", false);
+  });
+
+  await t.test("a zone page opened directly is ready with its data", async (t) => {
+    const page = await open(1280);
+    const zone = bundled[0];
+    // A slow records answer: readiness must wait for the records tab's first page too.
+    await page.route(
+      (url) => url.pathname.endsWith("/dns_records"),
+      async (route) => {
+        await sleep(500);
+        await route.continue();
+      },
+    );
+    await page.goto(`${root}/#/zones/${await zoneId(zone.name)}/records`);
+    t.equal(await ready(page), "true");
+    const shown = (await page.evaluate(`({
+      h1: document.querySelector("main h1")?.textContent,
+      serial: document.getElementById("soa-serial")?.textContent,
+      current: document.querySelector('#zone-list a[aria-current="page"] .zname')?.textContent,
+      rows: document.querySelectorAll("#records-table tbody tr").length,
+      info: document.querySelector(".page-info")?.textContent,
+    })`)) as { h1: string; serial: string; current: string; rows: number; info: string };
+    t.equal(shown.h1, zone.name, "the zone's name heads the page");
+    t.equal(shown.serial, zone.serial, "with the zone file's SOA serial");
+    t.equal(shown.current, zone.name, "and is the current zone in the list");
+    t.ok(shown.rows > 0, `its records are drawn (${shown.info})`);
+  });
+
+  await t.test(
+    "the zone tab bar: no vertical scrollbar; tabs that do not fit scroll",
+    async (t) => {
+      const id = await zoneId(bundled[0].name);
+      const tabBar = (page: Page) =>
+        page.evaluate(`(() => {
+        const el = document.querySelector("nav.tabs");
+        const cs = getComputedStyle(el);
+        const bordersX = parseFloat(cs.borderLeftWidth) + parseFloat(cs.borderRightWidth);
+        return {
+          scrollHeight: el.scrollHeight,
+          clientHeight: el.clientHeight,
+          scrollWidth: el.scrollWidth,
+          clientWidth: el.clientWidth,
+          verticalBar: el.offsetWidth - el.clientWidth - bordersX,
+        };
+      })()`) as Promise<{
+          scrollHeight: number;
+          clientHeight: number;
+          scrollWidth: number;
+          clientWidth: number;
+          verticalBar: number;
+        }>;
+      for (const width of [1280, 1024, 1440]) {
+        const page = await open(width);
+        await page.goto(`${root}/#/zones/${id}/settings`);
+        t.equal(await ready(page), "true");
+        const bar = await tabBar(page);
+        t.ok(
+          bar.scrollHeight <= bar.clientHeight,
+          `${width} px: no vertical overflow (scrollHeight ${bar.scrollHeight}, clientHeight ${bar.clientHeight})`,
+        );
+        t.equal(bar.verticalBar, 0, `${width} px: no vertical scrollbar`);
+        t.ok(bar.scrollWidth <= bar.clientWidth, `${width} px: the tabs fit`);
+        if (width === 1280) await shot(page, "22-zone-tabs-1280", false);
+      }
+      // Too narrow for the three tabs: they scroll sideways, still without a vertical bar.
+      const page = await open(320);
+      await page.goto(`${root}/#/zones/${id}/settings`);
+      t.equal(await ready(page), "true");
+      const bar = await tabBar(page);
+      t.ok(bar.scrollWidth > bar.clientWidth, "320 px: the tabs are wider than the bar");
+      t.ok(bar.scrollHeight <= bar.clientHeight, "320 px: no vertical overflow");
+      t.equal(bar.verticalBar, 0, "320 px: no vertical scrollbar");
+      await page.locator("#tab-secondaries").scrollIntoViewIfNeeded();
+      const end = (await page.evaluate(`(() => {
+      const nav = document.querySelector("nav.tabs").getBoundingClientRect();
+      const last = document.getElementById("tab-secondaries").getBoundingClientRect();
+      return { scrolled: document.querySelector("nav.tabs").scrollLeft, fits: last.right <= nav.right + 0.5 };
+    })()`)) as { scrolled: number; fits: boolean };
+      t.ok(end.scrolled > 0 && end.fits, "the last tab scrolls into view");
+      await shot(page, "23-zone-tabs-320", false);
+    },
+  );
+
   t.same(problems, [], "no page errors");
 });
