@@ -65,7 +65,10 @@ export interface NotifyInput {
   address: string;
   port: number;
   serial: number;
-  /** E.g. "acknowledged", "error" (with `rcode`), "timeout", "replaced". */
+  /**
+   * E.g. "answered", "error" (with `rcode`), "timeout", "replaced", "cancelled" (with why in
+   * `detail`).
+   */
   outcome: string;
   /** The peer's RCODE, as a number or its mnemonic (the NOTIFY sender's events carry names). */
   rcode?: number | string;
@@ -74,7 +77,7 @@ export interface NotifyInput {
   ms: number;
   /** When the outcome was known (default: now); a Date or an ISO string. */
   at?: Date | string;
-  /** The last problem on the way (a rejected answer, a failed send). */
+  /** The last problem on the way (a rejected answer, a failed send), or why it was cancelled. */
   detail?: string;
 }
 
@@ -180,7 +183,8 @@ export interface NotifyView {
   rcode_name?: string;
   /**
    * What went wrong on the way, when something did: e.g. an answer rejected for its TSIG
-   * ("answer NOTAUTH rejected: ... BADKEY"), which ends as a timeout.
+   * ("answer NOTAUTH rejected: ... BADKEY"), which ends as a timeout; for outcome "cancelled",
+   * why ("peer unlinked from the zone", "peer's address changed to ...", "transfers disabled").
    */
   detail?: string;
   tries: number;
@@ -190,11 +194,17 @@ export interface NotifyView {
 export interface SecondaryView {
   peer_id: string | null;
   peer_name: string | null;
-  /** "peer": a linked peer; "acl": a source inside an ACL; null: a source neither. */
+  /**
+   * "peer": a linked peer; "acl": a source inside an ACL; null: a source neither (a peer no
+   * longer linked shows so, with its peer_id and peer_name).
+   */
   via: "peer" | "acl" | null;
   acl_id: string | null;
   acl_name: string | null;
-  /** A peer's configured ip and port (where NOTIFY goes); else the source last seen. */
+  /**
+   * A linked peer's configured ip and port (where NOTIFY goes); else where the source was last
+   * seen (for a peer no longer linked: where its last NOTIFY went, or whence it last asked).
+   */
   address: string | null;
   port: number | null;
   last_notify: NotifyView | null;
@@ -405,19 +415,23 @@ export class TransferActivity {
 
   /**
    * The zone's secondaries: one entry per linked peer (in link order, whether or not it was
-   * seen), then every other source seen (ACL sources, refused strangers), most recently active
+   * seen), then every other source seen (ACL sources, refused strangers, peers no longer
+   * linked: their last NOTIFY says whether it was cancelled, and why), most recently active
    * first; the zone's recent refusals, newest first.
    */
   secondaries(zone: string, linkedPeers: readonly LinkedPeer[]): SecondariesView {
     const key = zoneKey(zone);
     const z = this.zones.get(key) ?? this.others.get(key);
     const out: SecondaryView[] = [];
+    const linked = new Set<string>();
     for (const peer of linkedPeers) {
+      linked.add(peer.id);
       const s = z?.sources.get(`peer:${peer.id}`);
       out.push(
         secondaryView(s, {
           peerId: peer.id,
           peerName: peer.name,
+          linked: true,
           address: peer.ip ?? null,
           port: peer.port,
         }),
@@ -425,8 +439,15 @@ export class TransferActivity {
     }
     if (z) {
       for (const s of [...z.sources.values()].reverse()) {
-        if (s.peerId !== undefined) continue; // a peer no longer linked, or linked above
-        out.push(secondaryView(s, { address: s.address, port: s.port }));
+        if (s.peerId !== undefined && linked.has(s.peerId)) continue; // listed above
+        out.push(
+          secondaryView(s, {
+            ...(s.peerId !== undefined ? { peerId: s.peerId, peerName: s.peerName } : {}),
+            linked: false,
+            address: s.address,
+            port: s.port,
+          }),
+        );
       }
     }
     return {
@@ -478,10 +499,10 @@ export class TransferActivity {
     if (match.peer) {
       s.peerId = match.peer.id;
       s.peerName = match.peer.name;
-    } else {
-      s.address = src.address;
-      s.port = src.port;
     }
+    // Where it was last seen: shown for a source that is not (or no longer) a linked peer.
+    s.address = src.address;
+    s.port = src.port;
     if (match.acl) {
       s.aclId = match.acl.id;
       s.aclName = match.acl.name;
@@ -584,9 +605,15 @@ function notifyView(n: NonNullable<Secondary["notify"]>): NotifyView {
 
 function secondaryView(
   s: Secondary | undefined,
-  id: { peerId?: string; peerName?: string; address: string | null; port: number | null },
+  id: {
+    peerId?: string;
+    peerName?: string;
+    linked: boolean;
+    address: string | null;
+    port: number | null;
+  },
 ): SecondaryView {
-  const via = id.peerId !== undefined ? "peer" : s?.aclId !== undefined ? "acl" : null;
+  const via = id.linked ? "peer" : s?.aclId !== undefined ? "acl" : null;
   return {
     peer_id: id.peerId ?? null,
     peer_name: id.peerName ?? null,

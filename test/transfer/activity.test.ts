@@ -197,13 +197,53 @@ t.test("bounds: refusal ring, sources per zone (peers kept), other names, zones"
   t.equal(a.secondaries("zone1.", [PEER]).secondaries[0].last_check, null, "forgotten");
 });
 
-t.test("only peers left: the oldest peer goes; unlinked peers are not shown", async (t) => {
+t.test("only peers left: the oldest peer goes; unlinked peers follow the linked", async (t) => {
   const a = new TransferActivity({ maxSources: 1 });
   a.checked("example.", { address: "192.0.2.1", port: 1 }, { peer: PEER });
   a.checked("example.", { address: "192.0.2.2", port: 1 }, { peer: PEER2 });
-  t.equal(a.secondaries("example.", [PEER]).secondaries[0].last_check, null);
-  t.same(a.secondaries("example.", []).secondaries, [], "PEER2 is not linked: hidden");
+  const v = a.secondaries("example.", [PEER]);
+  t.equal(v.secondaries[0].last_check, null, "PEER's record was evicted");
+  t.same(
+    v.secondaries.map((s) => [s.peer_id, s.peer_name, s.via, s.address, s.port]),
+    [
+      [PEER.id, "bind", "peer", "192.0.2.1", 53],
+      [PEER2.id, "knot", null, "192.0.2.2", 1],
+    ],
+    "PEER2 is not linked: listed after, as a source that is no peer of the zone",
+  );
+  t.equal(a.secondaries("example.", [PEER2]).secondaries.length, 1, "linked: listed once");
   t.equal(a.secondaries("example.", [PEER2]).secondaries[0].counts.checks, 1);
+});
+
+t.test("a peer unlinked while notified: its cancelled NOTIFY stays in view", async (t) => {
+  const a = new TransferActivity({ now: clock().now });
+  a.notified({
+    zone: "example.",
+    peerId: PEER2.id,
+    peerName: "knot",
+    address: "192.0.2.2",
+    port: 5353,
+    serial: 10,
+    outcome: "cancelled",
+    detail: "peer unlinked from the zone",
+    tries: 2,
+    ms: 2500,
+  });
+  const v = a.secondaries("example.", [PEER]);
+  t.same(
+    v.secondaries.map((s) => [s.peer_id, s.via]),
+    [
+      [PEER.id, "peer"],
+      [PEER2.id, null],
+    ],
+  );
+  t.match(v.secondaries[1], {
+    peer_name: "knot",
+    address: "192.0.2.2",
+    port: 5353,
+    last_notify: { serial: 10, outcome: "cancelled", detail: "peer unlinked from the zone" },
+    counts: { notifies: 1 },
+  });
 });
 
 t.test("incoming NOTIFY: counted per zone", async (t) => {

@@ -7,7 +7,8 @@
  * `{ zone: {id, name, serial, outgoing_status}, secondaries, recent_refusals, incoming_notify }`
  * - `outgoing_status`: "Enabled", "Disabled", or null when the zone has no outgoing config;
  * - `secondaries`: each linked peer in link order (seen or not), then every other source seen
- *   (inside an ACL, or refused), most recently active first; each with `last_notify`,
+ *   (inside an ACL, refused, or a peer no longer linked, with `via` null), most recently
+ *   active first; each with `last_notify` (a NOTIFY cancelled says why in `detail`),
  *   `last_check`, `last_transfer`, `last_refusal` (null when none) and counts;
  * - `recent_refusals`: the zone's most recent refused transfer requests, newest first, with
  *   the reason;
