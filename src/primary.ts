@@ -12,7 +12,7 @@ import { ZoneTimes } from "./api/routes/zones.js";
 import { createApi, DEFAULT_API_HOST, defaultAccount, listenApi } from "./api/server.js";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
 import { Notifier } from "./notify/notifier.js";
-import { notifyTargets } from "./notify/peers.js";
+import { followSettings, notifyDropReason, notifyTargets } from "./notify/peers.js";
 import { CloudflareZones } from "./rules/zones.js";
 import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
@@ -332,6 +332,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       : new Notifier({
           source: options.notify?.source ?? { host: dns.udp.address, port: 0 },
           targets: notifyTargets(settings),
+          whyNot: notifyDropReason(settings),
           soa(origin) {
             const zone = zones.get(origin);
             if (zone === undefined || zone.key !== nameKey(origin)) return undefined;
@@ -358,16 +359,11 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     // Cloudflare: disabling outgoing transfers and force_notify clear the IXFR backlog, so
     // the next IXFR from an older serial gets the whole zone (cloudflare.md §1).
     if (c.action === "disable" || c.action === "force_notify") zones.get(c.zone)?.journal.clear();
-    // Enabling notifies the peers, force_notify does; disabling stops notifying.
-    if (c.action === "enable" || c.action === "force_notify") {
-      if (enabled(c.zone)) notifier?.trigger(c.zone, c.action === "enable" ? "enable" : "force");
-    } else if (c.action === "disable" || c.action === "delete") {
-      notifier?.cancel(c.zone);
-    } else if (c.action === "create" && enabled(c.zone)) {
-      // Created already Enabled (Terraform-style clients, the library): as an enable.
-      notifier?.trigger(c.zone, "enable");
-    }
   });
+  // Enable and force_notify notify; any change may change whom a zone notifies (links, a
+  // peer's ip, port or TSIG, a TSIG's secret, the status): what is in flight to a target no
+  // longer wanted stops at once, a new or changed target is notified (notify/peers.ts).
+  if (notifier) followSettings(notifier, settings);
   // A start is like an enable: secondaries of enabled zones learn the serial at once.
   for (const o of settings.listOutgoing())
     if (o.status === "Enabled" && zones.get(o.name)) notifier?.trigger(o.name, "enable");

@@ -6,6 +6,12 @@
  *   nothing, and when it fires every peer is notified with the serial current then. Enabling
  *   outgoing transfers and force_notify send at once.
  * - Per zone and peer at most one NOTIFY is in flight; a newer one replaces it.
+ * - The targets are read again on every settings change (`retarget()`): a NOTIFY in flight to
+ *   a target no longer wanted (the peer unlinked, its address, port or key changed, transfers
+ *   disabled, the configuration deleted) is cancelled at once, its record saying why; a target
+ *   that is new or changed is sent the current serial at once. Otherwise a removed secondary
+ *   would go on being notified for the whole retry schedule (46 s), and a moved one would wait
+ *   for the next change (README "NOTIFY").
  * - A try waits `retrySchedule[i]` ms for the answer: the same address and port as the peer,
  *   the same ID, QR set, opcode NOTIFY, the same question, and when the request was signed a
  *   TSIG that verifies (RFC 8945 §5.4: a client discards an answer that does not; retries go
@@ -18,6 +24,7 @@
 import { randomInt } from "node:crypto";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
+import { formatHostPort } from "../transport/errors.js";
 import { OPCODE } from "../wire/message.js";
 import { canonicalName, nameKey } from "../wire/name.js";
 import { ResponseVerifier, signRequest, type TsigKey } from "../wire/tsig.js";
@@ -59,7 +66,12 @@ export interface NotifySoa {
   rdata: string;
 }
 
-export type NotifyReason = "enable" | "change" | "force";
+/**
+ * Why a NOTIFY was sent: outgoing transfers enabled, a committed change, force_notify, or
+ * "peer": the peer became a target (newly linked to an enabled zone, or its address, port or
+ * TSIG changed).
+ */
+export type NotifyReason = "enable" | "change" | "force" | "peer";
 
 export type NotifyOutcome =
   /** The peer answered NOERROR. */
@@ -70,7 +82,10 @@ export type NotifyOutcome =
   | "timeout"
   /** A NOTIFY with a newer serial (or a forced one) took its place. */
   | "replaced"
-  /** Outgoing transfers were disabled (cancel()). */
+  /**
+   * The peer stopped being this target before an outcome: unlinked, its address, port or TSIG
+   * changed, transfers disabled, the configuration or the zone removed; `detail` says which.
+   */
   | "cancelled";
 
 /** What became of one NOTIFY to one peer. */
@@ -85,7 +100,10 @@ export interface NotifyRecord {
   /** From the first try to the outcome. */
   ms: number;
   reason: NotifyReason;
-  /** The last thing that went wrong on the way: a send error, an answer rejected (TSIG). */
+  /**
+   * The last thing that went wrong on the way: a send error, an answer rejected (TSIG); for a
+   * cancelled NOTIFY, why it was cancelled ("peer unlinked from the zone", "transfers disabled").
+   */
   detail?: string;
 }
 
@@ -139,8 +157,17 @@ export const realClock: NotifyClock = {
 export type NotifyLogger = Pick<Logger, "info" | "warn" | "debug">;
 
 export interface NotifierOptions {
-  /** The peers of a zone to notify (those with an address), read when a NOTIFY is sent. */
+  /**
+   * The peers of a zone to notify (those with an address), read when a NOTIFY is sent and on
+   * every `retarget()`. Empty while the zone's outgoing transfers are not enabled.
+   */
   targets(zone: string): readonly NotifyTarget[];
+  /**
+   * Why a peer is no longer among the zone's targets ("peer unlinked from the zone",
+   * "transfers disabled"...): the detail of the NOTIFY cancelled because of it. Default: "no
+   * longer a target of the zone".
+   */
+  whyNot?(zone: string, peerId: string): string;
   /** The zone's SOA, read when a NOTIFY is sent; undefined: the zone is gone, nothing is sent. */
   soa(zone: string): NotifySoa | undefined;
   /** Where NOTIFY leaves from (UDP). Required unless `transport` is given. */
@@ -179,6 +206,8 @@ interface ZoneState {
   zone: string;
   coalesce: unknown;
   peers: Map<string, PeerState>;
+  /** The targets as last read, by peer id: a target not among them (or changed) is new. */
+  wanted: Map<string, NotifyTarget>;
 }
 
 export class Notifier {
@@ -228,17 +257,42 @@ export class Notifier {
     this.notifyAll(z, reason);
   }
 
-  /** Outgoing transfers disabled: forget the pending change, stop every NOTIFY in flight. */
-  cancel(zone: string): void {
+  /**
+   * The settings changed (any of them: peers, TSIGs, links, status): read every zone's targets
+   * again. A NOTIFY in flight whose target (address, port, key) is no longer wanted is
+   * cancelled, with why (`whyNot`, or what changed) as its detail, so nothing more goes to the
+   * old target. A target that is new or changed since the last read (a peer newly linked, a
+   * new ip, port or TSIG) is sent the current serial at once (reason "peer"), unless a change
+   * is waiting for the coalescing timer: that one notifies every target soon. A zone left with
+   * no target (disabled, configuration deleted) forgets its pending change.
+   */
+  retarget(): void {
+    if (this.closed) return;
+    for (const z of this.zones.values()) {
+      const targets = this.opts.targets(z.zone);
+      if (targets.length === 0) this.clearCoalesce(z);
+      const fresh = this.reconcile(z, targets);
+      if (fresh.length === 0 || z.coalesce !== undefined) continue;
+      const soa = this.opts.soa(z.zone);
+      if (!soa) continue;
+      for (const target of fresh) this.send(z, target, soa, "peer");
+    }
+  }
+
+  /** Forget the pending change, cancel every NOTIFY in flight, `detail` saying why. */
+  cancel(zone: string, detail: string): void {
     const z = this.zones.get(nameKey(canonicalName(zone)));
     if (!z) return;
     this.clearCoalesce(z);
-    for (const p of z.peers.values()) if (p.inFlight) this.finish(p.inFlight, "cancelled");
+    z.wanted.clear();
+    for (const p of z.peers.values()) {
+      if (p.inFlight) this.finish(p.inFlight, "cancelled", undefined, detail);
+    }
   }
 
   /** The zone is gone: cancel() and forget what its peers' NOTIFYs did. */
   forget(zone: string): void {
-    this.cancel(zone);
+    this.cancel(zone, "zone removed");
     this.zones.delete(nameKey(canonicalName(zone)));
   }
 
@@ -285,7 +339,7 @@ export class Notifier {
     const key = nameKey(zone);
     let z = this.zones.get(key);
     if (!z) {
-      z = { zone, coalesce: undefined, peers: new Map() };
+      z = { zone, coalesce: undefined, peers: new Map(), wanted: new Map() };
       this.zones.set(key, z);
     }
     return z;
@@ -298,33 +352,61 @@ export class Notifier {
   }
 
   private notifyAll(z: ZoneState, reason: NotifyReason): void {
+    const targets = this.opts.targets(z.zone);
+    // What is still in flight afterwards goes to a target that is still wanted, unchanged.
+    this.reconcile(z, targets);
     const soa = this.opts.soa(z.zone);
     if (!soa) {
       this.log.debug({ zone: z.zone, reason }, `NOTIFY ${z.zone}: no such zone, nothing sent`);
       return;
     }
-    for (const target of this.opts.targets(z.zone)) {
-      let p = z.peers.get(target.peerId);
-      if (!p) {
-        p = { target, last: null, inFlight: null };
-        z.peers.set(target.peerId, p);
-      }
-      p.target = target;
-      const old = p.inFlight;
-      // A change carrying the serial already being notified to the same place adds nothing.
-      if (
-        old &&
-        reason === "change" &&
-        old.serial === soa.serial &&
-        old.target.host === target.host &&
-        old.target.port === target.port &&
-        sameKey(old.target.key, target.key)
-      ) {
-        continue;
-      }
-      if (old) this.finish(old, "replaced");
-      p.inFlight = this.start(z.zone, target, soa, reason);
+    for (const target of targets) {
+      const old = z.peers.get(target.peerId)?.inFlight;
+      // A change carrying the serial already being notified adds nothing.
+      if (old && reason === "change" && old.serial === soa.serial) continue;
+      this.send(z, target, soa, reason);
     }
+  }
+
+  /** Notify one target of the zone, replacing the NOTIFY in flight to that peer. */
+  private send(z: ZoneState, target: NotifyTarget, soa: NotifySoa, reason: NotifyReason): void {
+    let p = z.peers.get(target.peerId);
+    if (!p) {
+      p = { target, last: null, inFlight: null };
+      z.peers.set(target.peerId, p);
+    }
+    p.target = target;
+    if (p.inFlight) this.finish(p.inFlight, "replaced");
+    p.inFlight = this.start(z.zone, target, soa, reason);
+  }
+
+  /**
+   * Compare the zone's NOTIFYs in flight with its targets as read now: cancel each one whose
+   * peer is no longer a target, or is at another address, port or key (a NOTIFY is the bytes
+   * signed for one key, sent to one address: it cannot follow). Returns the targets that are
+   * new or changed since the last read, and keeps these as the last read.
+   */
+  private reconcile(z: ZoneState, targets: readonly NotifyTarget[]): NotifyTarget[] {
+    const byPeer = new Map(targets.map((t) => [t.peerId, t]));
+    for (const p of z.peers.values()) {
+      const f = p.inFlight;
+      if (!f) continue;
+      const now = byPeer.get(f.target.peerId);
+      const why =
+        now === undefined
+          ? (this.opts.whyNot?.(z.zone, f.target.peerId) ?? "no longer a target of the zone")
+          : howChanged(f.target, now);
+      if (why !== undefined) this.finish(f, "cancelled", undefined, why);
+    }
+    const fresh = targets.filter((t) => {
+      // Status shows the peer as configured now (its name may have changed, too).
+      const p = z.peers.get(t.peerId);
+      if (p) p.target = t;
+      const was = z.wanted.get(t.peerId);
+      return was === undefined || howChanged(was, t) !== undefined;
+    });
+    z.wanted = byPeer;
+    return fresh;
   }
 
   private start(zone: string, target: NotifyTarget, soa: NotifySoa, reason: NotifyReason) {
@@ -419,7 +501,8 @@ export class Notifier {
     this.finish(f, r.rcode === 0 ? "answered" : "error", rcodeName(r.rcode));
   }
 
-  private finish(f: InFlight, outcome: NotifyOutcome, rcode?: string): void {
+  /** `detail`: why, for a cancelled NOTIFY (it takes the place of the last problem seen). */
+  private finish(f: InFlight, outcome: NotifyOutcome, rcode?: string, detail?: string): void {
     if (this.byId.get(f.id) !== f) return;
     this.byId.delete(f.id);
     this.clock.clearTimeout(f.timer);
@@ -435,7 +518,8 @@ export class Notifier {
       reason: f.reason,
     };
     if (rcode !== undefined) record.rcode = rcode;
-    if (f.detail !== undefined && outcome !== "answered") record.detail = f.detail;
+    if (detail !== undefined) record.detail = detail;
+    else if (f.detail !== undefined && outcome !== "answered") record.detail = f.detail;
     if (p) {
       if (p.inFlight === f) p.inFlight = null;
       p.last = record;
@@ -456,7 +540,7 @@ export class Notifier {
   }
 
   private logOutcome(e: NotifyEvent): void {
-    const where = e.address.includes(":") ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+    const where = formatHostPort(e.address, e.port);
     const tries = `${e.tries} ${e.tries === 1 ? "try" : "tries"}`;
     const what = e.outcome === "error" ? `error ${e.rcode}` : e.outcome;
     const extra = e.detail ? ` (${e.detail})` : "";
@@ -478,6 +562,15 @@ export class Notifier {
     if (e.outcome === "error" || e.outcome === "timeout") this.log.warn(fields, line);
     else this.log.info(fields, line);
   }
+}
+
+/** What differs between two targets of one peer that a NOTIFY in flight cannot follow. */
+function howChanged(was: NotifyTarget, now: NotifyTarget): string | undefined {
+  if (normalizeAddress(was.host) !== normalizeAddress(now.host) || was.port !== now.port) {
+    return `peer's address changed to ${formatHostPort(now.host, now.port)}`;
+  }
+  if (!sameKey(was.key, now.key)) return "peer's TSIG changed";
+  return undefined;
 }
 
 function sameKey(a: TsigKey | undefined, b: TsigKey | undefined): boolean {

@@ -2,12 +2,13 @@
  * Whom a zone's NOTIFY goes to (cloudflare.md §1 "NOTIFY"): every peer linked to the zone's
  * outgoing configuration that has an `ip`, on its `port`, signed with the peer's TSIG when it
  * has one. Nothing while outgoing transfers are not Enabled. Read from the live settings at
- * each send, so an API change applies to the next NOTIFY.
+ * each send and after each settings change (Notifier.retarget), so an API change applies at
+ * once: to the NOTIFY in flight as well as to the next one.
  */
 
 import { tsigKeys } from "../server/signed.js";
 import type { TransferSettings } from "../transfer/settings.js";
-import type { NotifyTarget } from "./notifier.js";
+import type { Notifier, NotifyTarget } from "./notifier.js";
 
 export function notifyTargets(settings: TransferSettings): (zone: string) => NotifyTarget[] {
   const keyOf = tsigKeys();
@@ -29,4 +30,42 @@ export function notifyTargets(settings: TransferSettings): (zone: string) => Not
     }
     return out;
   };
+}
+
+/**
+ * Why a peer the zone notified is no longer among its targets, as the detail of the NOTIFY
+ * cancelled because of it (shown in the secondaries view). The zone-level reasons come first:
+ * with transfers disabled no peer is a target, whatever its links.
+ */
+export function notifyDropReason(
+  settings: TransferSettings,
+): (zone: string, peerId: string) => string {
+  return (zone, peerId) => {
+    const cfg = settings.outgoing(zone);
+    if (cfg === undefined) return "outgoing transfer configuration deleted";
+    if (cfg.status !== "Enabled") return "transfers disabled";
+    const peer = settings.listPeers().find((p) => p.id === peerId);
+    // Deleting a linked peer is refused (PEER_IN_USE): it is gone only once it was unlinked too.
+    if (peer === undefined) return "peer deleted";
+    if (!cfg.peers.includes(peerId)) return "peer unlinked from the zone";
+    if (peer.ip === undefined) return "peer's address removed";
+    return "no longer a target of the zone";
+  };
+}
+
+/**
+ * Keep a notifier in step with the transfer settings; returns the function that stops it.
+ * Enabling outgoing transfers (or creating the configuration Enabled: Terraform-style clients,
+ * the library) notifies at once, as does force_notify (cloudflare.md §1). Then, after every
+ * change whatever it was, the notifier reads whom each zone notifies again (retarget): what is
+ * in flight to a target no longer wanted stops, a new or changed target is told the serial.
+ */
+export function followSettings(notifier: Notifier, settings: TransferSettings): () => void {
+  return settings.onChange((c) => {
+    if (c.kind === "outgoing" && settings.outgoing(c.zone)?.status === "Enabled") {
+      if (c.action === "enable" || c.action === "create") notifier.trigger(c.zone, "enable");
+      else if (c.action === "force_notify") notifier.trigger(c.zone, "force");
+    }
+    notifier.retarget();
+  });
 }

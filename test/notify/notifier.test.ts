@@ -313,24 +313,38 @@ t.test("cancel drops the pending change and the NOTIFYs in flight", async (t) =>
   state.serial = 101;
   n.trigger(ZONE, "change");
   t.equal(n.status(ZONE).pending, true);
-  n.cancel(ZONE);
+  n.cancel(ZONE, "zone removed");
   t.match(events, [
-    { peerId: A.peerId, outcome: "cancelled", serial: 100, tries: 1, ms: 100 },
-    { peerId: B.peerId, outcome: "cancelled", serial: 100, tries: 1, ms: 100 },
+    {
+      peerId: A.peerId,
+      outcome: "cancelled",
+      serial: 100,
+      tries: 1,
+      ms: 100,
+      detail: "zone removed",
+    },
+    {
+      peerId: B.peerId,
+      outcome: "cancelled",
+      serial: 100,
+      tries: 1,
+      ms: 100,
+      detail: "zone removed",
+    },
   ]);
   t.equal(n.status(ZONE).pending, false);
   clock.advance(100_000);
   t.equal(transport.sent.length, 2, "nothing more sent");
   t.equal(events.length, 2);
   t.equal(clock.pending, 0);
-  n.cancel("other.example.");
+  n.cancel("other.example.", "zone removed");
 });
 
 t.test("forget cancels and drops the zone's record", async (t) => {
   const { n, transport, events } = setup({ peers: [A] });
   n.trigger(ZONE, "enable");
   n.forget(ZONE);
-  t.match(events, [{ outcome: "cancelled" }]);
+  t.match(events, [{ outcome: "cancelled", detail: "zone removed" }]);
   t.same(n.status(ZONE), { zone: ZONE, pending: false, peers: [] });
   transport.deliver(answer(transport.sent[0].message), A.host, 53);
   t.equal(events.length, 1);
@@ -348,7 +362,11 @@ t.test("a change to the same serial with an equal key (a new object) adds nothin
   peers[0] = { ...A, key: tsigKey("notify-key", "hmac-sha256", "AAAA") };
   n.trigger(ZONE, "change");
   clock.advance(250);
-  t.match(events, [{ outcome: "replaced" }], "another secret: sent again");
+  t.match(
+    events,
+    [{ outcome: "cancelled", detail: "peer's TSIG changed" }],
+    "another secret: the old NOTIFY cancelled, sent again",
+  );
   t.equal(to(A.host).length, 2);
 });
 
