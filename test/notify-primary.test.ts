@@ -2,7 +2,8 @@
  * NOTIFY from a running primary (RFC 1996, cloudflare.md §1): when it starts with transfers
  * enabled, on enable, after a change (coalesced), on force_notify, never while disabled;
  * signed with the peer's TSIG; from the configured source address; every outcome kept per
- * peer. A UDP socket of the test's own poses as the peer.
+ * peer; stopped at once for a peer unlinked by the API. A UDP socket of the test's own poses
+ * as the peer.
  */
 
 import dgram from "node:dgram";
@@ -80,7 +81,12 @@ async function until(what: string, ok: () => boolean, ms = 3000): Promise<void> 
   }
 }
 
-async function start(t: Test, peerPort: number, status: "Enabled" | "Disabled", source?: string) {
+async function start(
+  t: Test,
+  peerPort: number,
+  status: "Enabled" | "Disabled",
+  opts: { source?: string; api?: boolean; retrySchedule?: number[] } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "dns-primary-notify-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "notify.test.zone"), ZONE);
@@ -97,14 +103,15 @@ async function start(t: Test, peerPort: number, status: "Enabled" | "Disabled", 
     zonesDir: dir,
     dns: { host: "127.0.0.1", port: 0 },
     transfers,
+    ...(opts.api ? { api: { host: "127.0.0.1", port: 0 } } : {}),
     notify: {
       coalesceMs: 100,
-      retrySchedule: [300, 300],
-      ...(source ? { source: { host: source } } : {}),
+      retrySchedule: opts.retrySchedule ?? [300, 300],
+      ...(opts.source ? { source: { host: opts.source } } : {}),
     },
   });
   t.teardown(() => primary.close());
-  return { primary, transfers, peer };
+  return { primary, transfers, peer, tsig };
 }
 
 const add = (primary: Primary, label: string, last: number) =>
@@ -211,7 +218,70 @@ t.test("NOTIFY leaves from the configured source address", async (t) => {
   const peer = await fakePeer(() => 0);
   t.teardown(() => peer.sock.close());
   // 127.0.0.2 is a loopback address on Linux without configuration.
-  await start(t, peer.port, "Enabled", "127.0.0.2");
+  await start(t, peer.port, "Enabled", { source: "127.0.0.2" });
   await until("the start's NOTIFY", () => peer.got.length === 1);
   t.equal(peer.got[0].from, "127.0.0.2");
+});
+
+t.test("a peer unlinked by PUT outgoing is notified no more; the view says why", async (t) => {
+  // Issue 12: the start's NOTIFY to a peer that never answers went on for the whole retry
+  // schedule after the peer was unlinked. Five tries, 300 ms apart: 1.5 s in all.
+  const silent = await fakePeer(() => null);
+  t.teardown(() => silent.sock.close());
+  const answering = await fakePeer(() => 0);
+  t.teardown(() => answering.sock.close());
+  const retrySchedule = [300, 300, 300, 300, 300];
+  const { primary, transfers, tsig } = await start(t, silent.port, "Enabled", {
+    api: true,
+    retrySchedule,
+  });
+  const other = transfers.createPeer({
+    name: "other",
+    ip: "127.0.0.1",
+    port: answering.port,
+    tsig_id: tsig.id,
+  });
+  const base = `http://127.0.0.1:${primary.api!.port}`;
+  const headers = { authorization: "Bearer any", "content-type": "application/json" };
+  const zones = (await (await fetch(`${base}/client/v4/zones`, { headers })).json()) as {
+    result: { id: string }[];
+  };
+  const zoneId = zones.result[0].id;
+
+  await until("the start's NOTIFY", () => silent.got.length === 1);
+  const put = await fetch(`${base}/client/v4/zones/${zoneId}/secondary_dns/outgoing`, {
+    method: "PUT",
+    headers,
+    body: JSON.stringify({ name: "notify.test.", peers: [other.id] }),
+  });
+  t.equal(put.status, 200);
+  const after = silent.got.length;
+  t.ok(after < retrySchedule.length, "the PUT came while the NOTIFY was being retried");
+
+  // The newly linked peer is told the serial at once; it answers.
+  await until("the new peer's NOTIFY", () => answering.got.length === 1);
+  t.match(answering.got[0], { serial: 41, verified: true });
+  // Past the whole retry window: nothing more reached the unlinked peer.
+  await new Promise((r) => setTimeout(r, retrySchedule.reduce((a, b) => a + b) + 300));
+  t.equal(silent.got.length, after, "no NOTIFY to the unlinked peer after the PUT");
+  t.equal(answering.got.length, 1, "answered: not retried");
+
+  const view = (await (
+    await fetch(`${base}/dns-primary/v1/zones/${zoneId}/secondaries`, { headers })
+  ).json()) as { result: { secondaries: Record<string, unknown>[] } };
+  t.match(view.result.secondaries, [
+    { peer_name: "other", via: "peer", last_notify: { serial: 41, outcome: "answered" } },
+    {
+      peer_name: "fake",
+      via: null,
+      address: "127.0.0.1",
+      port: silent.port,
+      last_notify: {
+        serial: 41,
+        outcome: "cancelled",
+        detail: "peer unlinked from the zone",
+        tries: after,
+      },
+    },
+  ]);
 });
