@@ -86,6 +86,10 @@ export interface SecondaryConfigCommand {
   config?: string;
   dns?: HostPort;
   notifySource?: HostPort;
+  /** Write a complete configuration into this folder instead of printing the snippet. */
+  standalone?: string;
+  /** Where that configuration listens (default: the peer's ip and port, see defaultListen). */
+  listen?: HostPort;
 }
 
 export type Command =
@@ -100,6 +104,8 @@ export const DEFAULT_ZONES_DIR = "./zones";
 /** Where the Cloudflare API will listen (wrangler's default port). */
 export const DEFAULT_API_HOST = "127.0.0.1";
 export const DEFAULT_API_PORT = 8787;
+/** `secondary-config --standalone`'s port when the peer's port needs root (below 1024). */
+export const STANDALONE_PORT = 5301;
 
 export const HELP = `Usage:
   dns-primary serve [--zones DIR] [--dns HOST:PORT] [--api HOST:PORT] [--config FILE]
@@ -111,6 +117,7 @@ export const HELP = `Usage:
   dns-primary rendering ZONE [--api HOST:PORT] [--api-token TOKEN] [--name NAME] [--json]
   dns-primary secondary-config --for bind|knot|nsd|powerdns --zone NAME [--peer NAME]
                     [--api HOST:PORT | --config FILE [--dns HOST:PORT] [--notify-source HOST:PORT]]
+                    [--standalone DIR [--listen HOST:PORT]]
   dns-primary --help | --version
 
 An authoritative DNS primary that serves zone files the way Cloudflare does when it is the
@@ -128,7 +135,9 @@ Commands:
                    server cannot be reached, the zone is unknown or the token is refused
   secondary-config print a ready configuration for a secondary of a zone: the TSIG key in
                    its syntax, the zone as a secondary of dns-primary's address and port,
-                   and NOTIFY accepted from the address dns-primary notifies from
+                   its SOA queries and transfers sent from the peer's ip, and NOTIFY
+                   accepted from the address dns-primary notifies from; or, with
+                   --standalone, write a complete configuration that starts with one command
 
 Options of serve:
   --zones DIR          folder of zone files, one zone per file (default ${DEFAULT_ZONES_DIR})
@@ -191,10 +200,20 @@ Options of secondary-config:
   --config FILE        read this config file instead, with
   --dns HOST:PORT      where that server answers DNS (default ${DEFAULT_DNS_HOST}:${DEFAULT_DNS_PORT}) and
   --notify-source HOST:PORT  where it notifies from (default: the --dns address)
+  --standalone DIR     write into DIR (created if missing) a complete configuration around
+                       the snippet: every file the server writes (zone file, journal, pid
+                       file, control socket, databases) stays in DIR, it listens on --listen
+                       only, and it needs no root. Prints the command that starts the server
+                       in the foreground (named -g, knotd, nsd -d, pdns_server with the bind
+                       backend) and a dig that checks it
+  --listen HOST:PORT   where that server listens (default: the peer's ip and port, or port
+                       ${STANDALONE_PORT} when the peer's port is below 1024; 127.0.0.1 for a peer
+                       without an ip). dns-primary sends NOTIFY to the peer's ip and port
 
   Examples: dns-primary secondary-config --for bind --zone example.com
             dns-primary secondary-config --for knot --zone example.com \\
               --config dns-primary.yaml --dns 127.0.0.1:5300
+            dns-primary secondary-config --for nsd --zone example.com --standalone ./nsd
 
   -h, --help           show this help
   --version            print the version
@@ -220,7 +239,18 @@ const OPTIONS_OF: Record<string, readonly string[]> = {
   ],
   check: [],
   rendering: ["api", "api-token", "name", "json"],
-  "secondary-config": ["for", "zone", "peer", "api", "api-token", "config", "dns", "notify-source"],
+  "secondary-config": [
+    "for",
+    "zone",
+    "peer",
+    "api",
+    "api-token",
+    "config",
+    "dns",
+    "notify-source",
+    "standalone",
+    "listen",
+  ],
 };
 
 /** Refuse an option the command does not take, naming a command that does. */
@@ -285,6 +315,19 @@ export function parseCommandLine(argv: string[]): Command {
     if (values.dns !== undefined) cmd.dns = parseHostPort(values.dns, "--dns");
     if (values["notify-source"] !== undefined)
       cmd.notifySource = parseHostPort(values["notify-source"], "--notify-source");
+    if (values.standalone !== undefined) {
+      if (values.standalone === "") throw new UsageError("--standalone: empty folder name");
+      cmd.standalone = values.standalone;
+    }
+    if (values.listen !== undefined) {
+      if (cmd.standalone === undefined)
+        throw new UsageError(
+          "--listen goes with --standalone (a snippet listens where its server does)",
+        );
+      cmd.listen = parseHostPort(values.listen, "--listen");
+      // A configuration file names a port; 0 would leave the secondary unreachable for NOTIFY.
+      if (cmd.listen.port === 0) throw new UsageError("--listen: give a port (0 picks none here)");
+    }
     return cmd;
   }
 
@@ -418,6 +461,8 @@ function parse(argv: string[]) {
       for: { type: "string" },
       zone: { type: "string" },
       peer: { type: "string" },
+      standalone: { type: "string" },
+      listen: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },

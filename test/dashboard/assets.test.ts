@@ -104,6 +104,7 @@ t.test("secondary-config: the CLI's snippet from the live facts", async (t) => {
         notifyFrom: "192.0.2.11",
         key: { name: "xfr.", algorithm: "hmac-sha256.", secret: SECRET },
         peerName: "b",
+        source: "192.0.2.2",
       }),
     });
   }

@@ -2,8 +2,9 @@
  * `GET /dns-primary/v1/zones/{zone_id}/secondary-config?for=bind|knot|nsd|powerdns&peer=NAME`
  * (the emulator's own route): the ready-to-paste configuration for one secondary of the zone,
  * as `dns-primary secondary-config` prints it (cli/secondary-config.ts builds both), from this
- * server's live facts: its DNS address, where NOTIFY leaves from, the zone's linked peers and
- * their TSIG. The dashboard shows it with a copy button.
+ * server's live facts: its DNS address, where NOTIFY leaves from, the zone's linked peers (a
+ * peer's ip is the address its secondary sends from) and their TSIG. The dashboard shows it
+ * with a copy button.
  *
  * Result: `{ for, zone, peer, config }`. `peer` may be left out when the zone links at most
  * one peer. Errors (same envelope): 89102 for a `for` or `peer` that does not fit (the message
@@ -12,9 +13,12 @@
 
 import type { FastifyInstance } from "fastify";
 import {
+  CommandError,
   SECONDARY_KINDS,
+  type SecondaryFacts,
   type SecondaryKind,
   secondaryConfig,
+  secondaryFacts,
 } from "../../cli/secondary-config.js";
 import { withoutTrailingDot } from "../../wire/name.js";
 import type { ApiContext } from "../context.js";
@@ -51,18 +55,25 @@ export function secondaryConfigRoutes(app: FastifyInstance, ctx: ApiContext): vo
     }
     const tsig = peer?.tsig_id === undefined ? undefined : ctx.transfers.getTsig(peer.tsig_id);
     const server = ctx.server();
-    const dotless = withoutTrailingDot(zone.origin);
-    const result: SecondaryConfigResult = {
-      for: kind as SecondaryKind,
-      zone: dotless,
-      peer: peer?.name ?? null,
-      config: secondaryConfig(kind as SecondaryKind, {
+    let facts: SecondaryFacts;
+    try {
+      facts = secondaryFacts({
         zone: zone.origin,
         primary: server.dns,
         notifyFrom: server.notify_source?.host ?? server.dns.host,
-        ...(tsig ? { key: { name: tsig.name, algorithm: tsig.algo, secret: tsig.secret } } : {}),
-        ...(peer ? { peerName: peer.name } : {}),
-      }),
+        ...(peer ? { peer } : {}),
+        ...(tsig ? { tsig } : {}),
+      });
+    } catch (err) {
+      // A peer ip of the other address family than the DNS address: said, not a 500.
+      if (err instanceof CommandError) throw invalidQuery(err.message);
+      throw err;
+    }
+    const result: SecondaryConfigResult = {
+      for: kind as SecondaryKind,
+      zone: withoutTrailingDot(zone.origin),
+      peer: peer?.name ?? null,
+      config: secondaryConfig(kind as SecondaryKind, facts),
     };
     return ok(result);
   });
