@@ -7,6 +7,8 @@
 export interface ApiErrorItem {
   code: number;
   message: string;
+  /** The causes under a general error, as Cloudflare nests them (6003 → 6100, 6111...). */
+  error_chain?: ApiErrorItem[];
 }
 
 /** What paged lists carry next to the result (V4PagePaginationArray in the official SDK). */

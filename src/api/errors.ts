@@ -10,7 +10,9 @@
  *
  * | code  | status | name               | when                                                    |
  * |-------|--------|--------------------|---------------------------------------------------------|
- * | 10000 | 403    | AUTHENTICATION     | an API token is required and the request lacks it       |
+ * | 10000 | 403    | AUTHENTICATION     | an API token is required and the one given is not it    |
+ * | 9106  | 400    | MISSING_CREDENTIALS | an API token is required and no credential was sent    |
+ * | 6003  | 400    | INVALID_HEADERS    | half of X-Auth-Email/X-Auth-Key, or a malformed Authorization (the header in `error_chain`) |
  * | 7000  | 404    | NO_ROUTE           | no route for that method and path                       |
  * | 7003  | 404    | NOT_FOUND          | an account or zone id that routes nowhere               |
  * | 6007  | 400    | MALFORMED_JSON     | a body that is not JSON, or that tries prototype keys   |
@@ -42,6 +44,8 @@ import type { ApiErrorItem } from "./envelope.js";
 
 export const API_ERRORS = {
   AUTHENTICATION: { code: 10000, status: 403 },
+  MISSING_CREDENTIALS: { code: 9106, status: 400 },
+  INVALID_HEADERS: { code: 6003, status: 400 },
   NO_ROUTE: { code: 7000, status: 404 },
   NOT_FOUND: { code: 7003, status: 404 },
   MALFORMED_JSON: { code: 6007, status: 400 },
@@ -76,16 +80,34 @@ export class ApiError extends Error {
   readonly code: number;
   readonly status: number;
 
-  constructor(kind: ApiErrorName, message: string) {
+  /** Cloudflare's `error_chain`: the causes under a general error (6003's header at fault). */
+  readonly chain?: ApiErrorItem[];
+
+  constructor(kind: ApiErrorName, message: string, chain?: ApiErrorItem[]) {
     super(message);
     this.kind = kind;
     this.code = API_ERRORS[kind].code;
     this.status = API_ERRORS[kind].status;
+    if (chain !== undefined) this.chain = chain;
+  }
+
+  /** The envelope's error item. */
+  item(): ApiErrorItem {
+    return this.chain
+      ? { code: this.code, message: this.message, error_chain: this.chain }
+      : { code: this.code, message: this.message };
   }
 }
 
 export const authenticationError = (): ApiError =>
   new ApiError("AUTHENTICATION", "Authentication error");
+
+export const missingCredentials = (): ApiError =>
+  new ApiError("MISSING_CREDENTIALS", "Missing X-Auth-Key, X-Auth-Email or Authorization headers");
+
+/** Cloudflare's 6003, with the header at fault as its one cause. */
+export const invalidHeaders = (code: number, message: string): ApiError =>
+  new ApiError("INVALID_HEADERS", "Invalid request headers", [{ code, message }]);
 
 export const noRoute = (): ApiError => new ApiError("NO_ROUTE", "No route for that URI");
 
@@ -176,7 +198,8 @@ export function toErrorReply(err: unknown): {
   error: ApiErrorItem;
   internal: boolean;
 } {
-  if (err instanceof ApiError || err instanceof SettingsError) {
+  if (err instanceof ApiError) return { status: err.status, error: err.item(), internal: false };
+  if (err instanceof SettingsError) {
     return { status: err.status, error: { code: err.code, message: err.message }, internal: false };
   }
   if (typeof err === "object" && err !== null) {

@@ -22,7 +22,7 @@ import { formatHostPort } from "../transport/errors.js";
 import { createAuthenticator } from "./auth.js";
 import type { Account, ApiContext } from "./context.js";
 import { failure } from "./envelope.js";
-import { authenticationError, noRoute, toErrorReply } from "./errors.js";
+import { noRoute, toErrorReply } from "./errors.js";
 import { isId, ZoneIndex } from "./ids.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { dnsRecordRoutes } from "./routes/dns-records.js";
@@ -125,10 +125,8 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.addHook("onRequest", async (req, reply) => {
     // The dashboard's static files hold no data; its API calls carry the token.
     if (isDashboardAsset(req)) return;
-    if (!authenticate(req.headers)) {
-      const e = authenticationError();
-      return reply.code(e.status).send(failure([{ code: e.code, message: e.message }]));
-    }
+    const refused = authenticate(req.headers);
+    if (refused) return reply.code(refused.status).send(failure([refused.item()]));
   });
 
   app.setErrorHandler((err, req, reply) => {

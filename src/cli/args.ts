@@ -145,8 +145,10 @@ Options of serve:
                        IPv6 in brackets, e.g. [::1]:5300; port 0 picks a free port
   --api HOST:PORT      address of the Cloudflare-shaped REST API under /client/v4
                        (default ${DEFAULT_API_HOST}:${DEFAULT_API_PORT})
-  --api-token TOKEN    accept only this API token (Bearer, or X-Auth-Key); default: the
-                       DNS_PRIMARY_API_TOKEN environment variable, else any credential
+  --api-token TOKEN    accept only this API token, as Authorization: Bearer TOKEN or as
+                       X-Auth-Key: TOKEN with any X-Auth-Email (Cloudflare's global-key
+                       pair needs both); default: the DNS_PRIMARY_API_TOKEN environment
+                       variable, else any credential
   --config FILE        zone-transfer configuration (YAML or JSON): TSIGs, peers, ACLs and
                        each zone's outgoing transfers, as in dns-primary.yaml
   --data-dir DIR       keep the whole state in DIR (zones, records, settings, TSIGs, peers,

@@ -8,6 +8,7 @@
  * not reachable, zone unknown, token refused) is one line on stderr and exit code 1.
  */
 
+import { ApiCallError, apiBase, apiGet, type Envelope } from "./api-client.js";
 import type { RenderingCommand } from "./args.js";
 import type { CliIO } from "./io.js";
 
@@ -48,71 +49,25 @@ interface Rendering {
   transferred: TransferredSet[];
 }
 
-interface Envelope<T> {
-  success: boolean;
-  errors: Array<{ code: number; message: string }>;
-  result: T | null;
-  result_info?: { page: number; total_pages: number };
-}
-
-/** A failure to report in one line (exit code 1). */
-export class RenderingError extends Error {
-  override name = "RenderingError";
-}
-
 const EXT_PREFIX = "/dns-primary/v1";
 const PER_PAGE = 1000;
-const TIMEOUT_MS = 15_000;
 
 function baseUrl(cmd: RenderingCommand): string {
-  const host = cmd.api.host.includes(":") ? `[${cmd.api.host}]` : cmd.api.host;
-  return `http://${host}:${cmd.api.port}${EXT_PREFIX}`;
+  return `${apiBase(cmd.api)}${EXT_PREFIX}`;
 }
 
-/** GET a path of the extension and return its envelope; RenderingError on any failure. */
+/** GET a path of the extension and return its envelope; ApiCallError on any failure. */
 async function get<T>(cmd: RenderingCommand, path: string): Promise<Envelope<T>> {
-  const base = baseUrl(cmd);
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (cmd.apiToken !== undefined) headers.authorization = `Bearer ${cmd.apiToken}`;
-  let res: Response;
   try {
-    res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    return await apiGet<T>(cmd.api, `${EXT_PREFIX}${path}`, cmd.apiToken);
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why =
-      (err as Error).name === "TimeoutError"
-        ? `no answer within ${TIMEOUT_MS / 1000} s`
-        : (cause?.code ?? cause?.message ?? (err as Error).message);
-    throw new RenderingError(`cannot reach dns-primary at ${base} (${why}); is it serving --api?`);
-  }
-  let body: Envelope<T>;
-  try {
-    body = (await res.json()) as Envelope<T>;
-  } catch {
-    throw new RenderingError(`${base}${path}: HTTP ${res.status}, not a dns-primary JSON answer`);
-  }
-  if (res.status === 403) {
-    throw new RenderingError(
-      `${base}: the API token was refused (HTTP 403${codeOf(body)}); give --api-token or DNS_PRIMARY_API_TOKEN`,
-    );
-  }
-  if (!res.ok || body.success !== true || body.result === null) {
-    const e = body.errors?.[0];
-    if (e?.code === 7000) {
-      throw new RenderingError(
-        `${base}: this server has no rendering route (HTTP ${res.status}); is it dns-primary?`,
+    if (err instanceof ApiCallError && err.code === 7000) {
+      throw new ApiCallError(
+        `${baseUrl(cmd)}: this server has no rendering route; is it dns-primary?`,
       );
     }
-    throw new RenderingError(
-      `${base}${path}: HTTP ${res.status}${e ? `: ${e.message} (code ${e.code})` : ""}`,
-    );
+    throw err;
   }
-  return body;
-}
-
-function codeOf(body: Envelope<unknown>): string {
-  const e = body.errors?.[0];
-  return e ? `, code ${e.code}` : "";
 }
 
 const ID_RE = /^[0-9a-f]{32}$/;
@@ -127,7 +82,7 @@ async function zoneId(cmd: RenderingCommand): Promise<string> {
   const found = list.result?.find((z) => z.name.toLowerCase() === wanted);
   if (found !== undefined) return found.id;
   if (ID_RE.test(cmd.zone)) return cmd.zone;
-  throw new RenderingError(`zone ${cmd.zone} is not served by dns-primary at ${baseUrl(cmd)}`);
+  throw new ApiCallError(`zone ${cmd.zone} is not served by dns-primary at ${baseUrl(cmd)}`);
 }
 
 /** The whole rendering (every page), restricted to --name when given. */
@@ -143,10 +98,8 @@ export async function fetchRendering(cmd: RenderingCommand): Promise<Rendering> 
         `/zones/${id}/rendering?per_page=${PER_PAGE}&page=${page}${name}`,
       );
     } catch (err) {
-      if (err instanceof RenderingError && / \(code 7003\)$/.test(err.message)) {
-        throw new RenderingError(
-          `zone ${cmd.zone} is not served by dns-primary at ${baseUrl(cmd)}`,
-        );
+      if (err instanceof ApiCallError && err.code === 7003) {
+        throw new ApiCallError(`zone ${cmd.zone} is not served by dns-primary at ${baseUrl(cmd)}`);
       }
       throw err;
     }
@@ -239,7 +192,7 @@ export async function rendering(cmd: RenderingCommand, io: CliIO): Promise<numbe
     io.stdout(cmd.json ? `${JSON.stringify(r, null, 2)}\n` : formatRendering(r));
     return 0;
   } catch (err) {
-    if (!(err instanceof RenderingError)) throw err;
+    if (!(err instanceof ApiCallError)) throw err;
     io.stderr(`dns-primary: ${err.message}\n`);
     return 1;
   }

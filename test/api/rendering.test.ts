@@ -288,8 +288,8 @@ t.test("the API token is enforced as on the Cloudflare routes", async (t) => {
   const { app, id } = await configured(t, { apiToken: token });
   for (const path of ["/zones", `/zones/${id}/rendering`]) {
     const none = await ext(app, path);
-    t.equal(none.status, 403, `${path} without a token`);
-    t.equal(none.body.errors[0].code, 10000);
+    t.equal(none.status, 400, `${path} without a token`);
+    t.equal(none.body.errors[0].code, 9106);
     const wrong = await ext(app, path, { authorization: "Bearer nope" });
     t.equal(wrong.status, 403, `${path} with the wrong token`);
     const right = await ext(app, path, { authorization: `Bearer ${token}` });

@@ -224,9 +224,9 @@ t.test("unknown zone: 7003; the API token is enforced", async (t) => {
   t.equal(unknown.body.success, false);
   t.equal(unknown.body.errors[0].code, 7003);
   const noAuth = await ext(app, `/zones/${id}/secondaries`);
-  t.equal(noAuth.status, 403);
+  t.equal(noAuth.status, 400);
   t.equal(noAuth.body.success, false);
-  t.equal(noAuth.body.errors[0].code, 10000);
+  t.equal(noAuth.body.errors[0].code, 9106);
   const wrong = await ext(app, `/zones/${id}/secondaries`, { authorization: "Bearer nope" });
   t.equal(wrong.status, 403);
   t.equal((await ext(app, `/zones/${id}/secondaries`, h)).status, 200);

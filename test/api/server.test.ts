@@ -85,57 +85,91 @@ t.test("unknown routes: 404 with code 7000, in the envelope", async (t) => {
   t.equal(outside.json().errors[0].code, 7000);
 });
 
-t.test("auth with a token: Bearer or X-Auth-Email + X-Auth-Key, else 403 code 10000", async (t) => {
-  const { app } = lab(t, { apiToken: "s3cret-token" });
-  const refused = async (headers: Record<string, string>, what: string) => {
-    const r = await call(app, "GET", "/accounts", undefined, headers);
-    t.equal(r.status, 403, what);
-    t.same(
-      r.body,
-      {
-        success: false,
-        errors: [{ code: 10000, message: "Authentication error" }],
-        messages: [],
-        result: null,
-      },
-      what,
+t.test(
+  "auth with a token: Bearer or X-Auth-Email + X-Auth-Key, refused as Cloudflare refuses",
+  async (t) => {
+    const { app } = lab(t, { apiToken: "s3cret-token" });
+    const refused = async (
+      headers: Record<string, string>,
+      status: number,
+      error: Record<string, unknown>,
+      what: string,
+    ) => {
+      const r = await call(app, "GET", "/accounts", undefined, headers);
+      t.equal(r.status, status, what);
+      t.same(r.body, { success: false, errors: [error], messages: [], result: null }, what);
+    };
+    const wrong = { code: 10000, message: "Authentication error" };
+    const headers = (code: number, message: string) => ({
+      code: 6003,
+      message: "Invalid request headers",
+      error_chain: [{ code, message }],
+    });
+    await refused(
+      {},
+      400,
+      { code: 9106, message: "Missing X-Auth-Key, X-Auth-Email or Authorization headers" },
+      "no credentials",
     );
-  };
-  await refused({}, "no credentials");
-  await refused({ authorization: "Bearer wrong" }, "wrong token");
-  await refused({ authorization: "Bearer s3cret-token-and-more" }, "longer token");
-  await refused({ authorization: "Basic czNjcmV0LXRva2Vu" }, "another scheme");
-  await refused({ authorization: "Bearer " }, "empty token");
-  await refused({ "x-auth-key": "s3cret-token" }, "key without email");
-  await refused({ "x-auth-email": "a@example.com", "x-auth-key": "nope" }, "wrong key");
-  await refused(
-    {
-      authorization: "Bearer wrong",
-      "x-auth-email": "a@example.com",
-      "x-auth-key": "s3cret-token",
-    },
-    "a wrong bearer is not rescued by a right key",
-  );
-  // Refused before routing: even an unknown route says 403.
-  t.equal((await call(app, "GET", "/nothing")).status, 403);
-  // And before the body is read.
-  t.equal((await call(app, "POST", TSIGS, { name: "k." })).status, 403);
+    await refused({ authorization: "Bearer wrong" }, 403, wrong, "wrong token");
+    await refused({ authorization: "Bearer s3cret-token-and-more" }, 403, wrong, "longer token");
+    const format = headers(6111, "Invalid format for Authorization header");
+    await refused({ authorization: "Basic czNjcmV0LXRva2Vu" }, 400, format, "another scheme");
+    await refused({ authorization: "Bearer " }, 400, format, "empty token");
+    // A global API key needs both headers; the one missing is named.
+    await refused(
+      { "x-auth-key": "s3cret-token" },
+      400,
+      headers(6100, "Missing X-Auth-Email header"),
+      "key without email",
+    );
+    await refused(
+      { "x-auth-email": "a@example.com" },
+      400,
+      headers(6101, "Missing X-Auth-Key header"),
+      "email without key",
+    );
+    await refused(
+      { "x-auth-email": "a@example.com", "x-auth-key": "nope" },
+      403,
+      wrong,
+      "wrong key",
+    );
+    await refused(
+      {
+        authorization: "Bearer wrong",
+        "x-auth-email": "a@example.com",
+        "x-auth-key": "s3cret-token",
+      },
+      403,
+      wrong,
+      "a wrong bearer is not rescued by a right key",
+    );
+    // Refused before routing: even an unknown route says 400/403.
+    t.equal((await call(app, "GET", "/nothing")).status, 400);
+    t.equal(
+      (await call(app, "GET", "/nothing", undefined, { authorization: "Bearer x" })).status,
+      403,
+    );
+    // And before the body is read.
+    t.equal((await call(app, "POST", TSIGS, { name: "k." })).status, 400);
 
-  const bearer = await call(app, "GET", "/accounts", undefined, {
-    authorization: "Bearer s3cret-token",
-  });
-  t.equal(bearer.status, 200);
-  t.equal(bearer.body.success, true);
-  const lower = await call(app, "GET", "/accounts", undefined, {
-    authorization: "bearer s3cret-token",
-  });
-  t.equal(lower.status, 200, "the scheme is case-insensitive (RFC 9110 §11.1)");
-  const legacy = await call(app, "GET", "/accounts", undefined, {
-    "x-auth-email": "admin@example.com",
-    "x-auth-key": "s3cret-token",
-  });
-  t.equal(legacy.status, 200);
-});
+    const bearer = await call(app, "GET", "/accounts", undefined, {
+      authorization: "Bearer s3cret-token",
+    });
+    t.equal(bearer.status, 200);
+    t.equal(bearer.body.success, true);
+    const lower = await call(app, "GET", "/accounts", undefined, {
+      authorization: "bearer s3cret-token",
+    });
+    t.equal(lower.status, 200, "the scheme is case-insensitive (RFC 9110 §11.1)");
+    const legacy = await call(app, "GET", "/accounts", undefined, {
+      "x-auth-email": "admin@example.com",
+      "x-auth-key": "s3cret-token",
+    });
+    t.equal(legacy.status, 200);
+  },
+);
 
 t.test("auth without a token: any credential, or none", async (t) => {
   const { app } = lab(t);

@@ -46,19 +46,25 @@ t.test("with a token, every route refuses a missing or wrong credential", async 
     ["GET", `${EXT}/server`],
     ["GET", `${EXT}/no-such-route`],
   ];
-  const bad: Array<[string, Record<string, string>]> = [
-    ["none", {}],
-    ["wrong bearer", { authorization: "Bearer wrong" }],
-    ["token as a prefix", { authorization: `Bearer ${TOKEN}x` }],
-    ["basic auth", { authorization: `Basic ${Buffer.from(`u:${TOKEN}`).toString("base64")}` }],
-    ["key without email", { "x-auth-key": TOKEN }],
-    ["wrong key", { "x-auth-email": "a@b.c", "x-auth-key": "nope" }],
+  // Each refused with Cloudflare's status and code (api/auth.ts).
+  const bad: Array<[string, Record<string, string>, number, number]> = [
+    ["none", {}, 400, 9106],
+    ["wrong bearer", { authorization: "Bearer wrong" }, 403, 10000],
+    ["token as a prefix", { authorization: `Bearer ${TOKEN}x` }, 403, 10000],
+    [
+      "basic auth",
+      { authorization: `Basic ${Buffer.from(`u:${TOKEN}`).toString("base64")}` },
+      400,
+      6003,
+    ],
+    ["key without email", { "x-auth-key": TOKEN }, 400, 6003],
+    ["wrong key", { "x-auth-email": "a@b.c", "x-auth-key": "nope" }, 403, 10000],
   ];
   for (const [method, url] of routes) {
-    for (const [what, headers] of bad) {
+    for (const [what, headers, status, code] of bad) {
       const res = await app.inject({ method, url, headers });
-      t.equal(res.statusCode, 403, `${method} ${url}: ${what}`);
-      t.match(res.json(), { success: false, errors: [{ code: 10000 }], result: null });
+      t.equal(res.statusCode, status, `${method} ${url}: ${what}`);
+      t.match(res.json(), { success: false, errors: [{ code }], result: null });
     }
     const ok = await app.inject({ method, url, headers: { authorization: `Bearer ${TOKEN}` } });
     t.not(ok.statusCode, 403, `${method} ${url} with the token`);

@@ -54,7 +54,7 @@ const broken: Array<{ what: string; file: string; text: string; error: string }>
   },
 ];
 
-function tempDir(t: Tap.Test): string {
+function tempDir(t: { teardown(fn: () => unknown): void }): string {
   const dir = mkdtempSync(join(tmpdir(), "dns-primary-apex-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
