@@ -82,8 +82,11 @@ export interface SecondaryOptions {
   minRetrySeconds?: number;
 }
 
+/** The secondaries the interop tests run. */
+export type SecondaryKind = "BIND" | "Knot" | "NSD" | "PowerDNS";
+
 export interface Secondary extends PeerServer {
-  kind: "BIND" | "Knot";
+  kind: SecondaryKind;
   origin: string;
   /** Ask the secondary to check the primary's SOA now (and transfer if it is newer). */
   refresh(): Promise<void>;
@@ -217,13 +220,15 @@ export async function axfrRecords(
 }
 
 /** Log lines in which a secondary reports a failed refresh or transfer. */
-const FAILURE: Record<"BIND" | "Knot", RegExp> = {
+const FAILURE: Record<SecondaryKind, RegExp> = {
   BIND: /.*(?:refresh: failure trying primary|Transfer status: (?!success)|failed while receiving).*/g,
   Knot: /.*\] (?:refresh|IXFR|AXFR)\b.*\bfailed\b.*/g,
+  NSD: /.*xfrd: zone \S+:? (?:received error code|bad |.*\bfailed\b).*/g,
+  PowerDNS: /.*Unable to (?:AXFR|IXFR|retrieve SOA)\b.*/g,
 };
 
 function secondaryApi(
-  kind: "BIND" | "Knot",
+  kind: SecondaryKind,
   origin: string,
   server: Server,
   dir: string,
@@ -535,4 +540,38 @@ export function captureLog(): LogCapture {
         .map((l) => JSON.stringify(l))
         .join("\n"),
   };
+}
+
+// ---- a secondary started by the command `secondary-config --standalone` printed ----
+
+export interface StandaloneOptions {
+  kind: SecondaryKind;
+  /** The zone, absolute. */
+  origin: string;
+  /** The start command, as printed: run by /bin/sh, which `exec`s it (same pid). */
+  command: string;
+  /** Where it listens. */
+  server: Server;
+  /** Its folder, removed on stop(). */
+  dir: string;
+  startTimeoutMs?: number;
+}
+
+/**
+ * Run the printed command as a plain child process and wait until the server answers.
+ * A standalone configuration has no control channel outside its folder: refresh() is not
+ * available (the tests rely on NOTIFY, which is the point).
+ */
+export async function startStandaloneSecondary(o: StandaloneOptions): Promise<Secondary> {
+  const proc = spawnTracked("/bin/sh", ["-c", `exec ${o.command}`], { cwd: o.dir });
+  try {
+    await waitForAnswers(o.server, o.origin, proc, o.startTimeoutMs ?? 15000);
+  } catch (err) {
+    await proc.stop(1000);
+    removeTempDir(o.dir);
+    throw err;
+  }
+  return secondaryApi(o.kind, o.origin, o.server, o.dir, proc, async () => {
+    throw new Error(`${o.kind} from --standalone has no control channel to refresh with`);
+  });
 }

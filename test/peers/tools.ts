@@ -18,6 +18,9 @@ const PACKAGE: Record<string, string> = {
   knotd: "knot",
   knotc: "knot",
   kdig: "knot-dnsutils",
+  nsd: "nsd",
+  pdns_server: "pdns-server pdns-backend-bind",
+  pdnsutil: "pdns-server",
   dnsperf: "dnsperf",
 };
 
