@@ -40,8 +40,9 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
       return 2;
     }
     if (isUserError(err)) {
-      // Something the user can fix: one line, no stack trace.
-      io.stderr(`dns-primary: ${err.message}\n`);
+      // Something the user can fix: no stack trace; one line per problem (a ConfigError
+      // shows every mistake in the file, each as file:line: field: reason).
+      for (const line of err.message.split("\n")) io.stderr(`dns-primary: ${line}\n`);
       return 1;
     }
     // A bug: the stack is what a bug report needs.

@@ -1,18 +1,26 @@
 /**
  * A configuration object → the transfer settings it describes.
  *
- * Two steps: the zod schema checks the shape (src/config/schema.ts), then every object is
+ * Two steps: the zod schemas check the shape (src/config/schema.ts), then every object is
  * created through TransferSettings, which judges the values exactly as the REST API will.
  * Names are resolved to ids here: the file says `tsig: sec1.` where the API says `tsig_id`.
  *
- * Every problem is collected, not just the first, but a problem is reported once: a peer whose
- * TSIG failed to load is skipped quietly, and so is a zone that links such a peer.
+ * Every problem is collected, not just the first, and shown (errors.ts): the shape is checked
+ * object by object, so a misspelt field in one TSIG does not stop a bad address in a peer
+ * from being reported, and a zone's `dns_settings` are judged field by field. A problem is
+ * still reported once: a peer whose TSIG failed to load is skipped quietly, and so is a zone
+ * that links such a peer.
+ *
+ * The order is the file's, with one exception: an unknown field comes before the fields its
+ * object misses. `algorithm:` written for `algo:` is both, and the missing field is found
+ * where the object starts, above the misspelling; the misspelling is the real mistake.
  *
  * Ids of objects defined here are derived from kind and name (derivedId), so a restart with
  * the same file gives the same ids and labs can script against them.
  */
 
 import type { z } from "zod";
+import { isObject } from "../api/body.js";
 import { newZoneSettings, patchDnsSettings } from "../rules/dns-settings.js";
 import {
   derivedId,
@@ -22,7 +30,19 @@ import {
 } from "../transfer/settings.js";
 import { canonicalName, nameKey } from "../wire/name.js";
 import { ConfigError, type ConfigProblem, formatPath, suggest } from "./errors.js";
-import { type ConfigFile, configSchema, keysAt } from "./schema.js";
+import {
+  accountSchema,
+  aclSchema,
+  keysAt,
+  listSchema,
+  type outgoingSchema,
+  peerSchema,
+  topSchema,
+  tsigSchema,
+  zoneKeysSchema,
+  zoneSchema,
+  zonesSchema,
+} from "./schema.js";
 
 export type ConfigPath = (string | number)[];
 
@@ -61,44 +81,156 @@ export function configFromObject(
   return buildConfig(obj, source, () => undefined, opts);
 }
 
+/** What a problem is, for the order they are shown in (see the header). */
+type Kind = "unknown" | "missing" | "other";
+
+interface Found {
+  problem: ConfigProblem;
+  kind: Kind;
+  /** The object the field belongs to (unknown and missing fields). */
+  object: string;
+}
+
+interface AddOptions {
+  code?: number;
+  /** The line of the path's last key rather than of its value. */
+  atKey?: boolean;
+  kind?: Kind;
+}
+
+type Add = (path: ConfigPath, reason: string, opts?: AddOptions) => void;
+
 export function buildConfig(
   obj: unknown,
   source: string,
   locate: Locate,
   opts: ConfigOptions,
 ): LoadedConfig {
-  const problems: ConfigProblem[] = [];
-  const add = (path: ConfigPath, reason: string, code?: number, atKey = false): void => {
+  const found: Found[] = [];
+  const add: Add = (path, reason, o = {}) => {
     const p: ConfigProblem = { path: formatPath(path), reason };
-    const line = locate(path, atKey);
+    const line = locate(path, o.atKey ?? false);
     if (line !== undefined) p.line = line;
-    if (code !== undefined) p.code = code;
-    problems.push(p);
+    if (o.code !== undefined) p.code = o.code;
+    found.push({ problem: p, kind: o.kind ?? "other", object: formatPath(path.slice(0, -1)) });
   };
 
   // An empty file is an empty configuration.
-  const parsed = configSchema.safeParse(obj ?? {}, { reportInput: true });
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) shapeProblem(issue, add);
-    throw new ConfigError(source, problems);
-  }
-  const cfg = parsed.data;
+  const cfg = readShape(obj ?? {}, add);
+  if (cfg === undefined) throw new ConfigError(source, inReadingOrder(found));
   const settings = new TransferSettings(opts.now === undefined ? {} : { now: opts.now });
   const account = loadAccount(cfg, add);
   const tsigs = loadTsigs(cfg, settings, add);
   const peers = loadPeers(cfg, settings, tsigs, add);
   loadAcls(cfg, settings, add);
   const dnsSettings = loadZones(cfg, settings, peers, add);
-  if (problems.length > 0) throw new ConfigError(source, problems);
-  return account === undefined ? { settings, dnsSettings } : { settings, account, dnsSettings };
+  if (found.length > 0) throw new ConfigError(source, inReadingOrder(found));
+  const loaded: LoadedConfig = { settings, dnsSettings };
+  if (account !== undefined) loaded.account = account;
+  return loaded;
 }
 
-type Add = (path: ConfigPath, reason: string, code?: number, atKey?: boolean) => void;
+/** File order, an unknown field before the fields missing from its object (see the header). */
+function inReadingOrder(found: Found[]): ConfigProblem[] {
+  const last = Number.MAX_SAFE_INTEGER;
+  const unknownAt = new Map<string, number>();
+  for (const f of found) {
+    if (f.kind !== "unknown" || f.problem.line === undefined) continue;
+    unknownAt.set(f.object, Math.max(unknownAt.get(f.object) ?? 0, f.problem.line));
+  }
+  const at = (f: Found): number => {
+    const line = f.problem.line ?? last;
+    return f.kind === "missing" ? Math.max(line, unknownAt.get(f.object) ?? 0) : line;
+  };
+  const rank = (f: Found): number => (f.kind === "unknown" ? 0 : 1);
+  return found
+    .map((f, i) => ({ f, i, at: at(f) }))
+    .sort((a, b) => a.at - b.at || rank(a.f) - rank(b.f) || a.i - b.i)
+    .map((e) => e.f.problem);
+}
+
+/** An object of a list: its checked value, or undefined when its shape is wrong. */
+interface Item<T> {
+  value?: T;
+  /** The name it was given, when that is a string (for references and suggestions). */
+  name?: string;
+}
+
+interface Shaped {
+  /** null: no account; undefined: a wrong one (reported). */
+  account: z.infer<typeof accountSchema> | null | undefined;
+  tsigs: Item<z.infer<typeof tsigSchema>>[];
+  peers: Item<z.infer<typeof peerSchema>>[];
+  acls: Item<z.infer<typeof aclSchema>>[];
+  zones: ZoneItem[];
+}
+
+/** A zone's entry: each part checked on its own, undefined when absent or wrong. */
+interface ZoneItem {
+  key: string;
+  outgoing?: z.infer<typeof outgoingSchema>;
+  dnsSettings?: Record<string, unknown>;
+}
+
+/** `value` against `schema`, problems reported under `at`; undefined when it does not fit. */
+function check<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  at: ConfigPath,
+  add: Add,
+): { value: z.infer<S> } | undefined {
+  const parsed = schema.safeParse(value, { reportInput: true });
+  if (parsed.success) return { value: parsed.data };
+  for (const issue of parsed.error.issues) shapeProblem(issue, at, add);
+  return undefined;
+}
+
+/** The shape, a level at a time: undefined only when the file is not a mapping at all. */
+function readShape(obj: unknown, add: Add): Shaped | undefined {
+  const top = check(topSchema, obj, [], add);
+  // Unknown top-level keys are reported; the known sections are still read.
+  const raw = top?.value ?? (isObject(obj) ? obj : undefined);
+  if (raw === undefined) return undefined;
+  const list = <S extends z.ZodType>(key: "tsigs" | "peers" | "acls", schema: S) =>
+    (check(listSchema, raw[key], [key], add)?.value ?? []).map((v, i): Item<z.infer<S>> => {
+      const item: Item<z.infer<S>> = {};
+      const c = check(schema, v, [key, i], add);
+      if (c !== undefined) item.value = c.value;
+      const name = isObject(v) ? v.name : undefined;
+      if (typeof name === "string") item.name = name;
+      return item;
+    });
+  const account = check(accountSchema.nullish(), raw.account, ["account"], add);
+  return {
+    account: account === undefined ? undefined : (account.value ?? null),
+    tsigs: list("tsigs", tsigSchema),
+    peers: list("peers", peerSchema),
+    acls: list("acls", aclSchema),
+    zones: Object.entries(check(zonesSchema, raw.zones, ["zones"], add)?.value ?? {}).map(
+      ([key, v]) => readZone(key, v, add),
+    ),
+  };
+}
+
+/** A zone's keys, then `outgoing` and `dns_settings` each on its own. */
+function readZone(key: string, v: unknown, add: Add): ZoneItem {
+  const at: ConfigPath = ["zones", key];
+  check(zoneKeysSchema.nullable(), v, at, add);
+  const entry = isObject(v) ? v : {};
+  const part = <S extends z.ZodType>(field: keyof typeof zoneSchema.shape, schema: S) =>
+    check(schema, entry[field], [...at, field], add)?.value ?? undefined;
+  const outgoing = part("outgoing", zoneSchema.shape.outgoing);
+  const dnsSettings = part("dns_settings", zoneSchema.shape.dns_settings);
+  const item: ZoneItem = { key };
+  if (outgoing !== undefined) item.outgoing = outgoing;
+  if (dnsSettings !== undefined) item.dnsSettings = dnsSettings;
+  return item;
+}
 
 /** Ids by lookup key; keys whose object failed to load map to undefined. */
 type Loaded = Map<string, string | undefined>;
 
-function loadAccount(cfg: ConfigFile, add: Add): Account | undefined {
+function loadAccount(cfg: Shaped, add: Add): Account | undefined {
   const a = cfg.account;
   if (a === undefined || a === null) return undefined;
   if (a.name === "") add(["account", "name"], "an account name is required");
@@ -108,10 +240,15 @@ function loadAccount(cfg: ConfigFile, add: Add): Account | undefined {
   return { id: a.id ?? derivedId("account", a.name), name: a.name };
 }
 
-function loadTsigs(cfg: ConfigFile, settings: TransferSettings, add: Add): Loaded {
+function loadTsigs(cfg: Shaped, settings: TransferSettings, add: Add): Loaded {
   const loaded: Loaded = new Map();
   const first = new Map<string, number>();
-  (cfg.tsigs ?? []).forEach((t, i) => {
+  cfg.tsigs.forEach(({ value: t, name }, i) => {
+    if (t === undefined) {
+      // Its shape is wrong (reported): peers that name it are not reported again.
+      if (name !== undefined) loaded.set(tsigKey(name) ?? name, undefined);
+      return;
+    }
     // The key of a TSIG name: case-insensitive, trailing dot optional (RFC 8945 §4.2).
     const key = tsigKey(t.name);
     if (key !== undefined) {
@@ -127,17 +264,22 @@ function loadTsigs(cfg: ConfigFile, settings: TransferSettings, add: Add): Loade
       loaded.set(key ?? t.name, settings.createTsig(t, id === undefined ? {} : { id }).id);
     } catch (err) {
       if (!(err instanceof SettingsError)) throw err;
-      add(["tsigs", i, ...modelPath(err.path)], err.message, err.code);
+      add(["tsigs", i, ...modelPath(err.path)], err.message, { code: err.code });
       loaded.set(key ?? t.name, undefined);
     }
   });
   return loaded;
 }
 
-function loadPeers(cfg: ConfigFile, settings: TransferSettings, tsigs: Loaded, add: Add): Loaded {
+function loadPeers(cfg: Shaped, settings: TransferSettings, tsigs: Loaded, add: Add): Loaded {
   const loaded: Loaded = new Map();
   const first = new Map<string, number>();
-  (cfg.peers ?? []).forEach((p, i) => {
+  const tsigNames = names(cfg.tsigs);
+  cfg.peers.forEach(({ value: p, name }, i) => {
+    if (p === undefined) {
+      if (name !== undefined) loaded.set(name, undefined);
+      return;
+    }
     const j = first.get(p.name);
     if (j !== undefined) {
       add(["peers", i, "name"], `a peer named "${p.name}" is already defined at peers[${j}]`);
@@ -148,7 +290,7 @@ function loadPeers(cfg: ConfigFile, settings: TransferSettings, tsigs: Loaded, a
     if (p.tsig !== undefined && p.tsig !== null && p.tsig !== "") {
       const key = tsigKey(p.tsig) ?? p.tsig;
       if (!tsigs.has(key)) {
-        add(["peers", i, "tsig"], `no TSIG named "${p.tsig}"${didYouMean(p.tsig, tsigNames(cfg))}`);
+        add(["peers", i, "tsig"], `no TSIG named "${p.tsig}"${didYouMean(p.tsig, tsigNames)}`);
       }
       tsigId = tsigs.get(key);
       if (tsigId === undefined) {
@@ -168,16 +310,17 @@ function loadPeers(cfg: ConfigFile, settings: TransferSettings, tsigs: Loaded, a
     } catch (err) {
       if (!(err instanceof SettingsError)) throw err;
       const path = modelPath(err.path).map((s) => (s === "tsig_id" ? "tsig" : s));
-      add(["peers", i, ...path], err.message, err.code);
+      add(["peers", i, ...path], err.message, { code: err.code });
       loaded.set(p.name, undefined);
     }
   });
   return loaded;
 }
 
-function loadAcls(cfg: ConfigFile, settings: TransferSettings, add: Add): void {
+function loadAcls(cfg: Shaped, settings: TransferSettings, add: Add): void {
   const first = new Map<string, number>();
-  (cfg.acls ?? []).forEach((a, i) => {
+  cfg.acls.forEach(({ value: a }, i) => {
+    if (a === undefined) return;
     const j = first.get(a.name);
     if (j !== undefined) {
       add(["acls", i, "name"], `an ACL named "${a.name}" is already defined at acls[${j}]`);
@@ -188,57 +331,50 @@ function loadAcls(cfg: ConfigFile, settings: TransferSettings, add: Add): void {
       settings.createAcl(a, { id: derivedId("acl", a.name) });
     } catch (err) {
       if (!(err instanceof SettingsError)) throw err;
-      add(["acls", i, ...modelPath(err.path)], err.message, err.code);
+      add(["acls", i, ...modelPath(err.path)], err.message, { code: err.code });
     }
   });
 }
 
 function loadZones(
-  cfg: ConfigFile,
+  cfg: Shaped,
   settings: TransferSettings,
   peers: Loaded,
   add: Add,
 ): LoadedConfig["dnsSettings"] {
   const dnsSettings: LoadedConfig["dnsSettings"] = {};
   const first = new Map<string, string>();
-  for (const [zone, z] of Object.entries(cfg.zones ?? {})) {
+  const peerNames = names(cfg.peers);
+  for (const z of cfg.zones) {
+    const zone = z.key;
     let name: string;
     try {
       name = canonicalName(zone);
     } catch (err) {
-      add(["zones", zone], `not a zone name: ${(err as Error).message}`, INVALID_NAME, true);
+      add(["zones", zone], `not a zone name: ${(err as Error).message}`, {
+        code: INVALID_NAME,
+        atKey: true,
+      });
       continue;
     }
     const other = first.get(nameKey(name));
     if (other !== undefined) {
-      add(["zones", zone], `zone ${name} is already configured as "${other}"`, undefined, true);
+      add(["zones", zone], `zone ${name} is already configured as "${other}"`, { atKey: true });
       continue;
     }
     first.set(nameKey(name), zone);
-    const ds = z?.dns_settings;
-    if (ds !== undefined && ds !== null) {
-      const base: ConfigPath = ["zones", zone, "dns_settings"];
-      if (Object.hasOwn(ds, "soa")) {
-        add([...base, "soa"], "the SOA comes from the zone file: set it there, or through the API");
-      } else {
-        try {
-          patchDnsSettings(newZoneSettings(name).dns, ds);
-          dnsSettings[name] = ds;
-        } catch (err) {
-          if (!(err instanceof SettingsError)) throw err;
-          add([...base, ...(err.path ? [err.path] : [])], err.message, err.code);
-        }
-      }
+    const ds = z.dnsSettings;
+    if (ds !== undefined && checkDnsSettings(name, ds, ["zones", zone], add)) {
+      dnsSettings[name] = ds;
     }
-    const out = z?.outgoing;
-    if (out === undefined || out === null) continue;
+    const out = z.outgoing;
+    if (out === undefined) continue;
     const base: ConfigPath = ["zones", zone, "outgoing"];
     const ids: string[] = [];
     let complete = true;
     (out.peers ?? []).forEach((peerName, j) => {
       if (!peers.has(peerName)) {
-        const names = (cfg.peers ?? []).map((p) => p.name);
-        add([...base, "peers", j], `no peer named "${peerName}"${didYouMean(peerName, names)}`);
+        add([...base, "peers", j], `no peer named "${peerName}"${didYouMean(peerName, peerNames)}`);
       }
       const id = peers.get(peerName);
       if (id === undefined) complete = false;
@@ -249,23 +385,62 @@ function loadZones(
       settings.createOutgoing(name, { peers: ids, status: out.status });
     } catch (err) {
       if (!(err instanceof SettingsError)) throw err;
-      add([...base, ...modelPath(err.path)], err.message, err.code);
+      add([...base, ...modelPath(err.path)], err.message, { code: err.code });
     }
   }
   return dnsSettings;
 }
 
+/**
+ * A zone's `dns_settings`, judged by the API's own code (rules/dns-settings.ts) one field at
+ * a time, so every wrong field is reported, and a name that is not a setting as an unknown
+ * field with a suggestion. True when all are right.
+ */
+function checkDnsSettings(
+  zone: string,
+  ds: Record<string, unknown>,
+  at: ConfigPath,
+  add: Add,
+): boolean {
+  const base = newZoneSettings(zone).dns;
+  const fields = Object.keys(base).filter((k) => k !== "soa");
+  let ok = true;
+  for (const [k, v] of Object.entries(ds)) {
+    const path: ConfigPath = [...at, "dns_settings", k];
+    if (k === "soa") {
+      add(path, "the SOA comes from the zone file: set it there, or through the API");
+      ok = false;
+    } else if (!Object.hasOwn(base, k)) {
+      unknownField(path, fields, add);
+      ok = false;
+    } else {
+      try {
+        patchDnsSettings(base, { [k]: v });
+      } catch (err) {
+        if (!(err instanceof SettingsError)) throw err;
+        add([...at, "dns_settings", ...modelPath(err.path)], err.message, { code: err.code });
+        ok = false;
+      }
+    }
+  }
+  return ok;
+}
+
+/** A key its object does not have, with the one it most likely meant. */
+function unknownField(path: ConfigPath, allowed: string[], add: Add): void {
+  const key = String(path[path.length - 1]);
+  const hint = KEY_HINTS[key] ?? didYouMean(key, allowed);
+  const expected = allowed.length > 0 ? ` (expected ${allowed.join(", ")})` : "";
+  add(path, `unknown field${hint === "" ? expected : hint}`, { atKey: true, kind: "unknown" });
+}
+
 /** Problems the schema found, in words a person fixing a file understands. */
-function shapeProblem(issue: z.core.$ZodIssue, add: Add): void {
-  const path = issue.path.map((s) => (typeof s === "symbol" ? String(s) : s));
+function shapeProblem(issue: z.core.$ZodIssue, at: ConfigPath, add: Add): void {
+  const path = [...at, ...issue.path.map((s) => (typeof s === "symbol" ? String(s) : s))];
   switch (issue.code) {
     case "unrecognized_keys": {
-      const allowed = keysAt(issue.path);
-      for (const key of issue.keys) {
-        const hint = KEY_HINTS[key] ?? didYouMean(key, allowed);
-        const expected = allowed.length > 0 ? ` (expected ${allowed.join(", ")})` : "";
-        add([...path, key], `unknown key${hint === "" ? expected : hint}`, undefined, true);
-      }
+      const allowed = keysAt(path);
+      for (const key of issue.keys) unknownField([...path, key], allowed, add);
       return;
     }
     case "invalid_type": {
@@ -273,6 +448,7 @@ function shapeProblem(issue: z.core.$ZodIssue, add: Add): void {
         add(
           path,
           issue.expected === "string" ? "required" : `required: ${describe(issue.expected)}`,
+          { kind: "missing" },
         );
         return;
       }
@@ -283,12 +459,8 @@ function shapeProblem(issue: z.core.$ZodIssue, add: Add): void {
     }
     case "invalid_value": {
       const values = issue.values.map((v) => JSON.stringify(v)).join(" or ");
-      add(
-        path,
-        issue.input === undefined
-          ? `required: ${values}`
-          : `must be ${values}, not ${shown(issue.input)}`,
-      );
+      if (issue.input === undefined) add(path, `required: ${values}`, { kind: "missing" });
+      else add(path, `must be ${values}, not ${shown(issue.input)}`);
       return;
     }
     default:
@@ -340,8 +512,9 @@ function tsigKey(name: string): string | undefined {
   }
 }
 
-function tsigNames(cfg: ConfigFile): string[] {
-  return (cfg.tsigs ?? []).map((t) => t.name);
+/** The names objects of a list were given, for suggestions. */
+function names(items: Item<unknown>[]): string[] {
+  return items.flatMap((i) => (i.name === undefined ? [] : [i.name]));
 }
 
 /** A SettingsError path ("name", "peers[3]") as path segments. */

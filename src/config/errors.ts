@@ -1,10 +1,11 @@
 /**
  * The one error a configuration file ends with.
  *
- * Every problem found is kept; the message shows the first one (the earliest in the file) in
- * the `file:line: path: reason` form that compilers, named-checkzone and editors understand,
- * like ZoneFileError. The line is there when the source was a file that yaml could position;
- * an object passed by an embedder has paths only.
+ * Every problem found is kept and shown, one per line, in the `file:line: path: reason` form
+ * that compilers, named-checkzone and editors understand, like ZoneFileError: showing only
+ * the first would hide the real mistake behind its consequence (`algorithm:` misspelt is
+ * both an unknown field and a missing `algo`). The line is there when the source was a file
+ * that yaml could position; an object passed by an embedder has paths only.
  */
 
 export interface ConfigProblem {
@@ -21,17 +22,13 @@ export class ConfigError extends Error {
   override name = "ConfigError";
   /** The file name, or the source name given to configFromObject. */
   readonly file: string;
-  /** Every problem, in file order; the message shows the first. */
+  /** Every problem, in the order given (file order: see build.ts); the message shows them all. */
   readonly problems: readonly ConfigProblem[];
 
   constructor(file: string, problems: ConfigProblem[]) {
-    const sorted = [...problems].sort(
-      (a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER),
-    );
-    const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more)` : "";
-    super(`${formatProblem(file, sorted[0])}${more}`);
+    super(problems.map((p) => formatProblem(file, p)).join("\n"));
     this.file = file;
-    this.problems = sorted;
+    this.problems = [...problems];
   }
 
   /** One line per problem, for a person fixing the file. */
@@ -57,31 +54,47 @@ export function formatPath(path: readonly (string | number)[]): string {
 }
 
 /**
- * The candidate a mistyped word most likely meant: the same word in another letter case, or
- * one at most two edits away (and closer than the word is long). Undefined when none is.
+ * The candidate a mistyped word most likely meant, in this order: the same word in another
+ * letter case; the closest one at most two edits away (and closer than the word is long;
+ * two swapped letters are one edit, `exmaple.com` → `example.com`); a candidate the word
+ * begins with, or that begins with the word, of three letters or more (`algorithm` →
+ * `algo`, the name BIND and Knot give the field Cloudflare calls `algo`). Undefined when
+ * none is.
  */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
+  let prefix: string | undefined;
   const lower = word.toLowerCase();
   for (const c of candidates) {
-    if (c.toLowerCase() === lower) return c;
-    const d = editDistance(lower, c.toLowerCase());
+    const other = c.toLowerCase();
+    if (other === lower) return c;
+    const d = editDistance(lower, other);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
     }
+    const [short, long] = other.length < lower.length ? [other, lower] : [lower, other];
+    if (prefix === undefined && short.length >= 3 && long.startsWith(short)) prefix = c;
   }
-  return bestDistance <= 2 && bestDistance < word.length ? best : undefined;
+  return bestDistance <= 2 && bestDistance < word.length ? best : prefix;
 }
 
-function editDistance(a: string, b: string): number {
+/**
+ * Edits (insertions, deletions, substitutions, swaps of two neighbours) from `a` to `b`: the
+ * optimal string alignment distance, Levenshtein's with Damerau's transposition.
+ */
+export function editDistance(a: string, b: string): number {
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        cur[j] = Math.min(cur[j], before[j - 2] + 1);
     }
+    before = prev;
     prev = cur;
   }
   return prev[b.length];

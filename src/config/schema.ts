@@ -26,6 +26,8 @@
  * ```
  *
  * Empty values (`peers:` with nothing after it) count as absent.
+ *
+ * Each object is checked on its own (build.ts), so a mistake in one hides nothing in another.
  */
 
 import { z } from "zod";
@@ -88,7 +90,23 @@ export const configSchema = z.strictObject({
 
 export type ConfigFile = z.infer<typeof configSchema>;
 
-/** The keys an object at `path` may have, for "unknown key" messages. */
+/**
+ * The same file checked a level at a time (build.ts): an object's own keys, then each of its
+ * values that is itself a section or an object, so that a mistake in one object hides
+ * nothing in another.
+ */
+export function keysOnly(schema: { shape: Record<string, unknown> }) {
+  return z.strictObject(
+    Object.fromEntries(Object.keys(schema.shape).map((k) => [k, z.unknown().optional()])),
+  );
+}
+export const topSchema = keysOnly(configSchema);
+export const zoneKeysSchema = keysOnly(zoneSchema);
+/** A section's container alone: `tsigs`, `peers`, `acls` are lists, `zones` a mapping. */
+export const listSchema = z.array(z.unknown()).nullish();
+export const zonesSchema = z.record(z.string(), z.unknown()).nullish();
+
+/** The keys an object at `path` may have, for "unknown field" messages. */
 export function keysAt(path: readonly PropertyKey[]): string[] {
   const [top, , third] = path;
   let schema: { shape: Record<string, unknown> } | undefined;

@@ -222,6 +222,21 @@ t.test("serve: missing zones folder, broken zone file, unreadable config → exi
     /^dns-primary: bad\.yaml:2: tsigs\[0\]\.algo: [^\n]+\n$/,
     "file, line and field",
   );
+  // Every problem, a line each: the misspelt field first, then the field it left missing.
+  writeFileSync(
+    join(dir, "misspelt.yaml"),
+    "tsigs:\n  - name: k.\n    algorithm: hmac-sha256\n    secret: abc=\n",
+  );
+  const misspelt = cli(
+    ["serve", "--config", "misspelt.yaml", "--dns", "127.0.0.1:0", "--api", "127.0.0.1:0"],
+    dir,
+  );
+  t.equal(misspelt.status, 1);
+  t.equal(
+    misspelt.stderr,
+    'dns-primary: misspelt.yaml:3: tsigs[0].algorithm: unknown field (did you mean "algo"?)\n' +
+      "dns-primary: misspelt.yaml:2: tsigs[0].algo: required\n",
+  );
 });
 
 t.test("serve: --config is applied and summarised", async (t) => {

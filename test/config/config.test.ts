@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t, { type Test } from "tap";
+import { editDistance, suggest } from "../../src/config/errors.js";
 import { ConfigError, configFromObject, loadConfig, parseConfig } from "../../src/config/load.js";
 import { derivedId, zoneId } from "../../src/transfer/settings.js";
 
@@ -161,24 +162,159 @@ zones:
 `,
   );
   t.same(err.lines(), [
-    'dns-primary.yaml:3: peers[0].prot: unknown key (did you mean "port"?)',
-    'dns-primary.yaml:4: tsig: unknown key (did you mean "tsigs"?)',
-    'dns-primary.yaml:8: zones["example.com"].outgoing.enable: unknown key (expected peers, status)',
+    'dns-primary.yaml:3: peers[0].prot: unknown field (did you mean "port"?)',
+    'dns-primary.yaml:4: tsig: unknown field (did you mean "tsigs"?)',
+    'dns-primary.yaml:8: zones["example.com"].outgoing.enable: unknown field (expected peers, status)',
   ]);
-  t.equal(
-    err.message,
-    'dns-primary.yaml:3: peers[0].prot: unknown key (did you mean "port"?) (and 2 more)',
-  );
+  t.equal(err.message, err.lines().join("\n"), "the message shows every problem, a line each");
   t.equal(err.file, "dns-primary.yaml");
   t.same(yamlError(t, "peers:\n  - { name: p, tsig_id: abc }\n").lines(), [
-    'dns-primary.yaml:2: peers[0].tsig_id: unknown key (a peer names its TSIG in a file: write "tsig: <TSIG name>")',
+    'dns-primary.yaml:2: peers[0].tsig_id: unknown field (a peer names its TSIG in a file: write "tsig: <TSIG name>")',
   ]);
   t.same(yamlError(t, "acls:\n  - name: a\n    ip_range: 10.0.0.0/24\n    id: x\n").lines(), [
-    "dns-primary.yaml:4: acls[0].id: unknown key (ids of objects in a file are derived from their names)",
+    "dns-primary.yaml:4: acls[0].id: unknown field (ids of objects in a file are derived from their names)",
   ]);
   t.same(yamlError(t, "account: { name: a, zzz: 1 }\n").lines(), [
-    "dns-primary.yaml:1: account.zzz: unknown key (expected id, name)",
+    "dns-primary.yaml:1: account.zzz: unknown field (expected id, name)",
   ]);
+});
+
+t.test("a misspelt field: the unknown field first, then the field it left missing", async (t) => {
+  // Issue 12: `algorithm:` for `algo:` used to read "tsigs[0].algo: required (and 1 more)".
+  const block = yamlError(
+    t,
+    `tsigs:
+  - name: k.
+    algorithm: hmac-sha256
+    secret: "${SECRET}"
+`,
+  );
+  t.same(block.lines(), [
+    'dns-primary.yaml:3: tsigs[0].algorithm: unknown field (did you mean "algo"?)',
+    "dns-primary.yaml:2: tsigs[0].algo: required",
+  ]);
+  t.equal(block.message, block.lines().join("\n"), "the message shows both, a line each");
+  // On one line (a flow mapping) the unknown field comes first too.
+  t.same(
+    yamlError(t, `tsigs:\n  - { name: k., algorithm: hmac-sha256, secret: "${SECRET}" }\n`).lines(),
+    [
+      'dns-primary.yaml:2: tsigs[0].algorithm: unknown field (did you mean "algo"?)',
+      "dns-primary.yaml:2: tsigs[0].algo: required",
+    ],
+  );
+  // Only the misspelt object's missing fields move: the file order holds around them.
+  t.same(
+    yamlError(
+      t,
+      `peers:
+  - { name: p, ip: 300.1.1.1 }
+tsigs:
+  - name: k.
+    secret: "${SECRET}"
+    algorithm: hmac-sha256
+  - name: j.
+zones:
+  example.com:
+    outgoing: { peers: [p] }
+`,
+    ).lines(),
+    [
+      'dns-primary.yaml:2: peers[0].ip: ip "300.1.1.1" is not an IPv4 or IPv6 address',
+      'dns-primary.yaml:6: tsigs[0].algorithm: unknown field (did you mean "algo"?)',
+      "dns-primary.yaml:4: tsigs[0].algo: required",
+      "dns-primary.yaml:7: tsigs[1].algo: required",
+      "dns-primary.yaml:7: tsigs[1].secret: required",
+      'dns-primary.yaml:10: zones["example.com"].outgoing.status: required: "Enabled" or "Disabled"',
+    ],
+  );
+  // Without lines (an embedder's object) the unknown field still comes first.
+  t.same(
+    configError(t, () =>
+      configFromObject({ tsigs: [{ name: "k.", secret: SECRET, algorithm: "x" }] }, "opts"),
+    ).lines(),
+    [
+      'opts: tsigs[0].algorithm: unknown field (did you mean "algo"?)',
+      "opts: tsigs[0].algo: required",
+    ],
+  );
+});
+
+t.test(
+  "every object: unknown fields with suggestions, and none hides another's mistakes",
+  async (t) => {
+    const err = yamlError(
+      t,
+      `account: { nme: lab }
+tsig:
+  - { name: k., algo: hmac-sha256, secret: "${SECRET}" }
+tsigs:
+  - { name: k., algo: hmac-sha256, secret: "${SECRET}" }
+peers:
+  - { name: p, ip: 127.0.0.1, tsig: k., ixfr: true }
+  - { name: q, ip: 999.0.0.1 }
+acls:
+  - { name: a, iprange: 10.0.0.0/24 }
+zones:
+  example.com:
+    outgoing: { peers: [p], status: Enabled, staus: Disabled }
+    dns_settings: { multi_provider: "yes", nsttl: 300, ns_ttl: 5 }
+  example.net:
+    outgoin: { status: Enabled }
+    dns_settings: [1]
+`,
+    );
+    t.same(err.lines(), [
+      'dns-primary.yaml:1: account.nme: unknown field (did you mean "name"?)',
+      "dns-primary.yaml:1: account.name: required",
+      'dns-primary.yaml:2: tsig: unknown field (did you mean "tsigs"?)',
+      'dns-primary.yaml:7: peers[0].ixfr: unknown field (did you mean "ixfr_enable"?)',
+      'dns-primary.yaml:8: peers[1].ip: ip "999.0.0.1" is not an IPv4 or IPv6 address',
+      'dns-primary.yaml:10: acls[0].iprange: unknown field (did you mean "ip_range"?)',
+      "dns-primary.yaml:10: acls[0].ip_range: required",
+      'dns-primary.yaml:13: zones["example.com"].outgoing.staus: unknown field (did you mean "status"?)',
+      'dns-primary.yaml:14: zones["example.com"].dns_settings.nsttl: unknown field (did you mean "ns_ttl"?)',
+      'dns-primary.yaml:14: zones["example.com"].dns_settings.multi_provider: multi_provider must be true or false',
+      'dns-primary.yaml:14: zones["example.com"].dns_settings.ns_ttl: ns_ttl must be a whole number from 30 to 86400',
+      'dns-primary.yaml:16: zones["example.net"].outgoin: unknown field (did you mean "outgoing"?)',
+      'dns-primary.yaml:17: zones["example.net"].dns_settings: expected a mapping (key: value), not a list',
+    ]);
+    t.same(
+      err.problems.map((p) => p.code),
+      [
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        89005,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        89001,
+        89001,
+        undefined,
+        undefined,
+      ],
+      "the transfer settings' codes stay with their problems",
+    );
+  },
+);
+
+t.test("suggest: case, edits (a swap is one), then a shared beginning", async (t) => {
+  t.equal(editDistance("exmaple.com", "example.com"), 1, "two letters swapped: one edit");
+  t.equal(editDistance("example.co", "example.com"), 1);
+  t.equal(editDistance("kitten", "sitting"), 3);
+  t.equal(editDistance("", "abc"), 3);
+  t.equal(editDistance("ca", "abc"), 3, "optimal string alignment: no edit of a swapped pair");
+  t.equal(suggest("exmaple.com", ["example.org", "example.com"]), "example.com");
+  t.equal(suggest("EXAMPLE.COM", ["example.com"]), "example.com", "letter case only");
+  t.equal(suggest("algorithm", ["name", "algo", "secret"]), "algo", "a longer name of the field");
+  t.equal(suggest("ixfr", ["name", "ip", "port", "ixfr_enable", "tsig"]), "ixfr_enable");
+  t.equal(suggest("ip", ["ip_range", "name"]), undefined, "a beginning of two letters says little");
+  t.equal(suggest("prot", ["name", "ip", "port"]), "port");
+  t.equal(suggest("example.net", ["example.com"]), undefined, "three edits: another name");
+  t.equal(suggest("ab", ["xy"]), undefined, "as many edits as letters: no suggestion");
+  t.equal(suggest("anything", []), undefined);
 });
 
 t.test("wrong types and missing fields", async (t) => {
@@ -435,7 +571,8 @@ t.test("configFromObject: the same rules for embedders, paths without lines", as
     ),
   );
   t.same(err.lines(), [
-    "startPrimary({ config }): extra: unknown key (expected account, tsigs, peers, acls, zones)",
+    "startPrimary({ config }): extra: unknown field (expected account, tsigs, peers, acls, zones)",
+    'startPrimary({ config }): peers[0].tsig: no TSIG named "sec2"',
   ]);
   t.same(
     configError(t, () =>
@@ -492,8 +629,12 @@ t.test(
         [4, 'zones["a.example"].dns_settings.ns_ttl', 89001],
         [6, 'zones["b.example"].dns_settings.multi_provider', 89001],
         [9, 'zones["c.example"].dns_settings.soa', undefined],
-        [11, 'zones["d.example"].dns_settings.zone_nonsense', 89001],
+        [11, 'zones["d.example"].dns_settings.zone_nonsense', undefined],
       ],
+    );
+    t.equal(
+      err.problems[3].reason,
+      "unknown field (expected flatten_all_cnames, foundation_dns, internal_dns, multi_provider, nameservers, ns_ttl, secondary_overrides, zone_mode)",
     );
     t.match(err.message, /ns_ttl must be a whole number from 30 to 86400/);
     t.match(err.problems[2].reason, /the SOA comes from the zone file/);
