@@ -210,7 +210,9 @@ Options of secondary-config:
                        backend) and a dig that checks it
   --listen HOST:PORT   where that server listens (default: the peer's ip and port, or port
                        ${STANDALONE_PORT} when the peer's port is below 1024; 127.0.0.1 for a peer
-                       without an ip). dns-primary sends NOTIFY to the peer's ip and port
+                       without an ip, and for BIND when the peer's ip is not an interface's:
+                       BIND listens on those only). dns-primary sends NOTIFY to the peer's
+                       ip and port
 
   Examples: dns-primary secondary-config --for bind --zone example.com
             dns-primary secondary-config --for knot --zone example.com \\
