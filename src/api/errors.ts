@@ -111,11 +111,14 @@ export const invalidHeaders = (code: number, message: string): ApiError =>
 
 export const noRoute = (): ApiError => new ApiError("NO_ROUTE", "No route for that URI");
 
-/** Cloudflare's wording for an id that matches nothing; `path` is the request path. */
-export const couldNotRoute = (path: string): ApiError =>
+/**
+ * Cloudflare's wording for an id that matches nothing; `path` is the request path, `hint`
+ * (dns-primary's own) follows Cloudflare's sentence.
+ */
+export const couldNotRoute = (path: string, hint?: string): ApiError =>
   new ApiError(
     "NOT_FOUND",
-    `Could not route to ${path}, perhaps your object identifier is invalid?`,
+    `Could not route to ${path}, perhaps your object identifier is invalid?${hint ? ` Hint: ${hint}.` : ""}`,
   );
 
 export const invalidQuery = (message: string): ApiError => new ApiError("INVALID_QUERY", message);

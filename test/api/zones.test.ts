@@ -60,6 +60,32 @@ t.test("GET /zones/{id}: Cloudflare's zone object, id derived from the name", as
   }
 });
 
+t.test("a zone name where a zone id belongs: Cloudflare's 7003, then a hint", async (t) => {
+  const { app } = lab(t);
+  const id = zoneId("example.com.");
+  const served = await call(app, "GET", "/zones/example.com/dns_records");
+  t.equal(served.status, 404);
+  t.same(served.body.errors, [
+    {
+      code: 7003,
+      message: `Could not route to /client/v4/zones/example.com/dns_records, perhaps your object identifier is invalid? Hint: example.com is a zone name, not an id: its id is ${id} (GET /zones?name=example.com finds a zone's id).`,
+    },
+  ]);
+  const dotted = await call(app, "GET", "/zones/Example.COM./dns_settings");
+  t.match(dotted.body.errors[0].message, `its id is ${id}`, "any case, trailing dot");
+  const unknown = await call(app, "GET", "/zones/nowhere.test/dns_records");
+  t.match(
+    unknown.body.errors[0].message,
+    /invalid\? Hint: a zone id is 32 hexadecimal digits, not a name \(GET \/zones\?name=nowhere\.test finds a zone's id\)\.$/,
+  );
+  const broken = await call(app, "GET", `/zones/a..b/dns_records`);
+  t.equal(broken.status, 404, "not even a name: still 7003");
+  t.match(broken.body.errors[0].message, /Hint: a zone id is 32 hexadecimal digits/);
+  // An id-shaped miss keeps Cloudflare's sentence alone.
+  const miss = await call(app, "GET", `/zones/${"0".repeat(32)}`);
+  t.match(miss.body.errors[0].message, /invalid\?$/);
+});
+
 t.test("zones follow the live ZoneSet: added, changed, removed", async (t) => {
   let now = T0;
   const { app, zones } = lab(t, { now: () => now });

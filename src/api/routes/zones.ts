@@ -29,6 +29,7 @@ import type { ApiContext } from "../context.js";
 import { pathOf } from "../context.js";
 import { ok } from "../envelope.js";
 import { ApiError, couldNotRoute, invalidField, invalidQuery } from "../errors.js";
+import { isId } from "../ids.js";
 import { pageRequest, paginate } from "../paging.js";
 
 const ZONES_PAGE = { perPage: 20, maxPerPage: 50 };
@@ -50,12 +51,32 @@ export interface ZoneResult {
   activated_on: string;
 }
 
-/** The zone named by `zone_id` in the path, or 7003. */
+/**
+ * The zone named by `zone_id` in the path, or 7003. Cloudflare's 7003 sentence is kept; when
+ * the "id" is plainly a zone name, a hint follows it, since that is the usual mistake.
+ */
 export function zoneFor(ctx: ApiContext, req: FastifyRequest): Zone {
   const { zone_id } = req.params as { zone_id: string };
   const zone = ctx.zones.get(zone_id);
-  if (zone === undefined) throw couldNotRoute(pathOf(req.url));
+  if (zone === undefined) throw couldNotRoute(pathOf(req.url), zoneNameHint(ctx, zone_id));
   return zone;
+}
+
+/** What to say when a zone name stands where a zone id belongs; undefined otherwise. */
+function zoneNameHint(ctx: ApiContext, given: string): string | undefined {
+  if (isId(given) || !given.includes(".")) return undefined;
+  const name = withoutTrailingDot(given).toLowerCase();
+  const find = `GET /zones?name=${name} finds a zone's id`;
+  let served: Zone | undefined;
+  try {
+    served = ctx.zones.zones.get(canonicalName(name));
+  } catch {
+    // Not even a name (an empty label, a label too long): the general hint.
+  }
+  if (served !== undefined) {
+    return `${name} is a zone name, not an id: its id is ${ctx.zones.idOf(served)} (${find})`;
+  }
+  return `a zone id is 32 hexadecimal digits, not a name (${find})`;
 }
 
 /**
