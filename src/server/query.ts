@@ -225,7 +225,12 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
     if (signed?.kind === "failed") {
       // RFC 8945 §5.3.2: NOTAUTH with the TSIG error (BADKEY, BADSIG unsigned; BADTIME signed).
       log?.info(
-        { remote: ctx.remoteAddress, key: signed.keyName, error: signed.error },
+        {
+          remote: ctx.remoteAddress,
+          key: signed.keyName,
+          error: signed.error,
+          detail: signed.detail,
+        },
         "TSIG check failed",
       );
       r.rcode = RCODE.NOTAUTH;

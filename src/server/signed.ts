@@ -22,7 +22,14 @@ export type SignedRequest =
   /** Verified: sign every answer with `signer`. */
   | { kind: "ok"; signer: ResponseSigner; keyName: string }
   /** Failed: answer NOTAUTH through `answer()` (RFC 8945 §5.3.2). */
-  | { kind: "failed"; error: string; keyName: string; answer: (notauth: Buffer) => Buffer }
+  | {
+      kind: "failed";
+      error: string;
+      /** Why it failed, for the log and the secondaries view (wire/tsig/server.ts). */
+      detail: string;
+      keyName: string;
+      answer: (notauth: Buffer) => Buffer;
+    }
   /** Malformed TSIG (RFC 8945 §5.2.2.1, §5.1): FORMERR. */
   | { kind: "malformed"; reason: string };
 
@@ -80,6 +87,7 @@ export function createKeyring(
       return {
         kind: "failed",
         error: failure.error,
+        detail: failure.detail,
         keyName: failure.tsig.keyName,
         answer: (notauth) => errorResponseTsig(notauth, failure, now()),
       };

@@ -220,7 +220,7 @@ export function createTransferHandler(env: TransferEnv) {
           port: ctx.remotePort,
           key: signed.keyName,
           qtype: q.qtype === T.AXFR ? "AXFR" : "IXFR",
-          reason: `TSIG ${signed.error}`,
+          reason: `TSIG ${signed.error}: ${signed.detail}`,
         },
         "zone transfer refused",
       );
@@ -229,7 +229,7 @@ export function createTransferHandler(env: TransferEnv) {
         q,
         ctx,
         RCODE.NOTAUTH,
-        `TSIG ${signed.error}`,
+        `TSIG ${signed.error}: ${signed.detail}`,
         signed.keyName,
       );
       return signed.answer(bareAnswer(msg, q, RCODE.NOTAUTH));

@@ -462,7 +462,7 @@ t.test("a peer that does not know our key: the timeout says why", async (t) => {
   const tsig = readTsig(req)!;
   const reply = errorResponseTsig(
     answer(req, { rcode: 9 }),
-    { ok: false, error: "BADKEY", tsig },
+    { ok: false, error: "BADKEY", tsig, detail: "no key named k." },
     0,
   );
   transport.deliver(reply, A.host, 53);

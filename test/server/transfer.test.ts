@@ -127,6 +127,7 @@ t.test("a signed AXFR from a linked peer: every message signed and verifiable", 
 t.test("refusals: rcode, TSIG error and a log line with the reason", async (t) => {
   const wrong = tsigKey("xfr-key.", "hmac-sha256", Buffer.alloc(32, 7).toString("base64"));
   const unknown = tsigKey("other-key.", "hmac-sha256", SECRET);
+  const otherAlgorithm = tsigKey("xfr-key.", "hmac-sha512", SECRET);
   const cases: Array<{
     label: string;
     msg: () => Buffer;
@@ -139,19 +140,26 @@ t.test("refusals: rcode, TSIG error and a log line with the reason", async (t) =
       label: "wrong secret",
       msg: () => signRequest(request("AXFR"), wrong, NOW).message,
       rcode: 9,
-      reason: /BADSIG/,
+      reason: /^TSIG BADSIG: the MAC does not verify with key xfr-key\. \(hmac-sha256\)/,
     },
     {
       label: "unknown key",
       msg: () => signRequest(request("AXFR"), unknown, NOW).message,
       rcode: 9,
-      reason: /BADKEY/,
+      reason: /^TSIG BADKEY: no key named other-key\.$/,
+    },
+    {
+      // The key's name is right and its algorithm is not: said as such, not only BADKEY.
+      label: "the right key name with another algorithm",
+      msg: () => signRequest(request("AXFR"), otherAlgorithm, NOW).message,
+      rcode: 9,
+      reason: /^TSIG BADKEY: key xfr-key\. is hmac-sha256, the request used hmac-sha512$/,
     },
     {
       label: "stale signature",
       msg: () => signRequest(request("AXFR"), key, NOW - 3600).message,
       rcode: 9,
-      reason: /BADTIME/,
+      reason: /^TSIG BADTIME: signed 3600 s ago, fudge 300 s$/,
     },
     {
       label: "unsigned",

@@ -5,7 +5,7 @@
 
 import { timingSafeEqual } from "node:crypto";
 import { FormatError } from "../message.js";
-import { nameKey } from "../name.js";
+import { nameKey, withoutTrailingDot } from "../name.js";
 import {
   canonicalAlgorithm,
   macLength,
@@ -35,7 +35,14 @@ export type VerifyError = "BADKEY" | "BADSIG" | "BADTIME" | "BADTRUNC";
 
 export type Verified =
   | { ok: true; key: TsigKey; tsig: TsigRR }
-  | { ok: false; error: VerifyError; tsig: TsigRR; key?: TsigKey };
+  | {
+      ok: false;
+      error: VerifyError;
+      tsig: TsigRR;
+      key?: TsigKey;
+      /** Why, in words for the log: which key, which algorithm, how far off the clock. */
+      detail: string;
+    };
 
 export interface SignerOptions {
   /** Fudge to sign with (default DEFAULT_FUDGE). */
@@ -89,22 +96,34 @@ export function verifyRequest(
 ): Verified {
   // §5.2.1: an unknown key or algorithm, or a key known under another algorithm, is BADKEY.
   const algorithm = canonicalAlgorithm(tsig.algorithm);
-  const key = algorithm && findKey(nameKey(tsig.keyName), algorithm);
-  if (!algorithm || !key || key.algorithm !== algorithm) {
-    return { ok: false, error: "BADKEY", tsig };
+  if (!algorithm) {
+    return { ok: false, error: "BADKEY", tsig, detail: `unknown algorithm ${tsig.algorithm}` };
+  }
+  const key = findKey(nameKey(tsig.keyName), algorithm);
+  if (!key) return { ok: false, error: "BADKEY", tsig, detail: `no key named ${tsig.keyName}` };
+  if (key.algorithm !== algorithm) {
+    // The usual mistake behind a BADKEY: the right name, the wrong algorithm configured.
+    const detail = `key ${key.name} is ${bare(key.algorithm)}, the request used ${bare(algorithm)}`;
+    return { ok: false, error: "BADKEY", tsig, detail };
   }
   checkMacSize(tsig, algorithm);
   // §5.2.2: our own MAC over what was received, compared with theirs.
   const mine = computeMac(key, null, coveredParts(msg, tsig), variables(tsig));
-  if (!macMatches(mine, tsig.mac)) return { ok: false, error: "BADSIG", tsig, key };
+  if (!macMatches(mine, tsig.mac)) {
+    const detail = `the MAC does not verify with key ${key.name} (${bare(algorithm)}): another secret?`;
+    return { ok: false, error: "BADSIG", tsig, key, detail };
+  }
   // §5.2.3: the time signed must lie within fudge of our clock.
-  if (Math.abs(now - tsig.timeSigned) > tsig.fudge) {
-    return { ok: false, error: "BADTIME", tsig, key };
+  const skew = Math.round(now - tsig.timeSigned);
+  if (Math.abs(skew) > tsig.fudge) {
+    const detail = `signed ${Math.abs(skew)} s ${skew > 0 ? "ago" : "ahead"}, fudge ${tsig.fudge} s`;
+    return { ok: false, error: "BADTIME", tsig, key, detail };
   }
   // §5.2.4: a truncation that §5.2.2.1 permits but local policy does not is BADTRUNC.
   const full = macLength(algorithm);
   if (tsig.mac.length < Math.min(policy.minMacSize ?? full, full)) {
-    return { ok: false, error: "BADTRUNC", tsig, key };
+    const detail = `MAC truncated to ${tsig.mac.length} octets, policy wants ${Math.min(policy.minMacSize ?? full, full)}`;
+    return { ok: false, error: "BADTRUNC", tsig, key, detail };
   }
   return { ok: true, key, tsig };
 }
@@ -208,3 +227,6 @@ export function errorResponseTsig(
   });
   return appendRecord(message, rr);
 }
+
+/** "hmac-sha256." → "hmac-sha256", as people write algorithms in configurations. */
+const bare = (algorithm: string): string => withoutTrailingDot(algorithm);
