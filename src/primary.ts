@@ -10,6 +10,8 @@ import type { FastifyInstance } from "fastify";
 import type { Account } from "./api/context.js";
 import { ZoneTimes } from "./api/routes/zones.js";
 import { createApi, DEFAULT_API_HOST, defaultAccount, listenApi } from "./api/server.js";
+import type { LoadedConfig } from "./config/build.js";
+import { zonesToCreate } from "./config/zones.js";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
 import { Notifier } from "./notify/notifier.js";
 import { followSettings, notifyDropReason, notifyTargets } from "./notify/peers.js";
@@ -78,9 +80,18 @@ export interface PrimaryOptions {
   limits?: Partial<Limits>;
   /**
    * TSIGs, peers, ACLs and per-zone outgoing configurations (see transfer/settings.ts, or
-   * config/ for a config file). Default: an empty store, so every transfer is refused.
+   * `config` for a config file). Default: an empty store, so every transfer is refused.
    */
   transfers?: TransferSettings;
+  /**
+   * A configuration file as `loadConfig` or `configFromObject` read it: its TSIGs, peers,
+   * ACLs and outgoing configurations (instead of `transfers`), its account and its zones'
+   * DNS settings (under `account` and `dnsSettings` when those are given too). Every zone it
+   * names must be served once `zonesDir`, `zones` and `dataDir` are loaded, or say
+   * `create: true` to be created then as `POST /zones` creates a zone; otherwise the start
+   * fails with a ConfigError naming the file, line and zone (config/zones.ts).
+   */
+  config?: LoadedConfig;
   /** Bounds of each zone's IXFR journal (default 1000 versions, 16 MiB). */
   journal?: Partial<JournalLimits>;
   /**
@@ -184,15 +195,20 @@ export function summarizeZone(zone: Zone): ZoneSummary {
 export const DEFAULT_API_PORT = 8787;
 
 /**
- * Load zones and listen. Rejects with ZonesDirError or ZoneFileError (zone/) or
- * DnsListenError (transport/) on a user error; nothing is left listening when it rejects.
+ * Load zones and listen. Rejects with ZonesDirError or ZoneFileError (zone/), ConfigError
+ * (config/) or DnsListenError (transport/) on a user error; nothing is left listening when
+ * it rejects.
  */
 export async function startPrimary(options: PrimaryOptions = {}): Promise<Primary> {
+  const { config } = options;
+  if (config !== undefined && options.transfers !== undefined)
+    throw new TypeError("startPrimary: give config or transfers, not both (each is a store)");
+  const dnsSettings = { ...config?.dnsSettings, ...options.dnsSettings };
   const logger = options.logger ?? silentLogger();
   const limits = resolveLimits(options.limits);
   const zones = new ZoneSet();
   const rulesLogger = logger.child({ component: "rules" });
-  const initial = settingsByKey(options.dnsSettings);
+  const initial = settingsByKey(dnsSettings);
   const cloudflare = new CloudflareZones(zones, {
     journal: options.journal,
     warn: (m) => rulesLogger.warn(m),
@@ -223,10 +239,10 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     }
     for (const zone of loaded.zones) summaries.push(summarizeZone(zone));
   }
-  const account = options.account ?? defaultAccount();
+  const account = options.account ?? config?.account ?? defaultAccount();
   const times = new ZoneTimes(() => new Date());
 
-  const settings = options.transfers ?? new TransferSettings();
+  const settings = options.transfers ?? config?.settings ?? new TransferSettings();
   // The stored state over what was just loaded, then every change stored (store/store.ts).
   const store =
     options.dataDir === undefined
@@ -237,6 +253,21 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
           logger: logger.child({ component: "store" }),
         });
   if (store) summaries.splice(0, summaries.length, ...zones.all().map(summarizeZone));
+  if (config !== undefined) {
+    // Once every source of zones is loaded: the config's zones are served, or created now
+    // through the zone-create path POST /zones takes, so the store keeps them as it keeps
+    // zones created through the API.
+    try {
+      const served = zones.all().map((zone) => zone.origin);
+      for (const z of zonesToCreate(config, served)) {
+        const zone = cloudflare.create(z.name, initial.get(nameKey(z.name)));
+        summaries.push(summarizeZone(zone));
+      }
+    } catch (err) {
+      store?.close();
+      throw err;
+    }
+  }
   const keyring = createKeyring(settings, () => Date.now() / 1000);
   // Per zone and secondary: checks, transfers, refusals, NOTIFY outcomes (the API shows it).
   const activity = new TransferActivity({
@@ -281,7 +312,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
           port,
           handler,
           dnsLogger,
-          options,
+          { ...options, dnsSettings },
           workers,
           cloudflare,
           fromDir,

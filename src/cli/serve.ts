@@ -26,12 +26,11 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     api: cmd.api,
     logger,
     udpWorkers: cmd.udpWorkers,
-    transfers: config?.settings,
+    // Its zones must be served or say `create: true`, else a ConfigError (config/zones.ts).
+    ...(config !== undefined ? { config } : {}),
     journal: cmd.journal,
     limits: cmd.limits,
-    account: config?.account,
     apiToken: cmd.apiToken,
-    dnsSettings: config?.dnsSettings,
     ...(cmd.dataDir !== undefined ? { dataDir: cmd.dataDir } : {}),
     notify: cmd.noNotify ? false : cmd.notifySource ? { source: cmd.notifySource } : {},
   });
@@ -40,22 +39,6 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
       { api: formatHostPort(cmd.api.host, cmd.api.port) },
       "the API listens beyond this machine and accepts any credential: set --api-token",
     );
-  }
-  for (const o of config?.settings.listOutgoing() ?? []) {
-    if (!primary.zoneSet.get(o.name)) {
-      logger.warn(
-        { zone: o.name, config: cmd.config },
-        "the config has transfers for a zone that is not served",
-      );
-    }
-  }
-  for (const name of Object.keys(config?.dnsSettings ?? {})) {
-    if (!primary.zoneSet.get(name)) {
-      logger.warn(
-        { zone: name, config: cmd.config },
-        "the config has DNS settings for a zone that is not served",
-      );
-    }
   }
   io.stdout(formatServeSummary(primary, cmd));
   const { udp, tcp } = primary.dns;

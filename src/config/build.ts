@@ -21,6 +21,8 @@
 
 import type { z } from "zod";
 import { isObject } from "../api/body.js";
+import { ApiError } from "../api/errors.js";
+import { zoneName as apiZoneName } from "../api/routes/zones.js";
 import { newZoneSettings, patchDnsSettings } from "../rules/dns-settings.js";
 import {
   derivedId,
@@ -54,11 +56,27 @@ export interface Account {
   name: string;
 }
 
+/** A zone named under `zones:`. */
+export interface ConfigZone {
+  /** As written in the file. */
+  key: string;
+  /** Canonical, with the trailing dot. */
+  name: string;
+  /** The line of its key, when the source was a file. */
+  line?: number;
+  /** `create: true`: created at start when nothing serves it (schema.ts, zones.ts). */
+  create: boolean;
+}
+
 export interface LoadedConfig {
   settings: TransferSettings;
   account?: Account;
   /** DNS settings by zone (canonical name), as PATCH dns_settings bodies, already checked. */
   dnsSettings: Record<string, Record<string, unknown>>;
+  /** Every zone under `zones:`, in file order (checked against the served zones at start). */
+  zones: ConfigZone[];
+  /** The file, or the source name given to configFromObject: later problems name it. */
+  source: string;
 }
 
 export interface ConfigOptions {
@@ -123,9 +141,9 @@ export function buildConfig(
   const tsigs = loadTsigs(cfg, settings, add);
   const peers = loadPeers(cfg, settings, tsigs, add);
   loadAcls(cfg, settings, add);
-  const dnsSettings = loadZones(cfg, settings, peers, add);
+  const { dnsSettings, zones } = loadZones(cfg, settings, peers, add, locate);
   if (found.length > 0) throw new ConfigError(source, inReadingOrder(found));
-  const loaded: LoadedConfig = { settings, dnsSettings };
+  const loaded: LoadedConfig = { settings, dnsSettings, zones, source };
   if (account !== undefined) loaded.account = account;
   return loaded;
 }
@@ -168,6 +186,9 @@ interface Shaped {
 /** A zone's entry: each part checked on its own, undefined when absent or wrong. */
 interface ZoneItem {
   key: string;
+  /** False when any part of it is wrong (reported). */
+  whole: boolean;
+  create: boolean;
   outgoing?: z.infer<typeof outgoingSchema>;
   dnsSettings?: Record<string, unknown>;
 }
@@ -212,16 +233,20 @@ function readShape(obj: unknown, add: Add): Shaped | undefined {
   };
 }
 
-/** A zone's keys, then `outgoing` and `dns_settings` each on its own. */
+/** A zone's keys, then `create`, `outgoing` and `dns_settings` each on its own. */
 function readZone(key: string, v: unknown, add: Add): ZoneItem {
   const at: ConfigPath = ["zones", key];
-  check(zoneKeysSchema.nullable(), v, at, add);
+  let whole = check(zoneKeysSchema.nullable(), v, at, add) !== undefined;
   const entry = isObject(v) ? v : {};
-  const part = <S extends z.ZodType>(field: keyof typeof zoneSchema.shape, schema: S) =>
-    check(schema, entry[field], [...at, field], add)?.value ?? undefined;
+  const part = <S extends z.ZodType>(field: keyof typeof zoneSchema.shape, schema: S) => {
+    const c = check(schema, entry[field], [...at, field], add);
+    if (c === undefined) whole = false;
+    return c?.value ?? undefined;
+  };
+  const create = part("create", zoneSchema.shape.create);
   const outgoing = part("outgoing", zoneSchema.shape.outgoing);
   const dnsSettings = part("dns_settings", zoneSchema.shape.dns_settings);
-  const item: ZoneItem = { key };
+  const item: ZoneItem = { key, whole, create: create === true };
   if (outgoing !== undefined) item.outgoing = outgoing;
   if (dnsSettings !== undefined) item.dnsSettings = dnsSettings;
   return item;
@@ -341,8 +366,10 @@ function loadZones(
   settings: TransferSettings,
   peers: Loaded,
   add: Add,
-): LoadedConfig["dnsSettings"] {
+  locate: Locate,
+): Pick<LoadedConfig, "dnsSettings" | "zones"> {
   const dnsSettings: LoadedConfig["dnsSettings"] = {};
+  const zones: ConfigZone[] = [];
   const first = new Map<string, string>();
   const peerNames = names(cfg.peers);
   for (const z of cfg.zones) {
@@ -363,6 +390,19 @@ function loadZones(
       continue;
     }
     first.set(nameKey(name), zone);
+    const entry: ConfigZone = { key: zone, name, create: z.create };
+    const line = locate(["zones", zone], true);
+    if (line !== undefined) entry.line = line;
+    if (z.whole) zones.push(entry);
+    if (entry.create) {
+      // Created as POST /zones creates a zone: a name that endpoint refuses is refused here.
+      try {
+        apiZoneName(zone);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        add(["zones", zone, "create"], `cannot create ${zone}: ${err.message}`);
+      }
+    }
     const ds = z.dnsSettings;
     if (ds !== undefined && checkDnsSettings(name, ds, ["zones", zone], add)) {
       dnsSettings[name] = ds;
@@ -388,7 +428,7 @@ function loadZones(
       add([...base, ...modelPath(err.path)], err.message, { code: err.code });
     }
   }
-  return dnsSettings;
+  return { dnsSettings, zones };
 }
 
 /**

@@ -23,6 +23,8 @@
  *   example.com:
  *     outgoing: { peers: [local-bind], status: Enabled }
  *     dns_settings: { multi_provider: true }
+ *   new.example:
+ *     create: true
  * ```
  *
  * Empty values (`peers:` with nothing after it) count as absent.
@@ -70,6 +72,16 @@ export const outgoingSchema = z.strictObject({
 });
 
 export const zoneSchema = z.strictObject({
+  /**
+   * Every zone named here must be served at start (a zone file, the library's `zones`, the
+   * data dir): a name nothing serves is a typo far more often than a plan. `create: true`
+   * says it is a plan: when nothing serves the zone, it is created at start as
+   * `POST /zones` creates one (Cloudflare's SOA and assigned nameservers, no records), to be
+   * filled through the API. In Cloudflare an outgoing configuration belongs to a zone that
+   * exists (deleting the zone deletes it), so the zone is created rather than the
+   * configuration kept waiting for one.
+   */
+  create: z.boolean().nullish(),
   outgoing: outgoingSchema.nullish(),
   /**
    * The zone's DNS settings as `PATCH /zones/{id}/dns_settings` takes them (multi_provider,

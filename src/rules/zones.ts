@@ -122,9 +122,13 @@ export class CloudflareZones {
   /**
    * A new, empty zone with Cloudflare's defaults: the SOA only (the apex NS are the assigned
    * nameservers). Its first serial is the current Unix time, as a fresh zone's serial often is.
+   * `dnsSettings`: a PATCH dns_settings body over the defaults, for a zone the config file
+   * creates (`create: true` with `dns_settings`), so it starts with them rather than
+   * changing once created. Throws SettingsError when invalid.
    */
-  create(origin: string): Zone {
+  create(origin: string, dnsSettings?: unknown): Zone {
     const settings = newZoneSettings(origin);
+    if (dnsSettings !== undefined) settings.dns = patchDnsSettings(settings.dns, dnsSettings);
     const serial = Math.floor(this.opts.now?.() ?? Date.now() / 1000) >>> 0 || 1;
     const soa = soaFromSettings(settings.dns, settings.profile, serial);
     const b = new ZoneBuilder(origin, {

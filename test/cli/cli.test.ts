@@ -239,12 +239,46 @@ t.test("serve: missing zones folder, broken zone file, unreadable config → exi
   );
 });
 
+t.test("serve: a config zone that no zone file serves stops the start (issue 12)", async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, "zones"));
+  writeFileSync(join(dir, "zones", "example.com.zone"), GOOD);
+  writeFileSync(
+    join(dir, "primary.yaml"),
+    "peers:\n  - { name: p, ip: 127.0.0.1 }\nzones:\n  exmaple.com:\n    outgoing: { peers: [p], status: Enabled }\n",
+  );
+  const r = cli(
+    [
+      "serve",
+      "--zones",
+      "zones",
+      "--config",
+      "primary.yaml",
+      "--dns",
+      "127.0.0.1:0",
+      "--api",
+      "127.0.0.1:0",
+    ],
+    dir,
+  );
+  t.equal(r.status, 1);
+  t.equal(
+    r.stderr,
+    'dns-primary: primary.yaml:4: zones["exmaple.com"]: zone exmaple.com is not served (did you mean "example.com"?)\n',
+    "one line: file, line of the key, the zone, the served name it is closest to",
+  );
+  t.notMatch(r.stderr, /\n\s+at /, "no stack trace");
+  t.equal(r.stdout, "", "no summary: nothing started");
+});
+
 t.test("serve: --config is applied and summarised", async (t) => {
   const dir = tempDir(t);
   mkdirSync(join(dir, "zones"));
+  writeFileSync(join(dir, "zones", "example.com.zone"), GOOD);
+  // example.com from its file; new.example created at start (create: true).
   writeFileSync(
     join(dir, "primary.yaml"),
-    "peers:\n  - { name: p, ip: 127.0.0.1 }\nzones:\n  example.:\n    outgoing: { peers: [p], status: Enabled }\n",
+    "peers:\n  - { name: p, ip: 127.0.0.1 }\nzones:\n  example.com:\n    outgoing: { peers: [p], status: Enabled }\n  new.example:\n    create: true\n    outgoing: { peers: [p], status: Disabled }\n",
   );
   const child = spawnCli(
     [
@@ -257,19 +291,31 @@ t.test("serve: --config is applied and summarised", async (t) => {
       "127.0.0.1:0",
       "--config",
       "primary.yaml",
+      "--no-notify",
     ],
     dir,
   );
   t.teardown(() => child.kill("SIGKILL"));
-  await summaryLine(child);
+  const summary = await summaryLine(child);
   await new Promise((r) => setTimeout(r, 100));
-  t.match(child.out(), /no zones: no \*\.zone files in zones/);
-  t.match(child.out(), /transfers: primary\.yaml: 1 zone configured, 1 enabled/);
-  t.match(
-    child.out(),
-    /"msg":"the config has transfers for a zone that is not served/,
-    "a warning for example.",
+  t.match(child.out(), /\n {2}example\.com\. +serial 2024010101 /);
+  t.match(child.out(), /\n {2}new\.example\. +serial \d+ /, "the created zone is listed");
+  t.match(child.out(), /transfers: primary\.yaml: 2 zones configured, 1 enabled/);
+  t.notMatch(child.out(), /not served/);
+  // The created zone answers: its SOA over UDP.
+  const port = Number(/:(\d+) \(udp/.exec(summary)?.[1]);
+  const sock = dgram.createSocket("udp4");
+  t.teardown(() => sock.close());
+  const answer = once(sock, "message");
+  sock.send(
+    dnsPacket.encode({ type: "query", id: 7, questions: [{ type: "SOA", name: "new.example" }] }),
+    port,
+    "127.0.0.1",
   );
+  const [msg] = (await answer) as [Buffer];
+  const decoded = dnsPacket.decode(msg);
+  t.equal((decoded.flags ?? 0) & 0xf, 0, "NOERROR");
+  t.match(decoded.answers?.[0], { type: "SOA", name: "new.example" });
   child.kill("SIGINT");
   const [code] = await once(child, "exit");
   t.equal(code, 0);

@@ -261,6 +261,7 @@ zones:
   example.net:
     outgoin: { status: Enabled }
     dns_settings: [1]
+    create: "yes"
 `,
     );
     t.same(err.lines(), [
@@ -277,6 +278,7 @@ zones:
       'dns-primary.yaml:14: zones["example.com"].dns_settings.ns_ttl: ns_ttl must be a whole number from 30 to 86400',
       'dns-primary.yaml:16: zones["example.net"].outgoin: unknown field (did you mean "outgoing"?)',
       'dns-primary.yaml:17: zones["example.net"].dns_settings: expected a mapping (key: value), not a list',
+      'dns-primary.yaml:18: zones["example.net"].create: expected true or false, not "yes"',
     ]);
     t.same(
       err.problems.map((p) => p.code),
@@ -292,6 +294,7 @@ zones:
         undefined,
         89001,
         89001,
+        undefined,
         undefined,
         undefined,
       ],
