@@ -1,10 +1,11 @@
 /**
- * The package as npm publishes it, used from a plain JavaScript project: built with the
- * project's build config, packed by `npm pack`, unpacked into a temp project's node_modules
- * (its dependencies linked from this repository's, no network), imported as "dns-primary".
+ * The package as npm publishes it, used from a plain JavaScript project: a clean checkout (the
+ * files git tracks, no dist/) packed by `npm pack`, which builds dist/ through the `prepare`
+ * script, then unpacked into a temp project's node_modules (its dependencies linked from this
+ * repository's, no network) and imported as "dns-primary".
  *
- * The build goes to a staging copy (package.json, README and the built dist/), so the test
- * neither needs nor overwrites the repository's dist/.
+ * Everything happens in a temporary copy, so the test neither needs nor overwrites the
+ * repository's dist/.
  */
 import { execFile } from "node:child_process";
 import {
@@ -70,74 +71,92 @@ await p[Symbol.asyncDispose]();
 export { r, e, off };
 `;
 
-t.test("npm pack, used from a plain JavaScript project", async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), "dns-primary-pack-"));
-  t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
-  const stage = join(tmp, "stage");
-  mkdirSync(stage);
-  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
-    files: string[];
-    dependencies: Record<string, string>;
-  };
-  for (const f of ["package.json", ...pkg.files.filter((f) => f !== "dist")])
-    if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(stage, f), { recursive: true });
-  const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-  await run(
-    process.execPath,
-    [tsc, "-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(stage, "dist")],
-    { cwd: ROOT },
-  );
-  const dts = readFileSync(join(stage, "dist", "index.d.ts"), "utf8");
-  for (const name of ["startPrimary", "Primary", "RecordsHandle", "PrimaryEvents", "ApiError"])
-    t.match(dts, new RegExp(`\\b${name}\\b`), `index.d.ts exports ${name}`);
+t.test(
+  "npm pack from a clean checkout builds dist/ and is usable from a plain JavaScript project",
+  async (t) => {
+    const tmp = mkdtempSync(join(tmpdir(), "dns-primary-pack-"));
+    t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
+    // A clean checkout: the files git tracks (as they are in the working tree), no dist/. npm
+    // pack must build it through the `prepare` script, as it does for a git or folder install.
+    const stage = join(tmp, "stage");
+    const { stdout: tracked } = await run("git", ["ls-files", "-z"], { cwd: ROOT });
+    for (const f of tracked.split("\0").filter(Boolean)) {
+      if (!existsSync(join(ROOT, f))) continue; // deleted in the working tree
+      mkdirSync(dirname(join(stage, f)), { recursive: true });
+      cpSync(join(ROOT, f), join(stage, f));
+    }
+    t.notOk(existsSync(join(stage, "dist")), "the checkout has no dist/");
+    symlinkSync(join(ROOT, "node_modules"), join(stage, "node_modules"), "dir");
+    const pkg = JSON.parse(readFileSync(join(stage, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 
-  const { stdout: packed } = await run("npm", ["pack", "--pack-destination", tmp, "--silent"], {
-    cwd: stage,
-  });
-  const tarball = join(tmp, packed.trim().split("\n").at(-1)!);
-  t.ok(existsSync(tarball), "npm pack made a tarball");
+    const { stdout: packed } = await run("npm", ["pack", "--pack-destination", tmp, "--silent"], {
+      cwd: stage,
+      timeout: 120_000,
+    });
+    const dts = readFileSync(join(stage, "dist", "index.d.ts"), "utf8");
+    for (const name of ["startPrimary", "Primary", "RecordsHandle", "PrimaryEvents", "ApiError"])
+      t.match(dts, new RegExp(`\\b${name}\\b`), `index.d.ts exports ${name}`);
+    const tarball = join(tmp, packed.trim().split("\n").at(-1)!);
+    t.ok(existsSync(tarball), "npm pack made a tarball");
 
-  const project = join(tmp, "project");
-  const installed = join(project, "node_modules", "dns-primary");
-  mkdirSync(installed, { recursive: true });
-  await run("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"]);
-  t.ok(existsSync(join(installed, "dist", "index.js")), "the entry point is packed");
-  t.notOk(existsSync(join(installed, "src")), "the sources are not");
-  for (const dep of Object.keys(pkg.dependencies)) {
-    const link = join(project, "node_modules", dep);
-    mkdirSync(dirname(link), { recursive: true });
-    symlinkSync(join(ROOT, "node_modules", dep), link, "dir");
-  }
-  writeFileSync(join(project, "package.json"), '{ "name": "user", "type": "module" }\n');
-  writeFileSync(join(project, "index.mjs"), INDEX);
+    const project = join(tmp, "project");
+    const installed = join(project, "node_modules", "dns-primary");
+    mkdirSync(installed, { recursive: true });
+    await run("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"]);
+    for (const f of [
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/cli/main.js",
+      "dist/dashboard/assets/index.html",
+      "zones/example.com.zone",
+      "dns-primary.yaml",
+    ])
+      t.ok(existsSync(join(installed, f)), `${f} is packed`);
+    t.notOk(existsSync(join(installed, "src")), "the sources are not");
+    t.notOk(existsSync(join(installed, "test")), "nor the tests");
+    for (const dep of Object.keys(pkg.dependencies)) {
+      const link = join(project, "node_modules", dep);
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(join(ROOT, "node_modules", dep), link, "dir");
+    }
+    writeFileSync(join(project, "package.json"), '{ "name": "user", "type": "module" }\n');
+    writeFileSync(join(project, "index.mjs"), INDEX);
 
-  const t0 = Date.now();
-  const { stdout } = await run(process.execPath, ["index.mjs"], { cwd: project, timeout: 20000 });
-  t.same(stdout.trim().split("\n"), ["www 192.0.2.77", "lib 192.0.2.78", "api number", "closed"]);
-  t.ok(Date.now() - t0 < 15000, "it exited by itself");
+    const t0 = Date.now();
+    const { stdout } = await run(process.execPath, ["index.mjs"], { cwd: project, timeout: 20000 });
+    t.same(stdout.trim().split("\n"), ["www 192.0.2.77", "lib 192.0.2.78", "api number", "closed"]);
+    t.ok(Date.now() - t0 < 15000, "it exited by itself");
 
-  // The declarations type-check a TypeScript user's code.
-  writeFileSync(join(project, "consumer.ts"), CONSUMER_TS);
-  writeFileSync(
-    join(project, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        target: "ES2022",
-        module: "NodeNext",
-        moduleResolution: "NodeNext",
-        strict: true,
-        noEmit: true,
-        skipLibCheck: true,
-        types: [],
-        typeRoots: [join(ROOT, "node_modules", "@types")],
-      },
-      files: ["consumer.ts"],
-    }),
-  );
-  symlinkSync(join(ROOT, "node_modules", "@types"), join(project, "node_modules", "@types"), "dir");
-  const check = await run(process.execPath, [tsc, "-p", "."], { cwd: project }).then(
-    () => "",
-    (e: { stdout?: string }) => e.stdout ?? String(e),
-  );
-  t.equal(check, "", "a TypeScript consumer type-checks against dist/index.d.ts");
-});
+    // The declarations type-check a TypeScript user's code.
+    writeFileSync(join(project, "consumer.ts"), CONSUMER_TS);
+    writeFileSync(
+      join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+          typeRoots: [join(ROOT, "node_modules", "@types")],
+        },
+        files: ["consumer.ts"],
+      }),
+    );
+    symlinkSync(
+      join(ROOT, "node_modules", "@types"),
+      join(project, "node_modules", "@types"),
+      "dir",
+    );
+    const check = await run(process.execPath, [tsc, "-p", "."], { cwd: project }).then(
+      () => "",
+      (e: { stdout?: string }) => e.stdout ?? String(e),
+    );
+    t.equal(check, "", "a TypeScript consumer type-checks against dist/index.d.ts");
+  },
+);
