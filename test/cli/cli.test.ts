@@ -208,13 +208,14 @@ t.test("serve: missing zones folder, broken zone file, unreadable config → exi
   );
   t.equal(config.status, 1);
   t.equal(config.stderr, "dns-primary: nope.yaml: cannot read (ENOENT)\n");
-  writeFileSync(
-    join(dir, "bad.yaml"),
+  // serve with only a config file, written first.
+  const serveConfig = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return cli(["serve", "--config", name, "--dns", "127.0.0.1:0", "--api", "127.0.0.1:0"], dir);
+  };
+  const bad = serveConfig(
+    "bad.yaml",
     "tsigs:\n  - { name: k., algo: hmac-sha999, secret: abc= }\n",
-  );
-  const bad = cli(
-    ["serve", "--config", "bad.yaml", "--dns", "127.0.0.1:0", "--api", "127.0.0.1:0"],
-    dir,
   );
   t.equal(bad.status, 1);
   t.match(
@@ -223,13 +224,9 @@ t.test("serve: missing zones folder, broken zone file, unreadable config → exi
     "file, line and field",
   );
   // Every problem, a line each: the misspelt field first, then the field it left missing.
-  writeFileSync(
-    join(dir, "misspelt.yaml"),
+  const misspelt = serveConfig(
+    "misspelt.yaml",
     "tsigs:\n  - name: k.\n    algorithm: hmac-sha256\n    secret: abc=\n",
-  );
-  const misspelt = cli(
-    ["serve", "--config", "misspelt.yaml", "--dns", "127.0.0.1:0", "--api", "127.0.0.1:0"],
-    dir,
   );
   t.equal(misspelt.status, 1);
   t.equal(

@@ -248,23 +248,16 @@ t.test("with a data dir, a created zone is kept as an API-created zone", async (
     file,
     "zones:\n  new.example:\n    create: true\n    outgoing: { status: Enabled }\n",
   );
-  const one = await startPrimary({
-    zonesDir: dir,
-    config: loadConfig(file),
-    dataDir,
-    notify: false,
-  });
+  // Every start: the zones folder, the file as it is now, the same data dir.
+  const start = () =>
+    startPrimary({ zonesDir: dir, config: loadConfig(file), dataDir, notify: false });
+  const one = await start();
   one.records("new.example").create({ name: "www", type: "A", content: "192.0.2.80" });
   const serial = one.serial("new.example");
   await one.close();
 
   // Started again with the same file: the stored zone, its record and serial; not a new one.
-  const two = await startPrimary({
-    zonesDir: dir,
-    config: loadConfig(file),
-    dataDir,
-    notify: false,
-  });
+  const two = await start();
   t.teardown(() => two.close());
   t.equal(two.serial("new.example"), serial);
   t.same(
@@ -278,16 +271,9 @@ t.test("with a data dir, a created zone is kept as an API-created zone", async (
 
   // A failed start releases the data dir: the next one can open it.
   writeFileSync(file, "zones:\n  nothere.example:\n");
-  await startError(t, () =>
-    startPrimary({ zonesDir: dir, config: loadConfig(file), dataDir, notify: false }),
-  );
+  await startError(t, start);
   writeFileSync(file, "zones:\n  new.example:\n");
-  const three = await startPrimary({
-    zonesDir: dir,
-    config: loadConfig(file),
-    dataDir,
-    notify: false,
-  });
+  const three = await start();
   t.teardown(() => three.close());
   t.equal(three.serial("new.example"), serial, "served from the data dir, create: true or not");
 });
