@@ -63,7 +63,7 @@ export interface PrimaryOptions {
   api?: { host?: string; port?: number };
   /** The account the API shows (default: a derived id named "dns-primary"). */
   account?: Account;
-  /** When set, the API accepts only this token (Bearer or X-Auth-Key); else any credential. */
+  /** When set, the API accepts only this token (Bearer, or X-Auth-Email + X-Auth-Key); else any credential. */
   apiToken?: string;
   /** Default: silent. */
   logger?: Logger;
