@@ -198,7 +198,8 @@ Options of secondary-config:
   --for KIND           bind, knot, nsd or powerdns
   --zone NAME          the zone the secondary copies
   --peer NAME          the linked peer the snippet is for (when the zone links several)
-  --api HOST:PORT      ask this running dns-primary (default ${DEFAULT_API_HOST}:${DEFAULT_API_PORT}), or
+  --api HOST:PORT      ask this running dns-primary (default ${DEFAULT_API_HOST}:${DEFAULT_API_PORT}),
+  --api-token TOKEN    with the API token it was started with (default: DNS_PRIMARY_API_TOKEN); or
   --config FILE        read this config file instead, with
   --dns HOST:PORT      where that server answers DNS (default ${DEFAULT_DNS_HOST}:${DEFAULT_DNS_PORT}) and
   --notify-source HOST:PORT  where it notifies from (default: the --dns address)

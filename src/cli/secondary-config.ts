@@ -21,6 +21,7 @@ import { loadConfig } from "../config/load.js";
 import type { TransferSettings } from "../transfer/settings.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT } from "../transport/listen.js";
 import { canonicalName, withoutTrailingDot } from "../wire/name.js";
+import { ApiCallError, apiGet } from "./api-client.js";
 import { type HostPort, type SecondaryConfigCommand, STANDALONE_PORT } from "./args.js";
 import type { CliIO } from "./io.js";
 
@@ -301,32 +302,10 @@ export class CommandError extends Error {
   override name = "CommandError";
 }
 
-interface Envelope<T> {
-  success: boolean;
-  errors: Array<{ code: number; message: string }>;
-  result: T;
-}
-
 /** The facts from a running dns-primary's API. */
 async function factsFromApi(cmd: SecondaryConfigCommand, zone: string): Promise<Resolved> {
-  const base = `http://${cmd.api.host.includes(":") ? `[${cmd.api.host}]` : cmd.api.host}:${cmd.api.port}`;
-  const get = async <T>(path: string): Promise<T> => {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, {
-        headers: cmd.apiToken ? { authorization: `Bearer ${cmd.apiToken}` } : {},
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new CommandError(`cannot reach dns-primary at ${base}: ${cause}`);
-    }
-    const body = (await res.json().catch(() => undefined)) as Envelope<T> | undefined;
-    if (!res.ok || !body?.success) {
-      const why = body?.errors?.[0]?.message ?? `HTTP ${res.status}`;
-      throw new CommandError(`${path}: ${why}`);
-    }
-    return body.result;
-  };
+  const get = async <T>(path: string): Promise<T> =>
+    (await apiGet<T>(cmd.api, path, cmd.apiToken)).result as T;
   const server = await get<{ dns: HostPort; notify_source: { host: string } | null }>(
     "/dns-primary/v1/server",
   );
@@ -695,7 +674,7 @@ export async function secondaryConfigCommand(
     io.stdout(standaloneText(writeStandalone(cmd.for, facts, cmd.standalone, listen), facts, peer));
     return 0;
   } catch (err) {
-    if (err instanceof CommandError) {
+    if (err instanceof CommandError || err instanceof ApiCallError) {
       io.stderr(`dns-primary: ${err.message}\n`);
       return 1;
     }

@@ -248,7 +248,13 @@ t.test("from a running server: its objects, its DNS address, its NOTIFY source",
     "bad",
   ]);
   t.equal(refused.code, 1);
-  t.match(refused.stderr, /Authentication error/);
+  t.match(
+    refused.stderr,
+    /^dns-primary: http:\/\/127\.0\.0\.1:\d+: the server refused the API token \(HTTP 403, code 10000\); give the one it was started with as --api-token TOKEN or DNS_PRIMARY_API_TOKEN\n$/,
+  );
+  const tokenless = await run(["--for", "knot", "--zone", "live.test", "--api", api]);
+  t.equal(tokenless.code, 1);
+  t.match(tokenless.stderr, /the server wants an API token; give [^\n]*--api-token TOKEN/);
   const unknown = await run([
     "--for",
     "bind",
