@@ -1,0 +1,382 @@
+/**
+ * The README's commands, run as a reader runs them: a README that lies is a bug.
+ *
+ * Every ```sh and ```js block of README.md is either run here or carries, on the line before
+ * it, `<!-- README test: not run (why) -->`; a new block can only escape on purpose.
+ *
+ * - The quick start's `npm install && npm start` is the server each block runs against: the
+ *   command `npm start` runs, as the README quotes it. `npm install && npm test` is the
+ *   command running this test, and is not run again.
+ * - The sh blocks of one `##` section run in order in one bash session (their variables carry
+ *   over, as in the reader's terminal) against one fresh server; each js block runs as an ES
+ *   module against a fresh server, with "dns-primary" resolving to the package.
+ * - The only changes to what is written: the README's ports (DNS 5300, API 8787, the
+ *   secondary's 5301) become free ports, and `secondary-config` gets `--api` spelled out (its
+ *   default is 8787). A line the README marks `(foreground)` is started in the background.
+ * - What each command printed is checked: no API answer with `"success":false`, every dig
+ *   answering as its comment says (NOERROR, or REFUSED where the README says so), and the state
+ *   each walk leaves behind (read back from the server and from the BIND secondary it starts).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import t, { type Test } from "tap";
+import { buildPackage, ROOT } from "./cli/package.js";
+import { freePort, requireTool } from "./peers/tools.js";
+
+const README = readFileSync(join(ROOT, "README.md"), "utf8");
+const SKIP_MARK = /^<!-- README test: not run \((.+)\) -->$/;
+
+interface Block {
+  lang: string;
+  code: string;
+  line: number;
+  section: string;
+  skip?: string;
+}
+
+function blocks(text: string): Block[] {
+  const lines = text.split("\n");
+  const out: Block[] = [];
+  let section = "";
+  for (let i = 0; i < lines.length; i++) {
+    const h = /^## (.+)$/.exec(lines[i]);
+    if (h) section = h[1];
+    const open = /^```(\w*)$/.exec(lines[i]);
+    if (!open) continue;
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && lines[i] !== "```"; i++) body.push(lines[i]);
+    const skip = SKIP_MARK.exec(lines[start - 1] ?? "")?.[1];
+    out.push({ lang: open[1], code: `${body.join("\n")}\n`, line: start + 1, section, skip });
+  }
+  return out;
+}
+
+const ALL = blocks(README);
+const RUNNABLE = ALL.filter((b) => b.lang === "sh" || b.lang === "js");
+const START = "npm install && npm start";
+const TEST = "npm install && npm test";
+
+interface Ports {
+  dns: number;
+  api: number;
+  secondary: number;
+}
+
+/** The README's ports moved to free ones; `secondary-config` told where the API is. */
+function rewrite(code: string, p: Ports): string {
+  return code
+    .replace(/\b5300\b/g, String(p.dns))
+    .replace(/\b8787\b/g, String(p.api))
+    .replace(/\b5301\b/g, String(p.secondary))
+    .replace(/secondary-config (?![^\n]*--api)/g, `secondary-config --api 127.0.0.1:${p.api} `);
+}
+
+/** The README's lines as commands: continuation lines joined, comments and blanks dropped. */
+function commands(code: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  for (const line of code.split("\n")) {
+    cur += line;
+    if (line.endsWith("\\")) {
+      cur += "\n";
+      continue;
+    }
+    if (cur.trim() !== "" && !cur.trimStart().startsWith("#")) out.push(cur);
+    cur = "";
+  }
+  return out;
+}
+
+/** What a dig line must print, from its own words; `line` is one line of it, for grep. */
+function digExpectation(cmd: string): { all: RegExp; line: string } | undefined {
+  if (!/^dig\b/.test(cmd)) return undefined;
+  if (/REFUSED/.test(cmd)) return { all: /status: REFUSED/, line: "status: REFUSED" };
+  // A transfer: the SOA first and last.
+  if (/\bAXFR\b/.test(cmd)) return { all: /\sSOA\s[\s\S]*\sSOA\s/, line: "SOA" };
+  return { all: /status: NOERROR/, line: "status: NOERROR" };
+}
+
+// ---- the workspace: the package as built, the bundled zones and config, a server ----
+
+const PKG = buildPackage((fn) => t.teardown(fn));
+cpSync(join(ROOT, "zones"), join(PKG, "zones"), { recursive: true });
+cpSync(join(ROOT, "dns-primary.yaml"), join(PKG, "dns-primary.yaml"));
+const MAIN = join(PKG, "dist", "cli", "main.js");
+// `npx dns-primary` links the package into npx's cache, which runs its `prepare` (the build);
+// this package is built already and has no sources to build from.
+const manifest = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8"));
+delete manifest.scripts.prepare;
+writeFileSync(join(PKG, "package.json"), JSON.stringify(manifest, null, 2));
+// As a reader's shell: no tap loaders, and no API token unless the README sets one.
+const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: "" };
+delete env.DNS_PRIMARY_API_TOKEN;
+
+const children = new Set<ChildProcess>();
+t.teardown(() => {
+  for (const c of children) c.kill("SIGKILL");
+});
+
+/** The quick start's server: `npm start`'s command, on free ports. */
+async function startServer(t: Test): Promise<Ports> {
+  const ports = { dns: await freePort(), api: await freePort(), secondary: await freePort() };
+  const script = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.start;
+  const m = /^node dist\/cli\/main\.js (serve .*)$/.exec(script);
+  if (!m) throw new Error(`npm start is no longer "node dist/cli/main.js serve ...": ${script}`);
+  const args = [
+    ...m[1].split(" "),
+    "--dns",
+    `127.0.0.1:${ports.dns}`,
+    "--api",
+    `127.0.0.1:${ports.api}`,
+  ];
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd: PKG, env });
+  children.add(child);
+  t.teardown(() => {
+    child.kill("SIGTERM");
+    children.delete(child);
+  });
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+  });
+  const deadline = Date.now() + 20_000;
+  while (!/dashboard: http/.test(out)) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`the server did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return ports;
+}
+
+interface Ran {
+  cmd: string;
+  rc: number;
+  out: string;
+  err: string;
+}
+
+/** Run a section's sh blocks as one bash session; each command's status and output apart. */
+async function runSession(t: Test, code: string, dir: string): Promise<Ran[]> {
+  const cmds = commands(code);
+  const parts = ['cd "$1"'];
+  cmds.forEach((cmd, i) => {
+    const o = `"$2/out.${i}"`;
+    const e = `"$2/err.${i}"`;
+    const r = `"$2/rc.${i}"`;
+    if (/\(foreground\)\s*$/.test(cmd)) {
+      parts.push(
+        `${cmd.replace(/#.*$/, "")} > ${o} 2>&1 &`,
+        `echo $! > "$2/pid.${i}"; echo 0 > ${r}`,
+      );
+      return;
+    }
+    const want = digExpectation(cmd);
+    if (want) {
+      // A secondary started just before needs a moment: dig again until it answers as said.
+      parts.push(
+        `for n in $(seq 1 60); do`,
+        `{\n${cmd}\n} > ${o} 2> ${e}; rc=$?`,
+        `grep -q '${want.line}' ${o} && break; sleep 0.25`,
+        `done; echo $rc > ${r}`,
+      );
+      return;
+    }
+    parts.push(`{\n${cmd}\n} > ${o} 2> ${e}; echo $? > ${r}`);
+  });
+  const script = join(dir, "session.sh");
+  writeFileSync(script, `${parts.join("\n")}\n`);
+  const child = spawn("bash", [script, PKG, dir], { cwd: PKG, env, stdio: "ignore" });
+  children.add(child);
+  await new Promise((r) => child.on("exit", r));
+  children.delete(child);
+  t.teardown(() => {
+    cmds.forEach((_, i) => {
+      const pid = join(dir, `pid.${i}`);
+      if (existsSync(pid)) {
+        try {
+          process.kill(Number(readFileSync(pid, "utf8")), "SIGTERM");
+        } catch {
+          // already gone
+        }
+      }
+    });
+  });
+  const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8") : "");
+  return cmds.map((cmd, i) => ({
+    cmd,
+    rc: Number(read(`rc.${i}`).trim() || "-1"),
+    out: read(`out.${i}`),
+    err: read(`err.${i}`),
+  }));
+}
+
+function checkCommands(t: Test, ran: Ran[]): void {
+  for (const r of ran) {
+    const what = r.cmd.split("\n")[0].slice(0, 90);
+    t.equal(r.rc, 0, `exit 0: ${what}`, { stderr: r.err });
+    t.notMatch(r.out, /"success":\s*false/, `no API error: ${what}`);
+    const want = digExpectation(r.cmd);
+    if (want) t.match(r.out, want.all, `${want.line}: ${what}`);
+  }
+}
+
+async function api<T>(p: Ports, path: string): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${p.api}/client/v4${path}`);
+  const body = (await res.json()) as { result: T };
+  return body.result;
+}
+
+async function ext<T>(p: Ports, path: string): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${p.api}/dns-primary/v1${path}`);
+  return ((await res.json()) as { result: T }).result;
+}
+
+// ---- the tests ----
+
+/** The sections whose sh blocks run as one session, and what to check after each. */
+const SECTIONS = new Map<string, (t: Test, p: Ports, ran: Ran[]) => Promise<void>>([
+  [
+    "Quick start",
+    async (t, _p, ran) => {
+      const www = ran.find((r) => /www\.example\.com A/.test(r.cmd))!;
+      t.notMatch(www.out, /192\.0\.2\.10/, "proxied www: never the origin address");
+      t.match(www.out, /IN\s+A\s+(104|172)\./, "proxied www: the anycast pair");
+      const shop = ran.find((r) => /shop\.example\.com/.test(r.cmd))!;
+      t.match(shop.out, /IN\s+CNAME/, "shop: a CNAME chain");
+      const dev = ran.find((r) => /host\.dev\.example\.com/.test(r.cmd))!;
+      t.match(dev.out, /AUTHORITY SECTION:[\s\S]*IN\s+NS/, "host.dev: a referral");
+    },
+  ],
+  [
+    "Five minutes: Cloudflare's setup guide against dns-primary",
+    async (t, p, ran) => {
+      // The guide's steps took: the peer linked, multi-provider on, transfers enabled.
+      const [zone] = await api<Array<{ id: string }>>(p, "/zones?name=example.com");
+      const out = await api<{ status?: string; peers: string[] }>(
+        p,
+        `/zones/${zone.id}/secondary_dns/outgoing`,
+      );
+      t.equal(out.peers.length, 1, "one peer linked (the PUT replaced the config's)");
+      const settings = await api<{ multi_provider: boolean }>(p, `/zones/${zone.id}/dns_settings`);
+      t.equal(settings.multi_provider, true);
+      const status = await api<string>(p, `/zones/${zone.id}/secondary_dns/outgoing/status`);
+      t.equal(status, "Enabled");
+      // The BIND secondary the walk started follows by NOTIFY and IXFR.
+      const last = ran.find((r) => /new\.example\.com A/.test(r.cmd))!;
+      t.match(
+        last.out,
+        /new\.example\.com\.\s+\d+\s+IN\s+A\s+192\.0\.2\.9/,
+        "BIND serves the change",
+      );
+      const view = await ext<{
+        secondaries: Array<{ peer_name?: string; last_transfer?: unknown }>;
+      }>(p, `/zones/${zone.id}/secondaries`);
+      const bind = view.secondaries.find((s) => s.peer_name === "my-bind");
+      t.ok(bind?.last_transfer, "the secondaries view shows my-bind's transfer");
+    },
+  ],
+  [
+    "REST API",
+    async (t, p) => {
+      const [zone] = await api<Array<{ id: string }>>(p, "/zones?name=example.com");
+      const app = await api<Array<{ proxied: boolean }>>(
+        p,
+        `/zones/${zone.id}/dns_records?name=app.example.com`,
+      );
+      t.same(
+        app.map((r) => r.proxied),
+        [true],
+        "app created proxied",
+      );
+    },
+  ],
+]);
+
+for (const [section, after] of SECTIONS) {
+  t.test(`README "${section}": the sh blocks as written`, async (t) => {
+    const own = RUNNABLE.filter((b) => b.section === section && b.lang === "sh" && !b.skip);
+    t.ok(own.length > 0, "the section has commands");
+    const needs = new Set(["dig", "curl"]);
+    const text = own.map((b) => b.code).join("");
+    if (/\bjq\b/.test(text)) needs.add("jq");
+    if (/\bopenssl\b/.test(text)) needs.add("openssl");
+    if (/\bnamed\b/.test(text)) needs.add("named");
+    for (const tool of needs) if (!requireTool(t, tool)) return;
+    const ports = await startServer(t);
+    const code = own
+      .filter((b) => b.code.trim() !== START && b.code.trim() !== TEST)
+      .map((b) => rewrite(b.code, ports))
+      .join("");
+    const dir = join(PKG, `session-${[...SECTIONS.keys()].indexOf(section)}`);
+    mkdirSync(dir);
+    const ran = await runSession(t, code, dir);
+    t.ok(ran.length > 0);
+    checkCommands(t, ran);
+    await after(t, ports, ran);
+  });
+}
+
+/** js blocks run by line, each with what it must print or leave behind. */
+const JS_RUN = new Map<number, (t: Test, p: Ports, stdout: string) => Promise<void>>();
+for (const b of RUNNABLE.filter((b) => b.lang === "js" && !b.skip)) {
+  if (/from "cloudflare"/.test(b.code)) {
+    JS_RUN.set(b.line, async (t, p) => {
+      const [zone] = await api<Array<{ id: string }>>(p, "/zones?name=example.com");
+      t.equal(await api<string>(p, `/zones/${zone.id}/secondary_dns/outgoing/status`), "Enabled");
+      const s = await api<{ multi_provider: boolean }>(p, `/zones/${zone.id}/dns_settings`);
+      t.equal(s.multi_provider, true, "the SDK turned multi-provider on");
+      const ns = await api<Array<{ content: string }>>(
+        p,
+        `/zones/${zone.id}/dns_records?type=NS&name=example.com`,
+      );
+      t.ok(
+        ns.some((r) => r.content === "ns1.secondary.example.net"),
+        "the SDK added the NS",
+      );
+    });
+  } else if (/from "dns-primary"/.test(b.code)) {
+    JS_RUN.set(b.line, async (t, _p, stdout) => {
+      t.match(stdout, /\[ '192\.0\.2\.7' \]/, "the library example resolves its change");
+    });
+  }
+}
+
+for (const b of RUNNABLE.filter((b) => b.lang === "js" && !b.skip)) {
+  t.test(`README.md:${b.line}: the js example as written`, async (t) => {
+    const check = JS_RUN.get(b.line);
+    if (!check) {
+      t.fail(`README.md:${b.line}: a js block with no check in test/readme.test.ts`);
+      return;
+    }
+    const ports = await startServer(t);
+    const file = join(PKG, `readme-${b.line}.mjs`);
+    writeFileSync(file, rewrite(b.code, ports));
+    const child = spawn(process.execPath, [file], { cwd: PKG, env });
+    children.add(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    children.delete(child);
+    t.equal(code, 0, "exits 0 by itself", { stderr });
+    await check(t, ports, stdout);
+  });
+}
+
+t.test("every sh and js block is run here or marked as not run, with the reason", async (t) => {
+  const unaccounted = RUNNABLE.filter(
+    (b) => !b.skip && !SECTIONS.has(b.section) && !JS_RUN.has(b.line),
+  ).map((b) => `README.md:${b.line} (${b.section})`);
+  t.same(unaccounted, [], "blocks nobody runs");
+  t.ok(RUNNABLE.filter((b) => !b.skip).length >= 6, "the README still has its examples");
+});
