@@ -44,6 +44,11 @@ export interface RecordExplanation {
   /** proxied / flattened: the addresses served in its place, as text, and their TTL. */
   addresses?: string[];
   addressTtl?: number;
+  /**
+   * Served and transferred as itself, but with another TTL than configured: an apex NS record
+   * takes the zone's `ns_ttl` (cloudflare.md §1 "Apex NS and multi-provider DNS").
+   */
+  servedTtl?: number;
   /** withheld: why. */
   withheld?: WithheldReason;
   /** flattened / unresolved-cname: the CNAME's target, and the names followed. */
@@ -132,7 +137,14 @@ export function explainName(
       if (t === T.NS && apex) {
         const disposition = rules.apexNsDisposition(rdata);
         const kept = disposition !== "apex-ns-ignored";
-        records.push({ ...base, disposition, served: kept, transferred: kept });
+        const nsTtl = rules.settings.nsTtl;
+        records.push({
+          ...base,
+          disposition,
+          served: kept,
+          transferred: kept,
+          ...(kept && nsTtl !== s.ttl ? { servedTtl: nsTtl } : {}),
+        });
         continue;
       }
       const withheld = rules.withheldReason(name, t, rdata, ctx);

@@ -139,6 +139,10 @@ t.test("every disposition of a zone built through the Cloudflare renderer", asyn
   t.same(setOf(transferred, "mail.example.com", "TXT")?.rdata, ['"v=spf1 -all"']);
 
   t.match(find(records, "example.com", "NS", "ns1.example.com"), { disposition: "assigned-ns" });
+  t.notOk(
+    "served_ttl" in find(records, "example.com", "NS", "ns1.example.com"),
+    "TTL as configured",
+  );
   const userNs = find(records, "example.com", "NS", "ns.other-provider.net");
   t.match(userNs, { disposition: "apex-ns-ignored", served: false, in_transfer: false });
   t.match(userNs.reason, /multi_provider is off/);
@@ -158,6 +162,7 @@ t.test("every disposition of a zone built through the Cloudflare renderer", asyn
   const patched = await call(app, "PATCH", `/zones/${id}/dns_settings`, {
     multi_provider: true,
     flatten_all_cnames: true,
+    ns_ttl: 3600,
   });
   t.equal(patched.status, 200);
   const after = (await ext(app, `/zones/${id}/rendering`)).body.result as {
@@ -170,6 +175,10 @@ t.test("every disposition of a zone built through the Cloudflare renderer", asyn
   t.match(after.zone, { multi_provider: true, flatten_all_cnames: true });
   const ns = find(after.records, "example.com", "NS", "ns.other-provider.net");
   t.match(ns, { disposition: "transferred", served: true, in_transfer: true });
+  // Configured at 300 (automatic), served with ns_ttl: the view says both.
+  t.match(ns, { ttl: 1, served_ttl: 3600 });
+  t.match(find(after.records, "example.com", "NS", "ns1.example.com"), { served_ttl: 3600 });
+  t.equal(setOf(after.transferred, "example.com", "NS")?.ttl, 3600);
   t.match(ns.reason, /multi_provider is on/);
   t.same(setOf(after.transferred, "example.com", "NS")?.rdata, [
     "ns1.example.com.",

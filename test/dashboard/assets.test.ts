@@ -24,10 +24,11 @@ t.test("the assets are served without credentials, the data is not", async (t) =
   t.notMatch(page.headers["content-security-policy"], /https?:/, "the policy names no host");
   t.match(page.body, /<script type="module" src="\/dashboard\/app\.js">/);
   const data = await app.inject({ method: "GET", url: "/client/v4/accounts" });
-  t.equal(data.statusCode, 403, "the API itself still wants the token");
-  t.equal(data.json().errors[0].code, 10000);
+  t.equal(data.statusCode, 400, "the API itself still wants the token");
+  t.equal(data.json().errors[0].code, 9106);
   const post = await app.inject({ method: "POST", url: "/dashboard/app.js" });
-  t.equal(post.statusCode, 403, "only GET and HEAD pass without credentials");
+  t.equal(post.statusCode, 400, "only GET and HEAD pass without credentials");
+  t.equal(post.json().errors[0].code, 9106);
   const unknown = await app.inject({ method: "GET", url: "/dashboard/nope.js" });
   t.equal(unknown.statusCode, 404);
   const outside = await app.inject({ method: "GET", url: "/dashboard/..%2f..%2fserve.ts" });

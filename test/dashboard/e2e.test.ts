@@ -513,6 +513,40 @@ t.test("the bundled zones: first paint, readiness and the zone tab bar", async (
     t.ok(shown.rows > 0, `its records are drawn (${shown.info})`);
   });
 
+  await t.test("a TTL that DNS serves otherwise says what it serves", async (t) => {
+    // The setup guide's apex NS with the automatic TTL: every apex NS is served with ns_ttl
+    // (the bundled zone's NS TTL, 3600), whatever the records list says (issue 12).
+    const id = await zoneId(bundled[0].name);
+    const added = await fetch(`${root}/client/v4/zones/${id}/dns_records`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: "NS", name: "@", content: "ns1.secondary.example.net" }),
+    });
+    t.equal(added.status, 200);
+    await fetch(`${root}/client/v4/zones/${id}/dns_settings`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ multi_provider: true }),
+    });
+    const page = await open(1280);
+    await page.goto(`${root}/#/zones/${id}/records`);
+    t.equal(await ready(page), "true");
+    await page.fill("#record-search", "ns1.secondary");
+    const row = page.locator("#records-table tbody tr", { hasText: "ns1.secondary.example.net" });
+    await row.locator(".served-ttl").waitFor();
+    t.equal(
+      await row.locator("td.ttl").textContent(),
+      "Autoserved 3600",
+      "configured Auto, served 3600",
+    );
+    t.match(
+      await row.locator(".served-ttl").getAttribute("title"),
+      /ns_ttl 3600/,
+      "the reason on hover",
+    );
+    await shot(page, "records-served-ttl", false);
+  });
+
   await t.test(
     "the zone tab bar: no vertical scrollbar; tabs that do not fit scroll",
     async (t) => {

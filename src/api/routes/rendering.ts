@@ -75,6 +75,8 @@ export interface RenderingRecord {
   in_transfer: boolean;
   /** Why, in a sentence; absent for a record transferred as configured. */
   reason?: string;
+  /** Served as configured but with this TTL (an apex NS record takes the zone's ns_ttl). */
+  served_ttl?: number;
   /** proxied / flattened: the addresses served and transferred in its place, and their TTL. */
   addresses?: string[];
   address_ttl?: number;
@@ -202,6 +204,7 @@ function renderName(
     };
     const reason = why(e, info, apex);
     if (reason !== undefined) r.reason = reason;
+    if (e.servedTtl !== undefined) r.served_ttl = e.servedTtl;
     if (e.addresses !== undefined) r.addresses = e.addresses;
     if (e.addressTtl !== undefined) r.address_ttl = e.addressTtl;
     if (e.withheld !== undefined) r.withheld = e.withheld;

@@ -1,5 +1,6 @@
-// The REST API as any client calls it: the v4 envelope, the same token. When the API answers
-// 10000 (authentication), the token dialog asks for one and the call is retried.
+// The REST API as any client calls it: the v4 envelope, the same token. When the API refuses
+// the credentials (9106 none, 6003 malformed, 10000 wrong), the token dialog asks for one and
+// the call is retried.
 
 const TOKEN_KEY = "dns-primary.api-token";
 
@@ -34,7 +35,7 @@ function askToken(refused) {
   const form = document.getElementById("token-form");
   const input = document.getElementById("token-input");
   const err = document.getElementById("token-input-err");
-  err.textContent = refused ? "The API refused this token (code 10000)." : "";
+  err.textContent = refused ? "The API refused this token." : "";
   input.setAttribute("aria-invalid", refused ? "true" : "false");
   input.value = "";
   asking = new Promise((resolve) => {
@@ -61,6 +62,8 @@ function askToken(refused) {
   return asking;
 }
 
+const AUTH_CODES = new Set([9106, 6003, 10000]);
+
 /** One call; resolves `{ result, info }` or throws ApiError (with `code` and `message`). */
 export async function call(method, path, body) {
   const headers = {};
@@ -85,7 +88,9 @@ export async function call(method, path, body) {
   }
   if (json.success) return { result: json.result, info: json.result_info };
   const err = new ApiError(res.status, json.errors);
-  if (err.code === 10000) {
+  // The API's refusals of credentials (api/auth.ts): none sent (9106), a malformed header
+  // (6003), a wrong token (10000). Each one asks for the token.
+  if (AUTH_CODES.has(err.code)) {
     await askToken(t !== "");
     return call(method, path, body);
   }

@@ -192,6 +192,9 @@ async function recordsTab(box, { zone, zoneId, head }) {
     h("div", { class: "pager" }, prev, pageInfo, next),
   );
 
+  /** Record id → its rendering, for records served with another TTL than configured. */
+  let servedTtl = new Map();
+
   async function load() {
     const q = new URLSearchParams({
       page: String(state.page),
@@ -201,7 +204,17 @@ async function recordsTab(box, { zone, zoneId, head }) {
     if (state.search) q.set("search", state.search);
     if (state.type) q.set("type", state.type);
     try {
-      const { result, info } = await call("GET", `${path}?${q}`);
+      // The apex's configured-versus-served view says which records are served with another
+      // TTL than configured (apex NS take the zone's ns_ttl), so the TTL column tells both.
+      const [{ result, info }, apex] = await Promise.all([
+        call("GET", `${path}?${q}`),
+        get(`${EXT}/zones/${zoneId}/rendering?name=${encodeURIComponent(zone.name)}`).catch(
+          () => null,
+        ),
+      ]);
+      servedTtl = new Map(
+        (apex?.records ?? []).filter((r) => r.served_ttl !== undefined).map((r) => [r.id, r]),
+      );
       listErr.textContent = "";
       render(result, info);
     } catch (err) {
@@ -245,6 +258,13 @@ async function recordsTab(box, { zone, zoneId, head }) {
     );
   }
 
+  /** "served 3600" under a TTL that DNS does not serve, with the reason on hover. */
+  function servedAs(r) {
+    const x = servedTtl.get(r.id);
+    if (x === undefined) return null;
+    return h("div", { class: "served-ttl", title: x.reason ?? "" }, `served ${x.served_ttl}`);
+  }
+
   function row(r) {
     const rowErr = h("p", { class: "err", "aria-live": "polite" });
     const proxy = PROXIABLE.has(r.type)
@@ -284,7 +304,7 @@ async function recordsTab(box, { zone, zoneId, head }) {
         r.comment ? h("div", { class: "comment" }, r.comment) : null,
       ),
       h("td", { class: PROXIABLE.has(r.type) ? "" : "no-proxy" }, proxy, rowErr),
-      h("td", { class: "mono" }, r.ttl === 1 ? "Auto" : String(r.ttl)),
+      h("td", { class: "mono ttl" }, r.ttl === 1 ? "Auto" : String(r.ttl), servedAs(r)),
       h(
         "td",
         { class: "act" },
