@@ -20,7 +20,7 @@ import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
 import { createKeyring } from "./server/signed.js";
 import { createTransferHandler } from "./server/transfer.js";
-import { openStore } from "./store/store.js";
+import { openStore, type Store } from "./store/store.js";
 import { TransferActivity } from "./transfer/activity.js";
 import { TransferSettings } from "./transfer/settings.js";
 import type { Limits } from "./transport/limits.js";
@@ -43,6 +43,7 @@ import {
 import { ZoneFileError } from "./zone/errors.js";
 import { type Changeset, type JournalLimits, soaSerialOf } from "./zone/journal.js";
 import { loadZonesDir } from "./zone/load.js";
+import type { ParseWarning } from "./zone/masterfile.js";
 import { reloadZoneFileAsync } from "./zone/reload.js";
 import { type Change, recordKey, toLatin1, type Zone, ZoneError } from "./zone/zone.js";
 import { ZoneSet } from "./zone/zoneset.js";
@@ -198,34 +199,98 @@ export const DEFAULT_API_PORT = 8787;
  * Load zones and listen. Rejects with ZonesDirError or ZoneFileError (zone/), ConfigError
  * (config/) or DnsListenError (transport/) on a user error; nothing is left listening when
  * it rejects.
+ *
+ * The start is a list of steps, each returning what it opened with its own cleanup: when a
+ * step fails, what the earlier steps opened is closed again, newest first (the data dir's
+ * lock included), and the error is passed on.
  */
 export async function startPrimary(options: PrimaryOptions = {}): Promise<Primary> {
   const { config } = options;
   if (config !== undefined && options.transfers !== undefined)
     throw new TypeError("startPrimary: give config or transfers, not both (each is a store)");
-  const dnsSettings = { ...config?.dnsSettings, ...options.dnsSettings };
   const logger = options.logger ?? silentLogger();
-  const limits = resolveLimits(options.limits);
+  const opened = new Opened();
+  try {
+    const loaded = loadZones(options, logger);
+    const settings = options.transfers ?? config?.settings ?? new TransferSettings();
+    const store = opened.add(openDataDir(options, loaded, settings, logger));
+    createConfigZones(options, loaded);
+    const answering = buildHandler(loaded, settings, logger, resolveLimits(options.limits));
+    const dns = opened.add(await listen(options, loaded, settings, answering.handler, logger));
+    const api = opened.add(await startApi(options, loaded, settings, answering, dns, logger));
+    const notifier = opened.add(startNotify(options, loaded, settings, answering, dns, logger));
+    followChanges(loaded, settings, dns, notifier, logger);
+    return primaryHandle(
+      options,
+      loaded,
+      settings,
+      answering,
+      { dns, api, notifier, store },
+      logger,
+    );
+  } catch (err) {
+    await opened.closeAll();
+    throw err;
+  }
+}
+
+/** What a step opened and how to close it: closed in reverse order when a later step fails. */
+class Opened {
+  private readonly closers: Array<() => unknown> = [];
+
+  add<T extends { close(): unknown } | undefined>(thing: T): T {
+    if (thing !== undefined) this.closers.push(() => thing.close());
+    return thing;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const close of this.closers.reverse()) {
+      try {
+        await close();
+      } catch {
+        // The start's own error is the one to report.
+      }
+    }
+  }
+}
+
+/** The zones and what the later steps read from them. */
+interface Loaded {
+  zones: ZoneSet;
+  cloudflare: CloudflareZones;
+  summaries: ZoneSummary[];
+  /** Zones the UDP workers load themselves (from zonesDir); the others are sent to them. */
+  fromDir: WeakSet<Zone>;
+  /** DNS settings zones start with, by zone key (options, then the config file's). */
+  initial: Map<string, unknown>;
+  /** The same as given (by name), for the UDP workers. */
+  dnsSettings: Record<string, unknown>;
+  account: Account;
+  times: ZoneTimes;
+}
+
+/** Step 1: the zones of `zonesDir`, then the inline `zones`, through Cloudflare's rules. */
+function loadZones(options: PrimaryOptions, logger: Logger): Loaded {
+  const dnsSettings = { ...options.config?.dnsSettings, ...options.dnsSettings };
+  const initial = settingsByKey(dnsSettings);
   const zones = new ZoneSet();
   const rulesLogger = logger.child({ component: "rules" });
-  const initial = settingsByKey(dnsSettings);
   const cloudflare = new CloudflareZones(zones, {
     journal: options.journal,
     warn: (m) => rulesLogger.warn(m),
     settingsFor: (origin) => initial.get(nameKey(origin)),
-    maxRecords: limits.zoneRecords,
+    maxRecords: resolveLimits(options.limits).zoneRecords,
   });
   const summaries: ZoneSummary[] = [];
-  // Zones the UDP workers load themselves (from zonesDir); the others are sent to them.
   const fromDir = new WeakSet<Zone>();
+  const warn = (w: ParseWarning) =>
+    logger.warn({ file: w.file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
   if (options.zonesDir !== undefined) {
     const loaded = loadZonesDir(options.zonesDir, {
       journal: options.journal,
       renderer: cloudflare.renderer,
     });
-    for (const w of loaded.warnings) {
-      logger.warn({ file: w.file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
-    }
+    loaded.warnings.forEach(warn);
     for (const zone of loaded.zones) {
       cloudflare.add(zone);
       fromDir.add(zone);
@@ -234,40 +299,67 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   }
   if (options.zones !== undefined) {
     const loaded = loadZoneSpecs(cloudflare, options.zones, { journal: options.journal });
-    for (const w of loaded.warnings) {
-      logger.warn({ file: w.file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
-    }
+    loaded.warnings.forEach(warn);
     for (const zone of loaded.zones) summaries.push(summarizeZone(zone));
   }
-  const account = options.account ?? config?.account ?? defaultAccount();
-  const times = new ZoneTimes(() => new Date());
+  return {
+    zones,
+    cloudflare,
+    summaries,
+    fromDir,
+    initial,
+    dnsSettings,
+    account: options.account ?? options.config?.account ?? defaultAccount(),
+    times: new ZoneTimes(() => new Date()),
+  };
+}
 
-  const settings = options.transfers ?? config?.settings ?? new TransferSettings();
-  // The stored state over what was just loaded, then every change stored (store/store.ts).
-  const store =
-    options.dataDir === undefined
-      ? undefined
-      : openStore(options.dataDir, {
-          cloudflare,
-          transfers: settings,
-          logger: logger.child({ component: "store" }),
-        });
-  if (store) summaries.splice(0, summaries.length, ...zones.all().map(summarizeZone));
-  if (config !== undefined) {
-    // Once every source of zones is loaded: the config's zones are served, or created now
-    // through the zone-create path POST /zones takes, so the store keeps them as it keeps
-    // zones created through the API.
-    try {
-      const served = zones.all().map((zone) => zone.origin);
-      for (const z of zonesToCreate(config, served)) {
-        const zone = cloudflare.create(z.name, initial.get(nameKey(z.name)));
-        summaries.push(summarizeZone(zone));
-      }
-    } catch (err) {
-      store?.close();
-      throw err;
-    }
+/** Step 2: the stored state over what was just loaded, then every change stored (store/). */
+function openDataDir(
+  options: PrimaryOptions,
+  loaded: Loaded,
+  settings: TransferSettings,
+  logger: Logger,
+): Store | undefined {
+  if (options.dataDir === undefined) return undefined;
+  const store = openStore(options.dataDir, {
+    cloudflare: loaded.cloudflare,
+    transfers: settings,
+    logger: logger.child({ component: "store" }),
+  });
+  loaded.summaries.splice(0, loaded.summaries.length, ...loaded.zones.all().map(summarizeZone));
+  return store;
+}
+
+/**
+ * Step 3: once every source of zones is loaded, the config's zones are served, or created
+ * now through the zone-create path POST /zones takes, so the store keeps them as it keeps
+ * zones created through the API (config/zones.ts).
+ */
+function createConfigZones(options: PrimaryOptions, loaded: Loaded): void {
+  if (options.config === undefined) return;
+  const served = loaded.zones.all().map((zone) => zone.origin);
+  for (const z of zonesToCreate(options.config, served)) {
+    const zone = loaded.cloudflare.create(z.name, loaded.initial.get(nameKey(z.name)));
+    loaded.summaries.push(summarizeZone(zone));
   }
+}
+
+/** The DNS side that answers: TSIG keys, transfer policy and activity, the query handler. */
+interface Answering {
+  handler: DnsHandler;
+  activity: TransferActivity;
+  limits: Limits;
+}
+
+/** Step 4: the handler every transport calls (server/), and the activity it records. */
+function buildHandler(
+  loaded: Loaded,
+  settings: TransferSettings,
+  logger: Logger,
+  limits: Limits,
+): Answering {
+  const { zones } = loaded;
   const keyring = createKeyring(settings, () => Date.now() / 1000);
   // Per zone and secondary: checks, transfers, refusals, NOTIFY outcomes (the API shows it).
   const activity = new TransferActivity({
@@ -286,11 +378,11 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     logger: logger.child({ component: "query" }),
     transfer,
     keyring,
-    // A secondary polls the SOA to decide whether to transfer: that is Cloudflare's
-    // checked_time, when the source is one allowed to transfer the zone.
     onNotify(qname, ctx) {
       activity.incomingNotify(qname, { address: ctx.remoteAddress, port: ctx.remotePort });
     },
+    // A secondary polls the SOA to decide whether to transfer: that is Cloudflare's
+    // checked_time, when the source is one allowed to transfer the zone.
     onSoaQuery(qname, ctx) {
       const zone = zones.get(qname);
       if (!zone || !settings.outgoing(zone.origin)) return;
@@ -301,86 +393,133 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       }
     },
   });
+  return { handler, activity, limits };
+}
+
+type Dns = DnsListener & { broadcast?: (m: WorkerCommand) => void };
+
+/** Step 5: UDP and TCP, in this process or with UDP in worker processes. */
+async function listen(
+  options: PrimaryOptions,
+  loaded: Loaded,
+  settings: TransferSettings,
+  handler: DnsHandler,
+  logger: Logger,
+): Promise<Dns> {
   const host = options.dns?.host ?? DEFAULT_DNS_HOST;
   const port = options.dns?.port ?? DEFAULT_DNS_PORT;
   const dnsLogger = logger.child({ component: "dns" });
   const workers = options.udpWorkers ?? 0;
-  const dns: DnsListener & { broadcast?: (m: WorkerCommand) => void } =
+  const dns =
     workers > 0
       ? await listenWithWorkers(
           host,
           port,
           handler,
           dnsLogger,
-          { ...options, dnsSettings },
+          { ...options, dnsSettings: loaded.dnsSettings },
           workers,
-          cloudflare,
-          fromDir,
+          loaded.cloudflare,
+          loaded.fromDir,
           settings,
         )
-      : await listenDns({ host, port, handler, logger: dnsLogger, limits });
+      : await listenDns({
+          host,
+          port,
+          handler,
+          logger: dnsLogger,
+          limits: resolveLimits(options.limits),
+        });
   // The command line reports the start itself (a summary, then a log line); at debug level
   // here so an embedder's logs are not doubled.
-  logger.debug({ udp: dns.udp, tcp: dns.tcp, zones: summaries.length }, "dns listening");
+  logger.debug({ udp: dns.udp, tcp: dns.tcp, zones: loaded.summaries.length }, "dns listening");
+  return dns;
+}
 
-  let api: FastifyInstance | undefined;
-  let apiAddress: AddressInfo | undefined;
-  if (options.api !== undefined) {
-    api = createApi({
-      transfers: settings,
-      zones: cloudflare,
-      account,
-      apiToken: options.apiToken,
-      bodyLimit: limits.apiBodyBytes,
-      activity,
-      times,
-      server: () => ({
-        dns: { host: dns.tcp.address, port: dns.tcp.port },
-        notify_source:
-          options.notify === false
-            ? null
-            : {
-                host: options.notify?.source?.host ?? dns.udp.address,
-                port: options.notify?.source?.port ?? 0,
-              },
-      }),
-      logger: logger.child({ component: "api" }),
-    });
-    try {
-      apiAddress = await listenApi(api, {
-        host: options.api.host ?? DEFAULT_API_HOST,
-        port: options.api.port ?? DEFAULT_API_PORT,
-      });
-    } catch (err) {
-      await dns.close();
-      throw err;
-    }
-  }
+/** Where NOTIFY leaves from: the option, else the DNS listener's address (any port). */
+function notifySource(options: PrimaryOptions, dns: Dns): { host: string; port: number } | null {
+  if (options.notify === false) return null;
+  return {
+    host: options.notify?.source?.host ?? dns.udp.address,
+    port: options.notify?.source?.port ?? 0,
+  };
+}
 
-  const notifier =
-    options.notify === false
-      ? undefined
-      : new Notifier({
-          source: options.notify?.source ?? { host: dns.udp.address, port: 0 },
-          targets: notifyTargets(settings),
-          whyNot: notifyDropReason(settings),
-          soa(origin) {
-            const zone = zones.get(origin);
-            if (zone === undefined || zone.key !== nameKey(origin)) return undefined;
-            const soa = zone.apex.get(T.SOA)!;
-            return { serial: zone.serial, ttl: soa.ttl, rdata: soa.at(0) };
-          },
-          ...(options.notify?.coalesceMs !== undefined
-            ? { coalesceMs: options.notify.coalesceMs }
-            : {}),
-          ...(options.notify?.retrySchedule !== undefined
-            ? { retrySchedule: options.notify.retrySchedule }
-            : {}),
-          onEvent: (e) => activity.notified(e),
-          logger: logger.child({ component: "notify" }),
-        });
-  const enabled = (origin: string) => settings.outgoing(origin)?.status === "Enabled";
+/** Step 6: the REST API (api/), when asked for. */
+async function startApi(
+  options: PrimaryOptions,
+  loaded: Loaded,
+  settings: TransferSettings,
+  answering: Answering,
+  dns: Dns,
+  logger: Logger,
+): Promise<{ app: FastifyInstance; address: AddressInfo; close(): Promise<void> } | undefined> {
+  if (options.api === undefined) return undefined;
+  const app = createApi({
+    transfers: settings,
+    zones: loaded.cloudflare,
+    account: loaded.account,
+    apiToken: options.apiToken,
+    bodyLimit: answering.limits.apiBodyBytes,
+    activity: answering.activity,
+    times: loaded.times,
+    server: () => ({
+      dns: { host: dns.tcp.address, port: dns.tcp.port },
+      notify_source: notifySource(options, dns),
+    }),
+    logger: logger.child({ component: "api" }),
+  });
+  const address = await listenApi(app, {
+    host: options.api.host ?? DEFAULT_API_HOST,
+    port: options.api.port ?? DEFAULT_API_PORT,
+  });
+  return { app, address, close: () => app.close() };
+}
 
+/** Step 7: NOTIFY to linked peers (notify/), unless `notify: false`. */
+function startNotify(
+  options: PrimaryOptions,
+  loaded: Loaded,
+  settings: TransferSettings,
+  answering: Answering,
+  dns: Dns,
+  logger: Logger,
+): Notifier | undefined {
+  const source = notifySource(options, dns);
+  if (options.notify === false || source === null) return undefined;
+  const { zones } = loaded;
+  return new Notifier({
+    source: options.notify?.source ?? { host: source.host, port: 0 },
+    targets: notifyTargets(settings),
+    whyNot: notifyDropReason(settings),
+    soa(origin) {
+      const zone = zones.get(origin);
+      if (zone === undefined || zone.key !== nameKey(origin)) return undefined;
+      const soa = zone.apex.get(T.SOA)!;
+      return { serial: zone.serial, ttl: soa.ttl, rdata: soa.at(0) };
+    },
+    ...(options.notify?.coalesceMs !== undefined ? { coalesceMs: options.notify.coalesceMs } : {}),
+    ...(options.notify?.retrySchedule !== undefined
+      ? { retrySchedule: options.notify.retrySchedule }
+      : {}),
+    onEvent: (e) => answering.activity.notified(e),
+    logger: logger.child({ component: "notify" }),
+  });
+}
+
+/**
+ * Step 8: what follows every change. Settings changes reach the UDP workers' keyring, the
+ * IXFR backlog and NOTIFY; zone changes (API, library, reload) reach the workers and NOTIFY,
+ * and are logged once.
+ */
+function followChanges(
+  loaded: Loaded,
+  settings: TransferSettings,
+  dns: Dns,
+  notifier: Notifier | undefined,
+  logger: Logger,
+): void {
+  const { zones, cloudflare, fromDir } = loaded;
   // The UDP workers verify and sign with the same TSIGs (RFC 8945 §5.3).
   settings.onChange((c) => {
     if (c.kind === "tsig") dns.broadcast?.(tsigCommand(settings));
@@ -399,8 +538,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   for (const o of settings.listOutgoing())
     if (o.status === "Enabled" && zones.get(o.name)) notifier?.trigger(o.name, "enable");
 
-  // Every change, whoever made it (API, library, reload), is passed on to the UDP workers
-  // and logged once.
+  const enabled = (origin: string) => settings.outgoing(origin)?.status === "Enabled";
   cloudflare.on((e) => {
     if (e.kind === "added") {
       // Zones from zonesDir are loaded by the workers themselves; any other is sent whole.
@@ -437,15 +575,33 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       "zone changed",
     );
   });
+}
+
+/** Step 9: the handle the caller gets: state, commit, reload and close. */
+function primaryHandle(
+  options: PrimaryOptions,
+  loaded: Loaded,
+  settings: TransferSettings,
+  answering: Answering,
+  running: {
+    dns: Dns;
+    api?: { address: AddressInfo; close(): Promise<void> };
+    notifier?: Notifier;
+    store?: Store;
+  },
+  logger: Logger,
+): Primary {
+  const { zones, cloudflare, summaries, account, times } = loaded;
+  const { dns, api, notifier, store } = running;
   let closed: Promise<void> | undefined;
   return {
     dns: { udp: dns.udp, tcp: dns.tcp },
-    ...(apiAddress ? { api: apiAddress } : {}),
+    ...(api ? { api: api.address } : {}),
     zones: summaries,
     zoneSet: zones,
     cloudflare,
     transfers: settings,
-    activity,
+    activity: answering.activity,
     account,
     times,
     ...(notifier ? { notifier } : {}),
@@ -454,47 +610,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       if (!zone) throw new ZoneError(`no zone ${origin} is served`);
       return cloudflare.commit(zone, change);
     },
-    async reload(origins) {
-      const out: ReloadSummary[] = [];
-      const wanted = origins?.map((o) => zones.get(o)?.key);
-      for (const zone of zones.all()) {
-        if (zone.file === undefined || (wanted && !wanted.includes(zone.key))) continue;
-        const file = zone.file;
-        try {
-          // Parsed off the main thread and compared in slices: queries go on meanwhile.
-          const r = await reloadZoneFileAsync(zone, {
-            includeRoot: options.zonesDir && resolve(options.zonesDir),
-            commit: (z, change) => cloudflare.commit(z, change),
-          });
-          store?.fileApplied(zone);
-          for (const w of r.warnings)
-            logger.warn({ file: w.file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
-          out.push({
-            origin: zone.origin,
-            file,
-            serial: zone.serial,
-            changed: r.changeset !== undefined,
-          });
-        } catch (err) {
-          // A broken file (ZoneFileError) or a failed reader: the served zone is untouched.
-          if (!(err instanceof ZoneFileError))
-            logger.error({ err, zone: zone.origin, file }, "reload failed");
-          else
-            logger.error(
-              { zone: zone.origin, file },
-              `reload failed, zone unchanged: ${err.message}`,
-            );
-          out.push({
-            origin: zone.origin,
-            file,
-            serial: zone.serial,
-            changed: false,
-            error: (err as Error).message,
-          });
-        }
-      }
-      return out;
-    },
+    reload: (origins) => reloadFiles(options, loaded, store, logger, origins),
     close() {
       closed ??= Promise.all([dns.close(), api?.close(), notifier?.close()]).then(() => {
         // Nothing changes any more: the last snapshot, and the data dir is released.
@@ -504,6 +620,53 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       return closed;
     },
   };
+}
+
+/** Re-read zone files, each difference one changeset (Primary.reload). */
+async function reloadFiles(
+  options: PrimaryOptions,
+  loaded: Loaded,
+  store: Store | undefined,
+  logger: Logger,
+  origins: string[] | undefined,
+): Promise<ReloadSummary[]> {
+  const { zones, cloudflare } = loaded;
+  const out: ReloadSummary[] = [];
+  const wanted = origins?.map((o) => zones.get(o)?.key);
+  for (const zone of zones.all()) {
+    if (zone.file === undefined || (wanted && !wanted.includes(zone.key))) continue;
+    const file = zone.file;
+    try {
+      // Parsed off the main thread and compared in slices: queries go on meanwhile.
+      const r = await reloadZoneFileAsync(zone, {
+        includeRoot: options.zonesDir && resolve(options.zonesDir),
+        commit: (z, change) => cloudflare.commit(z, change),
+      });
+      store?.fileApplied(zone);
+      for (const w of r.warnings)
+        logger.warn({ file: w.file, line: w.line }, `${w.file}:${w.line}: ${w.message}`);
+      out.push({
+        origin: zone.origin,
+        file,
+        serial: zone.serial,
+        changed: r.changeset !== undefined,
+      });
+    } catch (err) {
+      // A broken file (ZoneFileError) or a failed reader: the served zone is untouched.
+      if (!(err instanceof ZoneFileError))
+        logger.error({ err, zone: zone.origin, file }, "reload failed");
+      else
+        logger.error({ zone: zone.origin, file }, `reload failed, zone unchanged: ${err.message}`);
+      out.push({
+        origin: zone.origin,
+        file,
+        serial: zone.serial,
+        changed: false,
+        error: (err as Error).message,
+      });
+    }
+  }
+  return out;
 }
 
 /** Every zone as it is served now, for a UDP worker that replaces a dead one. */

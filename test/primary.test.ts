@@ -116,6 +116,37 @@ t.test("a port in use rejects with DnsListenError", async (t) => {
   );
 });
 
+t.test("a step that fails closes what the earlier steps opened, data dir included", async (t) => {
+  const dir = zonesDir(t, { "example.org.zone": ZONE });
+  const dataDir = mkdtempSync(join(tmpdir(), "dns-primary-data-"));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  // The API's port is taken: the start fails after the data dir and DNS were opened.
+  const taken = net.createServer();
+  await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+  t.teardown(() => taken.close());
+  const apiPort = (taken.address() as net.AddressInfo).port;
+  const failed = await startPrimary({
+    zonesDir: dir,
+    dataDir,
+    dns: { host: "127.0.0.1", port: 0 },
+    api: { host: "127.0.0.1", port: apiPort },
+  }).catch((e: Error) => e);
+  t.type(failed, Error, "the start rejects");
+  t.match((failed as Error).message, /in use|EADDRINUSE/);
+  // The data dir's lock was released and DNS closed: the same start succeeds at once.
+  const again = await startPrimary({
+    zonesDir: dir,
+    dataDir,
+    dns: { host: "127.0.0.1", port: 0 },
+    api: { host: "127.0.0.1", port: 0 },
+  });
+  t.teardown(() => again.close());
+  t.same(
+    again.zones.map((z) => z.origin),
+    ["example.org."],
+  );
+});
+
 t.test(
   "dnsSettings: zones from files start with the settings given (the config file's)",
   async (t) => {
