@@ -3,7 +3,7 @@
 
 import { V4 } from "./api.js";
 import { crudSection, fieldFrom } from "./crud.js";
-import { badge, copyButton, field, h } from "./dom.js";
+import { badge, copyButton, field, h, textInput } from "./dom.js";
 
 export const ALGORITHMS = [
   "hmac-sha256.",
@@ -33,10 +33,6 @@ export function randomSecret(algo) {
   return btoa(s);
 }
 
-function input(attrs) {
-  return h("input", { type: "text", autocomplete: "off", spellcheck: "false", ...attrs });
-}
-
 export async function accountView(main, app) {
   const base = `${V4}/accounts/${app.account.id}/secondary_dns`;
   let tsigs = [];
@@ -57,7 +53,11 @@ export async function accountView(main, app) {
       { label: "ID", mono: true, cell: (r) => h("span", { class: "id" }, r.id) },
     ],
     fields: (row) => {
-      const name = input({ value: row?.name ?? "", required: true, placeholder: "tsig.example." });
+      const name = textInput({
+        value: row?.name ?? "",
+        required: true,
+        placeholder: "tsig.example.",
+      });
       const algo = h(
         "select",
         {},
@@ -65,7 +65,7 @@ export async function accountView(main, app) {
           h("option", { value: a, selected: (row?.algo ?? ALGORITHMS[0]) === a }, a),
         ),
       );
-      const secret = input({
+      const secret = textInput({
         value: "",
         placeholder: row ? "unchanged" : "blank: generate a random one",
         class: "mono",
@@ -165,14 +165,22 @@ export async function accountView(main, app) {
       { label: "ID", mono: true, cell: (r) => h("span", { class: "id" }, r.id) },
     ],
     fields: (row) => {
-      const name = input({ value: row?.name ?? "", required: true, placeholder: "secondary-1" });
-      const ip = input({
+      const name = textInput({
+        value: row?.name ?? "",
+        required: true,
+        placeholder: "secondary-1",
+      });
+      const ip = textInput({
         value: row?.ip ?? "",
         class: "mono",
         placeholder: "192.0.2.53",
         inputmode: "decimal",
       });
-      const port = input({ value: String(row?.port ?? 53), class: "mono", inputmode: "numeric" });
+      const port = textInput({
+        value: String(row?.port ?? 53),
+        class: "mono",
+        inputmode: "numeric",
+      });
       const ixfr = h("input", { type: "checkbox", checked: row?.ixfr_enable ?? false });
       const tsig = h(
         "select",
@@ -233,8 +241,8 @@ export async function accountView(main, app) {
       { label: "ID", mono: true, cell: (r) => h("span", { class: "id" }, r.id) },
     ],
     fields: (row) => {
-      const name = input({ value: row?.name ?? "", required: true });
-      const range = input({
+      const name = textInput({ value: row?.name ?? "", required: true });
+      const range = textInput({
         value: row?.ip_range ?? "",
         class: "mono",
         placeholder: "192.0.2.0/24",

@@ -8,7 +8,7 @@
 
 import { accountView } from "./account.js";
 import { EXT, forgetToken, get, onToken, token, V4 } from "./api.js";
-import { h } from "./dom.js";
+import { errText, h } from "./dom.js";
 import { zoneView } from "./zone.js";
 
 const app = { account: null, zones: [], cleanup: null, zoneSerial };
@@ -97,7 +97,7 @@ async function show() {
   } catch (err) {
     main.replaceChildren(
       h("h1", { tabindex: "-1" }, "Could not load this view"),
-      h("p", { class: "err" }, `${err.message}${err.code ? ` (${err.code})` : ""}`),
+      h("p", { class: "err" }, errText(err)),
     );
   } finally {
     if (seq === shown) main.setAttribute("aria-busy", "false");

@@ -2,7 +2,7 @@
 // errors land next to their field, and delete.
 
 import { del, get, post, put } from "./api.js";
-import { clearErrors, h, showError } from "./dom.js";
+import { card, clearErrors, dataTable, h, showError } from "./dom.js";
 
 /**
  * spec: { id, title, noun, intro, path, columns: [{ label, cell(row), mono }],
@@ -20,10 +20,8 @@ export function crudSection(spec) {
     { type: "button", class: "small", id: `${spec.id}-create` },
     `Create ${spec.noun}`,
   );
-  const section = h(
-    "section",
-    { class: "card", id: spec.id, "aria-labelledby": `${spec.id}-h` },
-    h("div", { class: "card-head" }, h("h2", { id: `${spec.id}-h` }, spec.title), count, createBtn),
+  const section = card(
+    { id: spec.id, headingId: `${spec.id}-h`, title: spec.title, aside: [count, createBtn] },
     spec.intro ? h("p", { class: "intro" }, spec.intro) : null,
     notice,
     formBox,
@@ -48,47 +46,21 @@ export function crudSection(spec) {
       wrap.replaceChildren(h("p", { class: "empty" }, `No ${spec.noun}s yet.`));
       return;
     }
-    const head = h(
+    const labels = spec.columns.map((c) => c.label);
+    wrap.replaceChildren(dataTable({ class: "stack-narrow" }, labels, rows.map(row), "Actions"));
+  }
+
+  function row(r) {
+    return h(
       "tr",
-      {},
-      spec.columns.map((c) => h("th", { scope: "col" }, c.label)),
-      h("th", { scope: "col", class: "act" }, h("span", { class: "visually-hidden" }, "Actions")),
-    );
-    const body = rows.map((r) =>
+      { "data-id": r.id },
+      spec.columns.map((c) => h("td", { class: c.mono ? "mono" : "" }, c.cell(r))),
       h(
-        "tr",
-        { "data-id": r.id },
-        spec.columns.map((c) =>
-          h("td", { class: c.mono ? "mono" : "", "data-label": c.label }, c.cell(r)),
-        ),
-        h(
-          "td",
-          { class: "act" },
-          h(
-            "button",
-            {
-              type: "button",
-              class: "small",
-              "aria-label": `Edit ${spec.noun} ${r.name}`,
-              onclick: () => openForm(r),
-            },
-            "Edit",
-          ),
-          h(
-            "button",
-            {
-              type: "button",
-              class: "small danger",
-              "aria-label": `Delete ${spec.noun} ${r.name}`,
-              onclick: () => remove(r),
-            },
-            "Delete",
-          ),
-        ),
+        "td",
+        { class: "act" },
+        rowButton(`Edit ${spec.noun} ${r.name}`, "Edit", () => openForm(r)),
+        rowButton(`Delete ${spec.noun} ${r.name}`, "Delete", () => remove(r), "danger"),
       ),
-    );
-    wrap.replaceChildren(
-      h("table", { class: "stack-narrow" }, h("thead", {}, head), h("tbody", {}, body)),
     );
   }
 
@@ -104,60 +76,99 @@ export function crudSection(spec) {
     }
   }
 
-  function close() {
-    formBox.replaceChildren();
-    createBtn.hidden = false;
-  }
-
   function openForm(row) {
     const f = spec.fields(row);
-    const submit = h("button", { type: "submit", class: "primary" }, row ? "Save" : "Create");
-    const cancel = h("button", { type: "button", onclick: close }, "Cancel");
-    const form = h(
-      "form",
-      {
-        class: "edit-form",
-        id: `${spec.id}-form`,
-        "aria-label": row ? `Edit ${spec.noun} ${row.name}` : `Create ${spec.noun}`,
-        novalidate: true,
-      },
-      h(
-        "h3",
-        {},
-        row ? `Edit ${spec.noun} ` : `New ${spec.noun}`,
-        row ? h("code", {}, row.name) : "",
-      ),
-      h("div", { class: "fields" }, f.nodes),
-      h("p", { class: "err form-err", "aria-live": "polite" }),
-      h("div", { class: "actions" }, submit, cancel),
-    );
-    form.addEventListener("keydown", (e) => {
-      if (e.key === "Escape") close();
-    });
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      clearErrors(form);
-      const body = f.read();
-      submit.disabled = true;
-      try {
-        const saved = row ? await put(`${spec.path}/${row.id}`, body) : await post(spec.path, body);
-        close();
+    const form = editForm({
+      slot: formBox,
+      opener: createBtn,
+      id: `${spec.id}-form`,
+      label: row ? `Edit ${spec.noun} ${row.name}` : `Create ${spec.noun}`,
+      title: [row ? `Edit ${spec.noun} ` : `New ${spec.noun}`, row ? h("code", {}, row.name) : ""],
+      nodes: f.nodes,
+      submitLabel: row ? "Save" : "Create",
+      read: f.read,
+      save: (body) => (row ? put(`${spec.path}/${row.id}`, body) : post(spec.path, body)),
+      done: async (saved, body) => {
         await refresh();
         spec.saved?.(saved, body, notice, !row);
         spec.changed?.();
-      } catch (err) {
-        showError(form, spec.fieldOf(err), err);
-      } finally {
-        submit.disabled = false;
-      }
+      },
+      fieldOf: spec.fieldOf,
     });
-    formBox.replaceChildren(form);
-    createBtn.hidden = true;
     form.querySelector("input, select")?.focus();
   }
 
   createBtn.addEventListener("click", () => openForm(undefined));
   return { el: section, refresh, render, rows: () => rows };
+}
+
+/** A small button in a table row's actions, named for screen readers by what it acts on. */
+export function rowButton(ariaLabel, text, onclick, kind) {
+  return h(
+    "button",
+    { type: "button", class: kind ? `small ${kind}` : "small", "aria-label": ariaLabel, onclick },
+    text,
+  );
+}
+
+/**
+ * A create or edit form shown in `slot` while the button that opened it (`opener`) hides.
+ * Submit: `save(read())`, then the form closes and `done(saved, body)` runs; an API error
+ * lands next to the field `fieldOf(err)` names, else on the form's own line. Escape or
+ * Cancel closes it. Returns the form (for the caller to focus a field).
+ */
+export function editForm({
+  slot,
+  opener,
+  id,
+  label,
+  title,
+  nodes,
+  submitLabel,
+  read,
+  save,
+  done,
+  fieldOf,
+}) {
+  const close = () => {
+    slot.replaceChildren();
+    opener.hidden = false;
+  };
+  const submit = h("button", { type: "submit", class: "primary" }, submitLabel);
+  const form = h(
+    "form",
+    { class: "edit-form", id, "aria-label": label, novalidate: true },
+    h("h3", {}, title),
+    h("div", { class: "fields" }, nodes),
+    h("p", { class: "err form-err", "aria-live": "polite" }),
+    h(
+      "div",
+      { class: "actions" },
+      submit,
+      h("button", { type: "button", onclick: close }, "Cancel"),
+    ),
+  );
+  form.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") close();
+  });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const body = read();
+    submit.disabled = true;
+    try {
+      const saved = await save(body);
+      close();
+      await done(saved, body);
+    } catch (err) {
+      showError(form, fieldOf(err), err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  slot.replaceChildren(form);
+  opener.hidden = true;
+  return form;
 }
 
 /** Which field an error concerns: by code, else by the field name its message starts with. */

@@ -56,9 +56,14 @@ export function clearErrors(root) {
   for (const i of root.querySelectorAll("[aria-invalid]")) i.removeAttribute("aria-invalid");
 }
 
+/** An API error as one line: its message, and its code when it has one. */
+export function errText(err) {
+  return `${err.message}${err.code ? ` (${err.code})` : ""}`;
+}
+
 /** Show an API error next to the field it concerns (`field`), or on the form's own line. */
 export function showError(root, fieldName, err) {
-  const text = err.code ? `${err.message} (${err.code})` : err.message;
+  const text = errText(err);
   const box = fieldName ? root.querySelector(`[data-field="${fieldName}"]`) : null;
   const line = box ? box.querySelector(".err") : root.querySelector(".form-err");
   if (line) line.textContent = text;
@@ -67,6 +72,67 @@ export function showError(root, fieldName, err) {
     input.setAttribute("aria-invalid", "true");
     input.focus();
   }
+}
+
+/** A one-line text input for names and data: no autocompletion, no spelling marks. */
+export function textInput(attrs) {
+  return h("input", { type: "text", autocomplete: "off", spellcheck: "false", ...attrs });
+}
+
+/** Grey text, e.g. "—" where a value is missing. */
+export function muted(text) {
+  return h("span", { class: "muted" }, text);
+}
+
+/**
+ * Run `work` for a button (a switch, a submit): disabled meanwhile, its error line cleared
+ * first and given the API's error when the work fails.
+ */
+export async function whileBusy(button, errLine, work) {
+  errLine.textContent = "";
+  button.disabled = true;
+  try {
+    await work();
+  } catch (err) {
+    errLine.textContent = errText(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/**
+ * A card: a section named by its h2 (aria-labelledby), with `aside` (a count, a switch, a
+ * button) beside the heading, then the body.
+ */
+export function card({ class: cls = "card", id, headingId, title, aside }, ...body) {
+  return h(
+    "section",
+    { class: cls, id, "aria-labelledby": headingId },
+    h("div", { class: "card-head" }, h("h2", { id: headingId }, title), aside),
+    body,
+  );
+}
+
+/**
+ * A table with a header row of `columns` (and, when `actions` names it, a last column for
+ * row buttons whose heading only screen readers read). Each row's cells are given their
+ * column's name (data-label) for the stacked layout of narrow windows (style.css).
+ */
+export function dataTable(attrs, columns, rows, actions) {
+  const head = h(
+    "tr",
+    {},
+    columns.map((c) => h("th", { scope: "col" }, c)),
+    actions
+      ? h("th", { scope: "col", class: "act" }, h("span", { class: "visually-hidden" }, actions))
+      : null,
+  );
+  for (const tr of rows) {
+    [...tr.children].forEach((td, i) => {
+      if (columns[i]) td.setAttribute("data-label", columns[i]);
+    });
+  }
+  return h("table", attrs, h("thead", {}, head), h("tbody", {}, rows));
 }
 
 export function ago(iso) {
@@ -80,9 +146,7 @@ export function ago(iso) {
 }
 
 export function when(iso) {
-  return iso
-    ? h("time", { datetime: iso, title: iso }, ago(iso))
-    : h("span", { class: "muted" }, "—");
+  return iso ? h("time", { datetime: iso, title: iso }, ago(iso)) : muted("—");
 }
 
 /** Copy text; falls back to a selected textarea where the Clipboard API is unavailable. */
