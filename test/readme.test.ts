@@ -1,16 +1,21 @@
 /**
- * The README's commands, run as a reader runs them: a README that lies is a bug.
+ * The README's and the reference's commands, run as a reader runs them: a README that lies is
+ * a bug.
  *
- * Every ```sh and ```js block of README.md is either run here or carries, on the line before
- * it, `<!-- README test: not run (why) -->`; a new block can only escape on purpose.
+ * Every ```sh and ```js block of README.md and of each docs/*.md page is either run here or
+ * carries, on the line before it, `<!-- README test: not run (why) -->`; a new block can only
+ * escape on purpose. Every relative link of those pages leads to a file (and a heading) that
+ * exists, and the README stays a front page (at most 12 KiB).
  *
  * - The quick start's `npm install && npm start` is the server each block runs against: the
  *   command `npm start` runs, as the README quotes it. `npm install && npm test` is the
  *   command running this test, and is not run again.
- * - The sh blocks of one `##` section run in order in one bash session (their variables carry
- *   over, as in the reader's terminal) against one fresh server; each js block runs as an ES
- *   module against a fresh server, with "dns-primary" resolving to the package.
- * - The only changes to what is written: the README's ports (DNS 5300, API 8787, the
+ * - The sh blocks of one `##` section of one page run in order in one bash session (their
+ *   variables carry over, as in the reader's terminal) against one fresh server; each js block
+ *   runs as an ES module against a fresh server, with "dns-primary" resolving to the package.
+ *   A section is named `page#heading` (`README.md#Quick start`, `docs/api.md#...`); blocks
+ *   above a page's first `##` belong to its `#` title.
+ * - The only changes to what is written: the ports written (DNS 5300, API 8787, the
  *   secondary's 5301) become free ports, and `secondary-config` gets `--api` spelled out (its
  *   default is 8787). A line the README marks `(foreground)` is started in the background.
  * - What each command printed is checked: no API answer with `"success":false`, every dig
@@ -18,43 +23,54 @@
  *   each walk leaves behind (read back from the server and from the BIND secondary it starts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, normalize } from "node:path";
 import t, { type Test } from "tap";
 import { buildPackage, ROOT } from "./cli/package.js";
 import { freePort, requireTool } from "./peers/tools.js";
 
-const README = readFileSync(join(ROOT, "README.md"), "utf8");
+/** The front page and the reference pages, as paths from the repository's root. */
+const PAGES = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
+const TEXT = new Map(PAGES.map((p) => [p, readFileSync(join(ROOT, p), "utf8")]));
 const SKIP_MARK = /^<!-- README test: not run \((.+)\) -->$/;
 
 interface Block {
+  page: string;
   lang: string;
   code: string;
   line: number;
+  /** `page#heading`: the `##` heading above the block, or the page's `#` title. */
   section: string;
   skip?: string;
 }
 
-function blocks(text: string): Block[] {
+function blocks(page: string, text: string): Block[] {
   const lines = text.split("\n");
   const out: Block[] = [];
-  let section = "";
+  let section = `${page}#`;
   for (let i = 0; i < lines.length; i++) {
-    const h = /^## (.+)$/.exec(lines[i]);
-    if (h) section = h[1];
+    const h = /^##? (.+)$/.exec(lines[i]);
+    if (h) section = `${page}#${h[1]}`;
     const open = /^```(\w*)$/.exec(lines[i]);
     if (!open) continue;
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && lines[i] !== "```"; i++) body.push(lines[i]);
     const skip = SKIP_MARK.exec(lines[start - 1] ?? "")?.[1];
-    out.push({ lang: open[1], code: `${body.join("\n")}\n`, line: start + 1, section, skip });
+    out.push({ page, lang: open[1], code: `${body.join("\n")}\n`, line: start + 1, section, skip });
   }
   return out;
 }
 
-const ALL = blocks(README);
+const ALL = PAGES.flatMap((p) => blocks(p, TEXT.get(p)!));
 const RUNNABLE = ALL.filter((b) => b.lang === "sh" || b.lang === "js");
+const where = (b: Block) => `${b.page}:${b.line}`;
 const START = "npm install && npm start";
 const TEST = "npm install && npm test";
 
@@ -103,6 +119,10 @@ function digExpectation(cmd: string): { all: RegExp; line: string } | undefined 
 const PKG = buildPackage((fn) => t.teardown(fn));
 cpSync(join(ROOT, "zones"), join(PKG, "zones"), { recursive: true });
 cpSync(join(ROOT, "dns-primary.yaml"), join(PKG, "dns-primary.yaml"));
+// `npm run build` (npm start's prestart) copies the dashboard's files beside the compiled code.
+cpSync(join(ROOT, "src", "dashboard", "assets"), join(PKG, "dist", "dashboard", "assets"), {
+  recursive: true,
+});
 const MAIN = join(PKG, "dist", "cli", "main.js");
 // `npx dns-primary` links the package into npx's cache, which runs its `prepare` (the build);
 // this package is built already and has no sources to build from.
@@ -241,7 +261,7 @@ async function ext<T>(p: Ports, path: string): Promise<T> {
 /** The sections whose sh blocks run as one session, and what to check after each. */
 const SECTIONS = new Map<string, (t: Test, p: Ports, ran: Ran[]) => Promise<void>>([
   [
-    "Quick start",
+    "README.md#Quick start",
     async (t, _p, ran) => {
       const www = ran.find((r) => /www\.example\.com A/.test(r.cmd))!;
       t.notMatch(www.out, /192\.0\.2\.10/, "proxied www: never the origin address");
@@ -253,7 +273,7 @@ const SECTIONS = new Map<string, (t: Test, p: Ports, ran: Ran[]) => Promise<void
     },
   ],
   [
-    "Five minutes: Cloudflare's setup guide against dns-primary",
+    "README.md#Five minutes: Cloudflare's setup guide against dns-primary",
     async (t, p, ran) => {
       // The guide's steps took: the peer linked, multi-provider on, transfers enabled.
       const [zone] = await api<Array<{ id: string }>>(p, "/zones?name=example.com");
@@ -281,8 +301,8 @@ const SECTIONS = new Map<string, (t: Test, p: Ports, ran: Ran[]) => Promise<void
     },
   ],
   [
-    "REST API",
-    async (t, p) => {
+    "docs/api.md#The setup guide with curl",
+    async (t, p, ran) => {
       const [zone] = await api<Array<{ id: string }>>(p, "/zones?name=example.com");
       const app = await api<Array<{ proxied: boolean }>>(
         p,
@@ -293,12 +313,87 @@ const SECTIONS = new Map<string, (t: Test, p: Ports, ran: Ran[]) => Promise<void
         [true],
         "app created proxied",
       );
+      const settings = await api<{ multi_provider: boolean }>(p, `/zones/${zone.id}/dns_settings`);
+      t.equal(settings.multi_provider, true, "multi-provider on");
+      const exported = ran.find((r) => /\/export/.test(r.cmd))!;
+      t.match(
+        exported.out,
+        /^app\.example\.com\.\s+1\s+IN\s+A\s+198\.51\.100\.7 ; cf_tags=cf-proxied:true$/m,
+        "the export carries app with its cf_tags",
+      );
+      t.match(exported.out, /^example\.com\.\s+\d+\s+IN\s+NS\s+ns1\.secondary\.example\.net\.$/m);
+    },
+  ],
+  [
+    "docs/cli.md#check, rendering, secondary-config",
+    async (t, p, ran) => {
+      const [check, rendering, config] = ran;
+      t.match(
+        check.out,
+        /^zones\/example\.com\.zone: example\.com\. serial \d+, 27 records \(A 8, /m,
+        "check counts the bundled zone's records",
+      );
+      t.match(rendering.out, /www\.example\.com\s+A\s+192\.0\.2\.10\s.*\sproxied -> (104|172)\./);
+      t.match(rendering.out, /transferred by AXFR/);
+      t.notMatch(
+        rendering.out.split("transferred by AXFR")[1] ?? "",
+        /192\.0\.2\.10/,
+        "the origin address is never transferred",
+      );
+      t.match(config.out, /^key:\n {2}- id: dns-primary-example\./m, "Knot's key, from the config");
+      t.match(
+        config.out,
+        new RegExp(`address: 127\\.0\\.0\\.1@${p.dns}\\b`),
+        "this server's DNS port",
+      );
+      t.match(config.out, /^ {2}- domain: example\.com$/m);
+    },
+  ],
+  [
+    "docs/cloudflare-rules.md#Configured versus transferred",
+    async (t, _p, ran) => {
+      const [, , records, transferred] = ran;
+      t.match(records.out, /^\["A","192\.0\.2\.10","proxied"\]$/m, "www's A is proxied");
+      t.match(records.out, /^\["AAAA","2001:db8::10","proxied"\]$/m, "www's AAAA is proxied");
+      const sets = JSON.parse(transferred.out) as Array<{ type: string; rdata: string[] }>;
+      t.same(
+        sets.map((s) => s.type),
+        ["A", "AAAA"],
+      );
+      t.ok(
+        sets[0].rdata.every((a) => /^(104|172)\./.test(a)),
+        "the anycast pair is transferred, not the origin",
+      );
+    },
+  ],
+  [
+    "docs/notify.md#The secondaries view",
+    async (t, _p, ran) => {
+      const view = ran.at(-1)!;
+      t.match(view.out, /"peer_name": "local-secondary"/, "the configured peer is listed");
+      t.match(view.out, /"via": "peer"/);
+      t.match(view.out, /"port": 5301/, "at the port dns-primary.yaml gives it");
+    },
+  ],
+  [
+    "docs/dashboard.md#The secondary's configuration",
+    async (t, p, ran) => {
+      const [page, , config] = ran;
+      t.match(page.out, /<title>dns-primary<\/title>/, "the API port serves the dashboard");
+      t.match(config.out, /^zone "example\.com" \{$/m, "BIND's zone statement");
+      t.match(
+        config.out,
+        new RegExp(
+          `primaries \\{ 127\\.0\\.0\\.1 port ${p.dns} key "dns-primary-example\\."; \\};`,
+        ),
+        "primaries: this server, with the config's key",
+      );
     },
   ],
 ]);
 
 for (const [section, after] of SECTIONS) {
-  t.test(`README "${section}": the sh blocks as written`, async (t) => {
+  t.test(`${section}: the sh blocks as written`, async (t) => {
     const own = RUNNABLE.filter((b) => b.section === section && b.lang === "sh" && !b.skip);
     t.ok(own.length > 0, "the section has commands");
     const needs = new Set(["dig", "curl"]);
@@ -321,11 +416,11 @@ for (const [section, after] of SECTIONS) {
   });
 }
 
-/** js blocks run by line, each with what it must print or leave behind. */
-const JS_RUN = new Map<number, (t: Test, p: Ports, stdout: string) => Promise<void>>();
+/** js blocks run by page and line, each with what it must print or leave behind. */
+const JS_RUN = new Map<string, (t: Test, p: Ports, stdout: string) => Promise<void>>();
 for (const b of RUNNABLE.filter((b) => b.lang === "js" && !b.skip)) {
   if (/from "cloudflare"/.test(b.code)) {
-    JS_RUN.set(b.line, async (t, p) => {
+    JS_RUN.set(where(b), async (t, p) => {
       const [zone] = await api<Array<{ id: string }>>(p, "/zones?name=example.com");
       t.equal(await api<string>(p, `/zones/${zone.id}/secondary_dns/outgoing/status`), "Enabled");
       const s = await api<{ multi_provider: boolean }>(p, `/zones/${zone.id}/dns_settings`);
@@ -340,21 +435,21 @@ for (const b of RUNNABLE.filter((b) => b.lang === "js" && !b.skip)) {
       );
     });
   } else if (/from "dns-primary"/.test(b.code)) {
-    JS_RUN.set(b.line, async (t, _p, stdout) => {
+    JS_RUN.set(where(b), async (t, _p, stdout) => {
       t.match(stdout, /\[ '192\.0\.2\.7' \]/, "the library example resolves its change");
     });
   }
 }
 
 for (const b of RUNNABLE.filter((b) => b.lang === "js" && !b.skip)) {
-  t.test(`README.md:${b.line}: the js example as written`, async (t) => {
-    const check = JS_RUN.get(b.line);
+  t.test(`${where(b)}: the js example as written`, async (t) => {
+    const check = JS_RUN.get(where(b));
     if (!check) {
-      t.fail(`README.md:${b.line}: a js block with no check in test/readme.test.ts`);
+      t.fail(`${where(b)}: a js block with no check in test/readme.test.ts`);
       return;
     }
     const ports = await startServer(t);
-    const file = join(PKG, `readme-${b.line}.mjs`);
+    const file = join(PKG, `${b.page.replace(/\W/g, "-")}-${b.line}.mjs`);
     writeFileSync(file, rewrite(b.code, ports));
     const child = spawn(process.execPath, [file], { cwd: PKG, env });
     children.add(child);
@@ -375,8 +470,64 @@ for (const b of RUNNABLE.filter((b) => b.lang === "js" && !b.skip)) {
 
 t.test("every sh and js block is run here or marked as not run, with the reason", async (t) => {
   const unaccounted = RUNNABLE.filter(
-    (b) => !b.skip && !SECTIONS.has(b.section) && !JS_RUN.has(b.line),
-  ).map((b) => `README.md:${b.line} (${b.section})`);
+    (b) => !b.skip && !(b.lang === "sh" && SECTIONS.has(b.section)) && !JS_RUN.has(where(b)),
+  ).map((b) => `${where(b)} (${b.section})`);
   t.same(unaccounted, [], "blocks nobody runs");
-  t.ok(RUNNABLE.filter((b) => !b.skip).length >= 6, "the README still has its examples");
+  const run = RUNNABLE.filter((b) => !b.skip);
+  t.ok(run.filter((b) => b.page === "README.md").length >= 6, "the README still has its examples");
+  t.ok(run.filter((b) => b.page !== "README.md").length >= 6, "the docs still have theirs");
+  const missing = [...SECTIONS.keys()].filter((k) => !RUNNABLE.some((b) => b.section === k));
+  t.same(missing, [], "every section checked here still exists");
+});
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
+function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, "")
+    .replace(/ /g, "-");
+}
+
+function anchors(text: string): Set<string> {
+  const out = new Set<string>();
+  let fenced = false;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("```")) fenced = !fenced;
+    const h = !fenced && /^#{1,6} (.+)$/.exec(line);
+    if (h) out.add(slug(h[1].replace(/`/g, "")));
+  }
+  return out;
+}
+
+t.test("the README stays a front page; every relative link leads somewhere", async (t) => {
+  const size = Buffer.byteLength(TEXT.get("README.md")!);
+  t.ok(size <= 12 * 1024, `README.md is ${size} bytes, at most 12 KiB: the reference is in docs/`);
+  t.ok(PAGES.includes("docs/README.md"), "docs/ has an index");
+  const broken: string[] = [];
+  for (const page of PAGES) {
+    const text = TEXT.get(page)!.replace(/```[\s\S]*?```/g, "");
+    for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const href = m[1];
+      if (/^[a-z]+:/.test(href)) continue;
+      const [file, anchor] = href.split("#");
+      const target = file === "" ? page : normalize(join(dirname(page), file));
+      if (!existsSync(join(ROOT, target))) {
+        broken.push(`${page}: ${href} (no ${target})`);
+        continue;
+      }
+      if (anchor !== undefined && target.endsWith(".md")) {
+        const text = TEXT.get(target) ?? readFileSync(join(ROOT, target), "utf8");
+        if (!anchors(text).has(anchor)) broken.push(`${page}: ${href} (no heading #${anchor})`);
+      }
+    }
+  }
+  t.same(broken, [], "broken links");
+  const linked = new Set(
+    [...(TEXT.get("docs/README.md") ?? "").matchAll(/\]\(([\w-]+\.md)\)/g)].map((m) => m[1]),
+  );
+  const unindexed = PAGES.filter(
+    (p) => p.startsWith("docs/") && p !== "docs/README.md" && !linked.has(p.slice(5)),
+  );
+  t.same(unindexed, [], "every docs page is in docs/README.md");
 });
