@@ -88,7 +88,7 @@ export interface TransferRequest {
   readonly msg: Buffer;
   readonly q: Query;
   readonly ctx: RequestContext;
-  /** The zone the question falls in (longest match: maybe a parent of the question). */
+  /** The zone the question names (in any case), if it is served here. */
   zone?: Zone;
   /** The key named by the request's TSIG, verified or not. */
   keyName?: string;

@@ -23,7 +23,7 @@ import {
   type XfrRequest,
 } from "./xfr.js";
 
-/** The zone the question falls in; whether it names the zone itself is the policy's call. */
+/** The zone the question names, if served here; what its absence means is the policy's call. */
 export function findZone(rq: TransferRequest): Refusal | undefined {
   rq.zone = rq.env.zones.get(rq.q.qname);
   return undefined;

@@ -2,7 +2,8 @@
  * Answering AXFR and IXFR requests as a short chain of named steps, each a small function in
  * transfer-steps.ts over one request object (transfer-request.ts):
  *
- * 1. findZone        the zone the question falls in (the longest match);
+ * 1. findZone        the zone the question names, if served here (whether that is an
+ *                    answer is the policy's call);
  * 2. verifyTsig      RFC 8945: a TSIG that is malformed is FORMERR (§5.2.2.1), one that fails
  *                    NOTAUTH with its error (§5.3.2); from here on every answer to a verified
  *                    request is signed (§5.3). It comes before the policy so that a bad
