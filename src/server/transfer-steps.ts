@@ -131,8 +131,16 @@ function chooseIxfr(rq: TransferRequest, zone: Zone, answer: Answer & { from: nu
 
 /** RFC 1995 §2: over UDP, the increments if they fit one message, else the SOA alone. */
 function incrementsOverUdp(rq: TransferRequest, answer: Answer): Answer {
-  const parts = [...ixfrParts(rq.xfr!, answer.soa, answer.history!, rq.stats, rq.opts)];
-  if (parts.length === 1) return { ...answer, message: parts[0] };
+  // Tried unsigned: each MAC chains to the one before (RFC 8945 §5.3.1), so only the message
+  // sent may go through the signer; two messages are enough to know that they do not fit.
+  const { sign, ...unsigned } = rq.opts!;
+  const parts = ixfrParts(rq.xfr!, answer.soa, answer.history!, rq.stats, unsigned);
+  const first = parts.next().value as Buffer;
+  if (parts.next().done) {
+    const message = sign ? sign(first) : first;
+    rq.stats.bytes += message.length - first.length;
+    return { ...answer, message };
+  }
   Object.assign(rq.stats, { records: 0, messages: 0, bytes: 0 });
   return {
     ...answer,

@@ -486,3 +486,19 @@ t.test("a UDP worker never streams, on any transport, and signs nothing", async 
     t.equal(rcode(call(request("nope.test.", "IXFR", 1), transport) as Buffer), RCODE.REFUSED);
   }
 });
+
+t.test("a signed IXFR over UDP too big for one message: the SOA alone verifies", async (t) => {
+  // RFC 8945 §5.3.1: each message's MAC chains to the one before, so the increments tried
+  // and not sent must not have gone through the signer.
+  const { env, example } = setup();
+  for (let i = 0; i < 40; i++) addA(example, `m${i}-${"y".repeat(40)}.example.`);
+  const { message, mac } = signed(request("example.", "IXFR", 10));
+  const res = runSteps(STEPS, rq(env, message, ctx("udp"))) as Buffer;
+  t.same(types([res]), ["SOA50"]);
+  t.match(new ResponseVerifier(KEY, mac, () => NOW).verify(res), { ok: true });
+  addA(example, "one-more.example.");
+  const fits = signed(request("example.", "IXFR", 50));
+  const one = runSteps(STEPS, rq(env, fits.message, ctx("udp"))) as Buffer;
+  t.same(types([one]), ["SOA51", "SOA50", "SOA51", "A", "SOA51"]);
+  t.match(new ResponseVerifier(KEY, fits.mac, () => NOW).verify(one), { ok: true });
+});
