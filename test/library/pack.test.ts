@@ -112,6 +112,7 @@ t.test(
       "dist/cli/main.js",
       "dist/dashboard/assets/index.html",
       "zones/example.com.zone",
+      "docs/README.md",
       "dns-primary.yaml",
     ])
       t.ok(existsSync(join(installed, f)), `${f} is packed`);
