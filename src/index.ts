@@ -13,10 +13,10 @@
  * The full reference is README.md, "As a library".
  */
 
-export { API_ERRORS, ApiError, type ApiErrorName } from "./api/errors.js";
-export type { RecordJson } from "./api/records/content.js";
-export type { RecordResult } from "./api/routes/dns-records.js";
 export { ApiListenError, type ApiOptions, createApi, listenApi } from "./api/server.js";
+export { API_ERRORS, ApiError, type ApiErrorName } from "./cloudflare/errors.js";
+export type { RecordJson } from "./cloudflare/records/content.js";
+export type { RecordResult } from "./cloudflare/records/operations.js";
 export {
   type Account,
   ConfigError,

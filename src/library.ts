@@ -10,19 +10,19 @@
 
 import type { AddressInfo } from "node:net";
 import pino, { type LoggerOptions as PinoOptions } from "pino";
-import { ApiError } from "./api/errors.js";
-import { ZoneIndex } from "./api/ids.js";
-import { type BatchDone, batchBody, runBatch } from "./api/records/batch.js";
-import type { RecordBody } from "./api/records/content.js";
-import { findApiRecord } from "./api/records/plan.js";
+import { ApiError } from "./cloudflare/errors.js";
+import { ZoneIndex } from "./cloudflare/ids.js";
+import { type BatchDone, batchBody, runBatch } from "./cloudflare/records/batch.js";
+import type { RecordBody } from "./cloudflare/records/content.js";
 import {
   commitPlan,
   listRecords,
   type RecordResult,
   type RecordsContext,
   recordResult,
-} from "./api/routes/dns-records.js";
-import { zoneName } from "./api/routes/zones.js";
+} from "./cloudflare/records/operations.js";
+import { findApiRecord } from "./cloudflare/records/plan.js";
+import { zoneName } from "./cloudflare/zone-name.js";
 import type { Logger } from "./log.js";
 import {
   type PrimaryOptions as CoreOptions,

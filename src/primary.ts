@@ -7,9 +7,9 @@
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
-import type { Account } from "./api/context.js";
-import { ZoneTimes } from "./api/routes/zones.js";
-import { createApi, DEFAULT_API_HOST, defaultAccount, listenApi } from "./api/server.js";
+import { createApi, DEFAULT_API_HOST, listenApi } from "./api/server.js";
+import { type Account, defaultAccount } from "./cloudflare/account.js";
+import { ZoneTimes } from "./cloudflare/zone-times.js";
 import type { LoadedConfig } from "./config/build.js";
 import { zonesToCreate } from "./config/zones.js";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";

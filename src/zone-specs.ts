@@ -9,9 +9,9 @@
  * creation) and its IXFR journal starts empty, like a zone loaded from a file.
  */
 
-import { ApiError } from "./api/errors.js";
-import type { RecordBody } from "./api/records/content.js";
-import { RecordPlan } from "./api/records/plan.js";
+import { ApiError } from "./cloudflare/errors.js";
+import type { RecordBody } from "./cloudflare/records/content.js";
+import { RecordPlan } from "./cloudflare/records/plan.js";
 import { CloudflareZones } from "./rules/zones.js";
 import { canonicalName, nameKey } from "./wire/name.js";
 import { T } from "./wire/types.js";

@@ -16,12 +16,8 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import {
-  type ApiError,
-  authenticationError,
-  invalidHeaders,
-  missingCredentials,
-} from "./errors.js";
+import type { ApiError } from "../cloudflare/errors.js";
+import { authenticationError, invalidHeaders, missingCredentials } from "./errors.js";
 
 /** The refusal for a request's credentials, or undefined when they pass. */
 export type Authenticator = (headers: IncomingHttpHeaders) => ApiError | undefined;

@@ -4,12 +4,7 @@
  * `success` is true exactly when `errors` is empty; a failed call has `result: null`.
  */
 
-export interface ApiErrorItem {
-  code: number;
-  message: string;
-  /** The causes under a general error, as Cloudflare nests them (6003 → 6100, 6111...). */
-  error_chain?: ApiErrorItem[];
-}
+import type { ApiErrorItem } from "../cloudflare/errors.js";
 
 /** What paged lists carry next to the result (V4PagePaginationArray in the official SDK). */
 export interface ResultInfo {

@@ -7,8 +7,8 @@
  * A `per_page` above the resource's maximum is lowered to it (result_info shows the value used).
  */
 
+import { invalidQuery } from "../cloudflare/errors.js";
 import type { ResultInfo } from "./envelope.js";
-import { invalidQuery } from "./errors.js";
 
 export interface PageRequest {
   page: number;

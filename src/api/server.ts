@@ -13,17 +13,19 @@
 
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from "fastify";
+import type { Account } from "../cloudflare/account.js";
+import { isId, ZoneIndex } from "../cloudflare/ids.js";
+import { ZoneTimes } from "../cloudflare/zone-times.js";
 import { dashboardRoutes, isDashboardAsset } from "../dashboard/serve.js";
 import type { Logger } from "../log.js";
 import type { CloudflareZones } from "../rules/zones.js";
 import { TransferActivity } from "../transfer/activity.js";
-import { derivedId, type TransferSettings } from "../transfer/settings.js";
+import type { TransferSettings } from "../transfer/settings.js";
 import { formatHostPort } from "../transport/errors.js";
 import { createAuthenticator } from "./auth.js";
-import type { Account, ApiContext } from "./context.js";
+import type { ApiContext } from "./context.js";
 import { failure } from "./envelope.js";
 import { noRoute, toErrorReply } from "./errors.js";
-import { isId, ZoneIndex } from "./ids.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { dnsRecordRoutes } from "./routes/dns-records.js";
 import { dnsRecordFileRoutes } from "./routes/dns-records-file.js";
@@ -34,7 +36,7 @@ import { secondaryRoutes } from "./routes/secondaries.js";
 import { secondaryConfigRoutes } from "./routes/secondary-config.js";
 import { type ServerInfo, serverInfoRoutes } from "./routes/server-info.js";
 import { zoneTransferRoutes } from "./routes/zone-transfers.js";
-import { ZoneTimes, zoneRoutes } from "./routes/zones.js";
+import { zoneRoutes } from "./routes/zones.js";
 
 export const API_PREFIX = "/client/v4";
 export const DEFAULT_API_HOST = "127.0.0.1";
@@ -59,14 +61,6 @@ export interface ApiOptions {
   times?: ZoneTimes;
   /** Where the server answers DNS and notifies from (GET /dns-primary/v1/server). */
   server?: () => ServerInfo;
-}
-
-/**
- * The account served when the config file names none: a stable id derived from the name, as
- * the config derives it (config/build.ts), so scripts can keep using it across restarts.
- */
-export function defaultAccount(name = "dns-primary"): Account {
-  return { id: derivedId("account", name), name };
 }
 
 export class ApiOptionsError extends Error {

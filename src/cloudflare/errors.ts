@@ -1,6 +1,8 @@
 /**
- * The errors of the REST API layer, one table (as fastify's lib/errors.js): every code the API
- * itself answers with is here, and only here. Errors of the transfer settings carry their own
+ * The errors of Cloudflare's API, one table (as fastify's lib/errors.js): every code
+ * dns-primary answers with is here, and only here, whichever face raised it (the REST routes,
+ * the library's handles, the config file). The model throws them; the HTTP layer only turns
+ * them into the envelope (api/errors.ts). Errors of the transfer settings carry their own
  * code and status (src/transfer/settings-errors.ts) and pass through unchanged.
  *
  * Codes Cloudflare's API is known to return keep Cloudflare's number and wording
@@ -39,8 +41,13 @@
  * | 89199 | 500    | INTERNAL           | a fault of the server; details go to the log only       |
  */
 
-import { SettingsError } from "../transfer/settings.js";
-import type { ApiErrorItem } from "./envelope.js";
+/** One error as Cloudflare's v4 envelope lists it (cloudflare.md §3). */
+export interface ApiErrorItem {
+  code: number;
+  message: string;
+  /** The causes under a general error, as Cloudflare nests them (6003 → 6100, 6111...). */
+  error_chain?: ApiErrorItem[];
+}
 
 export const API_ERRORS = {
   AUTHENTICATION: { code: 10000, status: 403 },
@@ -99,31 +106,9 @@ export class ApiError extends Error {
   }
 }
 
-export const authenticationError = (): ApiError =>
-  new ApiError("AUTHENTICATION", "Authentication error");
-
-export const missingCredentials = (): ApiError =>
-  new ApiError("MISSING_CREDENTIALS", "Missing X-Auth-Key, X-Auth-Email or Authorization headers");
-
-/** Cloudflare's 6003, with the header at fault as its one cause. */
-export const invalidHeaders = (code: number, message: string): ApiError =>
-  new ApiError("INVALID_HEADERS", "Invalid request headers", [{ code, message }]);
-
-export const noRoute = (): ApiError => new ApiError("NO_ROUTE", "No route for that URI");
-
-/**
- * Cloudflare's wording for an id that matches nothing; `path` is the request path, `hint`
- * (dns-primary's own) follows Cloudflare's sentence.
- */
-export const couldNotRoute = (path: string, hint?: string): ApiError =>
-  new ApiError(
-    "NOT_FOUND",
-    `Could not route to ${path}, perhaps your object identifier is invalid?${hint ? ` Hint: ${hint}.` : ""}`,
-  );
-
 export const invalidQuery = (message: string): ApiError => new ApiError("INVALID_QUERY", message);
 
-/* DNS records (src/api/records/). Messages as Cloudflare words them where it is known. */
+/* DNS records (records/). Messages as Cloudflare words them where it is known. */
 
 /** `detail`, when given, follows Cloudflare's sentence (e.g. the zone the name must be in). */
 export const invalidName = (detail?: string): ApiError =>
@@ -170,51 +155,3 @@ export const nsConflict = (): ApiError =>
   new ApiError("NS_CONFLICT", "NS records with that host already exist.");
 
 export const recordExists = (): ApiError => new ApiError("RECORD_EXISTS", "Record already exists.");
-
-/** What fastify's own errors (body parsing, framing) become; undefined for anything else. */
-function fromFastify(err: { code?: unknown; statusCode?: unknown }): ApiError | undefined {
-  switch (err.code) {
-    case "FST_ERR_CTP_INVALID_JSON_BODY":
-    case "FST_ERR_CTP_EMPTY_JSON_BODY":
-      return new ApiError("MALFORMED_JSON", "Malformed JSON in request body");
-    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-    case "FST_ERR_CTP_INVALID_TYPE":
-    case "FST_ERR_CTP_EMPTY_TYPE":
-      return new ApiError("CONTENT_TYPE", "Content-type must be application/json.");
-    case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return new ApiError("BODY_TOO_LARGE", "Request body is too large");
-    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
-      return new ApiError("BAD_REQUEST", "Request body length does not match Content-Length");
-  }
-  const status = err.statusCode;
-  if (typeof status === "number" && status >= 400 && status < 500) {
-    // Another client error fastify detected (e.g. an aborted body): a fixed message, so
-    // nothing internal reaches the client.
-    return new ApiError(status === 413 ? "BODY_TOO_LARGE" : "BAD_REQUEST", "Bad request");
-  }
-  return undefined;
-}
-
-/** Any thrown value → HTTP status and the envelope's error item; `internal` says log it. */
-export function toErrorReply(err: unknown): {
-  status: number;
-  error: ApiErrorItem;
-  internal: boolean;
-} {
-  if (err instanceof ApiError) return { status: err.status, error: err.item(), internal: false };
-  if (err instanceof SettingsError) {
-    return { status: err.status, error: { code: err.code, message: err.message }, internal: false };
-  }
-  if (typeof err === "object" && err !== null) {
-    const mapped = fromFastify(err as { code?: unknown; statusCode?: unknown });
-    if (mapped !== undefined) {
-      return {
-        status: mapped.status,
-        error: { code: mapped.code, message: mapped.message },
-        internal: false,
-      };
-    }
-  }
-  const { code, status } = API_ERRORS.INTERNAL;
-  return { status, error: { code, message: "Internal server error" }, internal: true };
-}

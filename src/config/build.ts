@@ -20,9 +20,10 @@
  */
 
 import type { z } from "zod";
-import { isObject } from "../api/body.js";
-import { ApiError } from "../api/errors.js";
-import { zoneName as apiZoneName } from "../api/routes/zones.js";
+import type { Account } from "../cloudflare/account.js";
+import { ApiError } from "../cloudflare/errors.js";
+import { isObject } from "../cloudflare/json.js";
+import { zoneName } from "../cloudflare/zone-name.js";
 import { newZoneSettings, patchDnsSettings } from "../rules/dns-settings.js";
 import {
   derivedId,
@@ -51,10 +52,7 @@ export type ConfigPath = (string | number)[];
 /** The 1-based line of `path` in the source, when known; `atKey` asks for a mapping key's line. */
 export type Locate = (path: ConfigPath, atKey: boolean) => number | undefined;
 
-export interface Account {
-  id: string;
-  name: string;
-}
+export type { Account };
 
 /** A zone named under `zones:`. */
 export interface ConfigZone {
@@ -397,7 +395,7 @@ function loadZones(
     if (entry.create) {
       // Created as POST /zones creates a zone: a name that endpoint refuses is refused here.
       try {
-        apiZoneName(zone);
+        zoneName(zone);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         add(["zones", zone, "create"], `cannot create ${zone}: ${err.message}`);

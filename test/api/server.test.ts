@@ -1,13 +1,9 @@
 import t from "tap";
 import { envelope, failure, ok } from "../../src/api/envelope.js";
-import { API_ERRORS, ApiError, toErrorReply } from "../../src/api/errors.js";
-import {
-  ApiListenError,
-  ApiOptionsError,
-  createApi,
-  defaultAccount,
-  listenApi,
-} from "../../src/api/server.js";
+import { toErrorReply } from "../../src/api/errors.js";
+import { ApiListenError, ApiOptionsError, createApi, listenApi } from "../../src/api/server.js";
+import { defaultAccount } from "../../src/cloudflare/account.js";
+import { API_ERRORS, ApiError } from "../../src/cloudflare/errors.js";
 import { CloudflareZones } from "../../src/rules/zones.js";
 import { derivedId, SETTINGS_ERRORS, TransferSettings } from "../../src/transfer/settings.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";

@@ -1,5 +1,5 @@
 import t from "tap";
-import { API_ERRORS, ApiError } from "../../src/api/errors.js";
+import { API_ERRORS, ApiError } from "../../src/cloudflare/errors.js";
 import {
   mergeRecordBody,
   type RecordBody,
@@ -7,7 +7,7 @@ import {
   recordJson,
   type ValidRecord,
   validRecord,
-} from "../../src/api/records/content.js";
+} from "../../src/cloudflare/records/content.js";
 import { rdataToText } from "../../src/wire/rdata.js";
 import { T } from "../../src/wire/types.js";
 

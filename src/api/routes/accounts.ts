@@ -4,7 +4,8 @@
  */
 
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Account, ApiContext } from "../context.js";
+import type { Account } from "../../cloudflare/account.js";
+import type { ApiContext } from "../context.js";
 import { pathOf } from "../context.js";
 import { ok } from "../envelope.js";
 import { couldNotRoute } from "../errors.js";

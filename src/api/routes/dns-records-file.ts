@@ -45,6 +45,22 @@
 
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { ApiError, invalidField } from "../../cloudflare/errors.js";
+import {
+  AUTO_TTL,
+  MAX_COMMENT,
+  MAX_TTL,
+  MIN_TTL,
+  type RecordBody,
+  recordJson,
+} from "../../cloudflare/records/content.js";
+import { commitPlan } from "../../cloudflare/records/operations.js";
+import {
+  type ApiRecord,
+  apiRecords,
+  fieldsOf,
+  type RecordPlan,
+} from "../../cloudflare/records/plan.js";
 import { nameKey } from "../../wire/name.js";
 import { rdataToText } from "../../wire/rdata.js";
 import { T, typeToText } from "../../wire/types.js";
@@ -54,17 +70,6 @@ import { type ParsedRecord, parseMasterFile } from "../../zone/masterfile.js";
 import type { Zone } from "../../zone/zone.js";
 import type { ApiContext } from "../context.js";
 import { ok } from "../envelope.js";
-import { ApiError, invalidField } from "../errors.js";
-import {
-  AUTO_TTL,
-  MAX_COMMENT,
-  MAX_TTL,
-  MIN_TTL,
-  type RecordBody,
-  recordJson,
-} from "../records/content.js";
-import { type ApiRecord, apiRecords, fieldsOf, type RecordPlan } from "../records/plan.js";
-import { commitPlan } from "./dns-records.js";
 import { zoneFor } from "./zones.js";
 
 /** Cloudflare's limit on an imported zone file (cloudflare.md §4). */

@@ -23,6 +23,8 @@
  */
 
 import type { FastifyInstance } from "fastify";
+import { invalidQuery } from "../../cloudflare/errors.js";
+import { fieldsOf } from "../../cloudflare/records/plan.js";
 import { explainName, type RecordExplanation } from "../../rules/explain.js";
 import { canonicalName, nameKey, withoutTrailingDot } from "../../wire/name.js";
 import { rdataToText } from "../../wire/rdata.js";
@@ -32,9 +34,7 @@ import type { RRset } from "../../zone/rrset.js";
 import { recordKey, type Zone } from "../../zone/zone.js";
 import type { ApiContext } from "../context.js";
 import { ok, type ResultInfo } from "../envelope.js";
-import { invalidQuery } from "../errors.js";
 import { pageRequest, paginate } from "../paging.js";
-import { fieldsOf } from "../records/plan.js";
 import { zoneFor } from "./zones.js";
 
 /** The prefix this module is registered under (server.ts). */

@@ -20,10 +20,10 @@ import {
   secondaryConfig,
   secondaryFacts,
 } from "../../cli/secondary-config.js";
+import { invalidQuery } from "../../cloudflare/errors.js";
 import { withoutTrailingDot } from "../../wire/name.js";
 import type { ApiContext } from "../context.js";
 import { ok } from "../envelope.js";
-import { invalidQuery } from "../errors.js";
 import { zoneFor } from "./zones.js";
 
 export interface SecondaryConfigResult {

@@ -1,7 +1,8 @@
 /**
  * Zones (cloudflare.md §3): `GET/POST /zones`, `GET/PATCH/DELETE /zones/{zone_id}`. A zone is
- * one the primary serves; its id is derived from its name (ids.ts), so a zone loaded from a
- * file, or deleted and created again, keeps its id.
+ * one the primary serves; its id is derived from its name (cloudflare/ids.ts), so a zone loaded
+ * from a file, or deleted and created again, keeps its id. Timestamps are the model's
+ * (cloudflare/zone-times.ts), as is the check of a new zone's name (cloudflare/zone-name.ts).
  *
  * Decisions where the emulator has nothing better to show:
  * - `status` is always "active" and `type` "full": every served zone is authoritative here,
@@ -20,16 +21,17 @@
  *   `per_page` defaults to 20 and is at most 50, as on Cloudflare.
  */
 
-import { domainToASCII } from "node:url";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { canonicalName, parseName, withoutTrailingDot } from "../../wire/name.js";
+import { ApiError, invalidField, invalidQuery } from "../../cloudflare/errors.js";
+import { isId } from "../../cloudflare/ids.js";
+import { isObject, objectBody } from "../../cloudflare/json.js";
+import { zoneName } from "../../cloudflare/zone-name.js";
+import { canonicalName, withoutTrailingDot } from "../../wire/name.js";
 import type { Zone } from "../../zone/zone.js";
-import { isObject, objectBody } from "../body.js";
 import type { ApiContext } from "../context.js";
 import { pathOf } from "../context.js";
 import { ok } from "../envelope.js";
-import { ApiError, couldNotRoute, invalidField, invalidQuery } from "../errors.js";
-import { isId } from "../ids.js";
+import { couldNotRoute } from "../errors.js";
 import { pageRequest, paginate } from "../paging.js";
 
 const ZONES_PAGE = { perPage: 20, maxPerPage: 50 };
@@ -77,32 +79,6 @@ function zoneNameHint(ctx: ApiContext, given: string): string | undefined {
     return `${name} is a zone name, not an id: its id is ${ctx.zones.idOf(served)} (${find})`;
   }
   return `a zone id is 32 hexadecimal digits, not a name (${find})`;
-}
-
-/**
- * Zone timestamps, kept by the API: the zone model has no clock. Weakly held, so a zone
- * removed from the set is not kept alive here.
- */
-export class ZoneTimes {
-  private readonly times = new WeakMap<
-    Zone,
-    { created: string; modified: string; paused: boolean }
-  >();
-  constructor(private readonly now: () => Date) {}
-
-  of(zone: Zone): { created: string; modified: string; paused: boolean } {
-    let t = this.times.get(zone);
-    if (t === undefined) {
-      const at = this.now().toISOString();
-      const entry = { created: at, modified: at, paused: false };
-      zone.onChange(() => {
-        entry.modified = this.now().toISOString();
-      });
-      this.times.set(zone, entry);
-      t = entry;
-    }
-    return t;
-  }
 }
 
 type NameFilter = (name: string) => boolean;
@@ -247,27 +223,4 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
     ctx.cloudflare.remove(zone);
     return ok({ id });
   });
-}
-
-/**
- * A zone name as Cloudflare accepts it: a domain name of at least two labels (Unicode names
- * in their ASCII form), with or without the trailing dot.
- */
-export function zoneName(v: unknown): string {
-  if (typeof v !== "string" || v.trim() === "")
-    throw invalidField("name is required: the zone's domain name");
-  const ascii = domainToASCII(v.endsWith(".") ? v.slice(0, -1) : v);
-  let origin: string;
-  try {
-    origin = canonicalName(parseName(`${ascii}.`));
-  } catch {
-    throw new ApiError("INVALID_ZONE_NAME", `${v} is not a valid domain name`);
-  }
-  if (ascii === "" || origin.split(".").length < 3 || !/^[a-z0-9._-]+$/i.test(ascii)) {
-    throw new ApiError(
-      "INVALID_ZONE_NAME",
-      `${v} is not a valid zone name (a domain such as example.com)`,
-    );
-  }
-  return origin;
 }

@@ -5,8 +5,8 @@
  * (one change, one serial). Shared by the REST route and the library's record handle.
  */
 
-import { isObject } from "../body.js";
 import { ApiError, invalidField } from "../errors.js";
+import { isObject } from "../json.js";
 import type { ApiRecord, BatchBody, RecordPlan } from "./plan.js";
 
 /** Cloudflare's limit on the operations of one batch (cloudflare.md §4). */

@@ -39,7 +39,6 @@ import { isMetaType, T, typeFromText, typeToText } from "../../wire/types.js";
 import { ZoneFileError } from "../../zone/errors.js";
 import { Lexer } from "../../zone/lexer.js";
 import type { Token } from "../../zone/token.js";
-import { isObject, objectBody } from "../body.js";
 import {
   ApiError,
   invalidContent,
@@ -49,6 +48,7 @@ import {
   invalidRecordType,
   invalidTtl,
 } from "../errors.js";
+import { isObject, objectBody } from "../json.js";
 
 /** A request body as received: every field unchecked. */
 export interface RecordBody {
