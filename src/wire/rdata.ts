@@ -13,7 +13,6 @@
  * - Every failure is an RdataError whose message names the type and field.
  */
 
-import type { Token } from "../zone/token.js";
 import { NameError, nameToWire, readNameWire } from "./name.js";
 import { BASIC } from "./rdata/basic.js";
 import { CERTS } from "./rdata/cert.js";
@@ -24,6 +23,7 @@ import { LOCATION } from "./rdata/loc.js";
 import { SERVICE } from "./rdata/service.js";
 import { SERVICE_BINDING } from "./rdata/svcb.js";
 import { decodeHexInto, encodeHex } from "./text.js";
+import type { Token } from "./token.js";
 import { isMetaType, T, typeToText } from "./types.js";
 
 export { RdataError };

@@ -23,8 +23,8 @@
  *   and the previous owner applies (RFC 1035 §5.1).
  */
 
+import type { Token } from "../wire/token.js";
 import { ZoneFileError } from "./errors.js";
-import type { Token } from "./token.js";
 
 const NORMAL = 0;
 const SPACE = 1;

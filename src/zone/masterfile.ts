@@ -13,11 +13,11 @@ import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { NameError, parseName, textToLabels } from "../wire/name.js";
 import { RdataError, rdataFromText } from "../wire/rdata.js";
+import type { Token } from "../wire/token.js";
 import { classFromText, T, typeFromText } from "../wire/types.js";
 import { ZoneFileError } from "./errors.js";
 import { GenerateError, GenerateTemplate, parseGenerateRange, rangeCount } from "./generate.js";
 import { detach, Lexer } from "./lexer.js";
-import type { Token } from "./token.js";
 
 export interface ParsedRecord {
   /** Canonical absolute owner name (see parseName), case preserved. */

@@ -22,7 +22,7 @@ import t, { type Test } from "tap";
 import { type Primary, startPrimary } from "../../src/primary.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
 import { rdataFromText } from "../../src/wire/rdata.js";
-import type { Token } from "../../src/zone/token.js";
+import type { Token } from "../../src/wire/token.js";
 import type { RecordInput, RecordRef } from "../../src/zone/zone.js";
 import {
   captureLog,

@@ -4,7 +4,7 @@
  * escapes kept as written). A quote in the middle of a field (alpn="h2") stays part of it.
  */
 import { RdataError } from "../../src/wire/rdata.js";
-import type { Token } from "../../src/zone/token.js";
+import type { Token } from "../../src/wire/token.js";
 
 export function fields(line: string): Token[] {
   const out: Token[] = [];

@@ -1,8 +1,8 @@
 import t from "tap";
 import { nameToWire, parseName } from "../../src/wire/name.js";
 import { rdataFromText, rdataToText } from "../../src/wire/rdata.js";
+import type { Token } from "../../src/wire/token.js";
 import { T, typeFromText } from "../../src/wire/types.js";
-import type { Token } from "../../src/zone/token.js";
 import { errorOf, fields } from "./fields.js";
 
 const ORIGIN = "example.com.";

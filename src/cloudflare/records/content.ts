@@ -35,10 +35,10 @@ import {
 } from "../../wire/name.js";
 import { RdataError, rdataFromText, rdataNames, rdataToText } from "../../wire/rdata.js";
 import { decodeCharString } from "../../wire/text.js";
+import type { Token } from "../../wire/token.js";
 import { isMetaType, T, typeFromText, typeToText } from "../../wire/types.js";
 import { ZoneFileError } from "../../zone/errors.js";
 import { Lexer } from "../../zone/lexer.js";
-import type { Token } from "../../zone/token.js";
 import {
   ApiError,
   invalidContent,

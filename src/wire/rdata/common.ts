@@ -8,7 +8,7 @@
  * also serves RFC 3597 `\#` input (which must be valid wire data for a known type) and
  * `rdataNames` (the writer records where it wrote each name).
  */
-import type { Token } from "../../zone/token.js";
+
 import {
   MAX_LABEL,
   MAX_NAME_WIRE,
@@ -25,6 +25,7 @@ import {
   encodeHex,
   quoteString,
 } from "../text.js";
+import type { Token } from "../token.js";
 import { typeToText } from "../types.js";
 import { RdataError } from "./error.js";
 

@@ -20,8 +20,9 @@
  * accepted: §2.4.2 says they SHOULD NOT have any and receivers ignore them, and BIND loads
  * them. On the wire, keys must be strictly increasing (§2.2); we write them sorted.
  */
-import type { Token } from "../../zone/token.js";
+
 import { decodeBase64, encodeBase64, escapeOctet, quoteString } from "../text.js";
+import type { Token } from "../token.js";
 import { T } from "../types.js";
 import {
   type Codec,

@@ -1,5 +1,5 @@
 /**
- * One field of a master-file entry as the lexer hands it to the RDATA parsers.
+ * One field of a master-file entry as the lexer (zone/lexer.ts) hands it to the RDATA parsers.
  *
  * `text` keeps backslash escapes exactly as written (`\.`, `\"`, `\065`): only the RDATA
  * parser of each type knows whether an escape belongs to a name, a character-string or
