@@ -190,46 +190,54 @@ function soaAlone(rq: TransferRequest, soa: RR): Buffer {
   return m;
 }
 
+type Outcome = "finished" | "aborted";
+
 /** One summary line per transfer, the zone's last transfer, and the secondary's record. */
-export function recordOutcome(rq: TransferRequest, outcome: "finished" | "aborted"): void {
-  const { logger, settings, activity } = rq.env;
-  const a = rq.answer!;
-  const zone = requireZone(rq).origin;
-  const { records, messages, bytes } = rq.stats;
+export function recordOutcome(rq: TransferRequest, outcome: Outcome): void {
   const ms = Math.round(performance.now() - (rq.started ?? performance.now()));
-  const key = rq.signer?.key.name;
+  logOutcome(rq, outcome, ms);
+  if (outcome === "finished") rq.env.settings?.markTransferred(rq.zone!.origin, rq.answer!.serial);
+  keepOutcome(rq, outcome, ms);
+}
+
+function logOutcome(rq: TransferRequest, outcome: Outcome, ms: number): void {
+  const { ctx, stats } = rq;
+  const a = rq.answer!;
+  const zone = rq.zone!.origin;
   const { peer, acl } = rq.source ?? {};
-  logger?.info(
+  rq.env.logger?.info(
     {
       zone,
-      peer: rq.ctx.remoteAddress,
+      peer: ctx.remoteAddress,
       peerName: peer?.name ?? acl?.name ?? null,
-      key: key ?? null,
+      key: rq.signer?.key.name ?? null,
       type: a.kind,
       ...(a.why ? { why: a.why } : {}),
       from: a.from ?? null,
       serial: a.serial,
-      records,
-      messages,
-      bytes,
+      ...stats,
       ms,
       outcome,
     },
-    `${a.kind} of ${zone} to ${rq.ctx.remoteAddress}: ${outcome}, ${records} records, ${messages} messages, ${bytes} bytes, ${ms} ms`,
+    `${a.kind} of ${zone} to ${ctx.remoteAddress}: ${outcome}, ${stats.records} records, ${stats.messages} messages, ${stats.bytes} bytes, ${ms} ms`,
   );
-  if (outcome === "finished") settings?.markTransferred(zone, a.serial);
-  activity?.transferred(zone, {
-    address: rq.ctx.remoteAddress,
-    port: rq.ctx.remotePort,
+}
+
+function keepOutcome(rq: TransferRequest, outcome: Outcome, ms: number): void {
+  const { ctx } = rq;
+  const a = rq.answer!;
+  const { peer, acl } = rq.source ?? {};
+  const key = rq.signer?.key.name;
+  rq.env.activity?.transferred(rq.zone!.origin, {
+    address: ctx.remoteAddress,
+    port: ctx.remotePort,
     ...(peer ? { peer } : {}),
     ...(acl ? { acl } : {}),
     ...(key ? { key } : {}),
     type: a.kind,
     ...(a.from !== undefined ? { fromSerial: a.from } : {}),
     serial: a.serial,
-    records,
-    messages,
-    bytes,
+    ...rq.stats,
     ms,
     outcome,
     ...(a.why ? { why: a.why } : {}),
@@ -239,7 +247,7 @@ export function recordOutcome(rq: TransferRequest, outcome: "finished" | "aborte
 /** Pass the messages through, calling `done` when the stream ends or is abandoned. */
 async function* recorded(
   messages: AsyncGenerator<Buffer>,
-  done: (outcome: "finished" | "aborted") => void,
+  done: (outcome: Outcome) => void,
 ): AsyncGenerator<Buffer> {
   let finished = false;
   try {
