@@ -7,7 +7,8 @@
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { createApi, DEFAULT_API_HOST, listenApi } from "./api/server.js";
+import { DEFAULT_API_HOST } from "./api/defaults.js";
+import { createApi, listenApi } from "./api/server.js";
 import { type Account, defaultAccount } from "./cloudflare/account.js";
 import { ZoneTimes } from "./cloudflare/zone-times.js";
 import type { LoadedConfig } from "./config/build.js";

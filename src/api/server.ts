@@ -24,6 +24,7 @@ import type { TransferSettings } from "../transfer/settings.js";
 import { formatHostPort } from "../transport/errors.js";
 import { createAuthenticator } from "./auth.js";
 import type { ApiContext } from "./context.js";
+import { DEFAULT_API_HOST } from "./defaults.js";
 import { failure } from "./envelope.js";
 import { noRoute, toErrorReply } from "./errors.js";
 import { accountRoutes } from "./routes/accounts.js";
@@ -39,7 +40,6 @@ import { zoneTransferRoutes } from "./routes/zone-transfers.js";
 import { zoneRoutes } from "./routes/zones.js";
 
 export const API_PREFIX = "/client/v4";
-export const DEFAULT_API_HOST = "127.0.0.1";
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export interface ApiOptions {

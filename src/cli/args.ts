@@ -5,6 +5,7 @@
 
 import { isIPv4, isIPv6 } from "node:net";
 import { parseArgs } from "node:util";
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../api/defaults.js";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "../log.js";
 import { DEFAULT_LIMITS, type Limits } from "../transport/limits.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT } from "../transport/listen.js";
@@ -101,9 +102,6 @@ export type Command =
   | SecondaryConfigCommand;
 
 export const DEFAULT_ZONES_DIR = "./zones";
-/** Where the Cloudflare API will listen (wrangler's default port). */
-export const DEFAULT_API_HOST = "127.0.0.1";
-export const DEFAULT_API_PORT = 8787;
 /** `secondary-config --standalone`'s port when the peer's port needs root (below 1024). */
 export const STANDALONE_PORT = 5301;
 

@@ -8,6 +8,7 @@
  * not reachable, zone unknown, token refused) is one line on stderr and exit code 1.
  */
 
+import { withoutTrailingDot } from "../wire/name.js";
 import { ApiCallError, apiBase, apiGet, type Envelope } from "./api-client.js";
 import type { RenderingCommand } from "./args.js";
 import type { CliIO } from "./io.js";
@@ -74,7 +75,7 @@ const ID_RE = /^[0-9a-f]{32}$/;
 
 /** The zone id of ZONE: a name looked up in the zone list, or an id given as is. */
 async function zoneId(cmd: RenderingCommand): Promise<string> {
-  const wanted = cmd.zone.replace(/\.$/, "").toLowerCase();
+  const wanted = withoutTrailingDot(cmd.zone).toLowerCase();
   const list = await get<Array<{ id: string; name: string }>>(
     cmd,
     `/zones?name=${encodeURIComponent(wanted)}`,

@@ -89,7 +89,7 @@ export function secondaryFacts(o: {
 
 /** "hmac-sha256." or "hmac-md5.sig-alg.reg.int." → the short name every secondary takes. */
 export function algorithmName(algo: string): string {
-  const a = algo.toLowerCase().replace(/\.$/, "");
+  const a = withoutTrailingDot(algo.toLowerCase());
   return a === "hmac-md5.sig-alg.reg.int" ? "hmac-md5" : a;
 }
 

@@ -107,7 +107,11 @@ export interface NotifyRecord {
   detail?: string;
 }
 
-export interface NotifyEvent extends NotifyRecord {
+/**
+ * What one NOTIFY to one peer came to, as the notifier reports it (`onEvent`); the primary
+ * records it in the transfer activity, whose event the library's users see as NotifyEvent.
+ */
+export interface NotifyOutcomeEvent extends NotifyRecord {
   kind: "notify";
   zone: string;
   peerId: string;
@@ -176,7 +180,7 @@ export interface NotifierOptions {
   clock?: NotifyClock;
   coalesceMs?: number;
   retrySchedule?: readonly number[];
-  onEvent?: (e: NotifyEvent) => void;
+  onEvent?: (e: NotifyOutcomeEvent) => void;
   logger?: NotifyLogger;
 }
 
@@ -525,7 +529,7 @@ export class Notifier {
       p.last = record;
     }
     const { peerId, peerName, host, port } = f.target;
-    const event: NotifyEvent = {
+    const event: NotifyOutcomeEvent = {
       kind: "notify",
       zone: f.zone,
       peerId,
@@ -539,7 +543,7 @@ export class Notifier {
     this.opts.onEvent?.(event);
   }
 
-  private logOutcome(e: NotifyEvent): void {
+  private logOutcome(e: NotifyOutcomeEvent): void {
     const where = formatHostPort(e.address, e.port);
     const tries = `${e.tries} ${e.tries === 1 ? "try" : "tries"}`;
     const what = e.outcome === "error" ? `error ${e.rcode}` : e.outcome;

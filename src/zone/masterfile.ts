@@ -84,8 +84,11 @@ export interface ParseResult {
   warnings: ParseWarning[];
 }
 
-/** Largest TTL; larger values are treated as 0 (RFC 2181 §8), as BIND does. */
-export const MAX_TTL = 0x7fffffff;
+/**
+ * The protocol's largest TTL (RFC 2181 §8: 2^31 - 1); larger values are treated as 0, as BIND
+ * does. Cloudflare's own limit on a record is lower (MAX_CLOUDFLARE_TTL, cloudflare/records/).
+ */
+export const MAX_DNS_TTL = 0x7fffffff;
 
 const UNIT_SECONDS: Record<number, number> = {
   119: 604800, // w
@@ -433,9 +436,9 @@ class MasterFileParser {
   }
 
   private limitTtl(src: Source, line: number, v: number): number {
-    if (v <= MAX_TTL) return v;
+    if (v <= MAX_DNS_TTL) return v;
     // RFC 2181 §8: a TTL with the top bit set is treated as zero. BIND does the same and warns.
-    this.warn(src, line, `TTL ${v} is above ${MAX_TTL}; using 0 (RFC 2181 §8)`);
+    this.warn(src, line, `TTL ${v} is above ${MAX_DNS_TTL}; using 0 (RFC 2181 §8)`);
     return 0;
   }
 

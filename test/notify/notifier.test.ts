@@ -3,8 +3,8 @@ import t from "tap";
 import {
   Notifier,
   type NotifierOptions,
-  type NotifyEvent,
   type NotifyLogger,
+  type NotifyOutcomeEvent,
   type NotifyTarget,
 } from "../../src/notify/notifier.js";
 import { OPCODE } from "../../src/wire/message.js";
@@ -26,7 +26,7 @@ function setup(opts: Partial<NotifierOptions> & { peers?: NotifyTarget[] } = {})
   const t0 = clock.now();
   const transport = new FakeTransport(clock);
   const state = { serial: 100 };
-  const events: NotifyEvent[] = [];
+  const events: NotifyOutcomeEvent[] = [];
   const lines: Line[] = [];
   const log =
     (level: string) =>

@@ -8,7 +8,7 @@
 
 import * as packet from "dns-packet";
 import t from "tap";
-import { Notifier, type NotifyEvent } from "../../src/notify/notifier.js";
+import { Notifier, type NotifyOutcomeEvent } from "../../src/notify/notifier.js";
 import { followSettings, notifyDropReason, notifyTargets } from "../../src/notify/peers.js";
 import { TransferActivity } from "../../src/transfer/activity.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
@@ -33,7 +33,7 @@ function setup(opts: { status?: "Enabled" | "Disabled"; notify?: boolean } = {})
   const b = settings.createPeer({ name: "knot", ip: "192.0.2.2", port: 5300, tsig_id: tsig.id });
   settings.createOutgoing(ZONE, { peers: [a.id], status: opts.status ?? "Enabled" });
   const state = { serial: 100 };
-  const events: NotifyEvent[] = [];
+  const events: NotifyOutcomeEvent[] = [];
   const n = new Notifier({
     targets: notifyTargets(settings),
     whyNot: notifyDropReason(settings),

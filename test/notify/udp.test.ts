@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from "node:dgram";
 import t from "tap";
-import { Notifier, type NotifyEvent } from "../../src/notify/notifier.js";
+import { Notifier, type NotifyOutcomeEvent } from "../../src/notify/notifier.js";
 import { normalizeAddress, UdpTransport } from "../../src/notify/udp.js";
 import { answer, soa } from "./helpers.js";
 
@@ -27,8 +27,8 @@ t.test("a real NOTIFY over loopback, from the configured source, answered", asyn
     });
     secondary.send(answer(msg), rinfo.port, rinfo.address);
   });
-  let done!: (e: NotifyEvent) => void;
-  const outcome = new Promise<NotifyEvent>((resolve) => {
+  let done!: (e: NotifyOutcomeEvent) => void;
+  const outcome = new Promise<NotifyOutcomeEvent>((resolve) => {
     done = resolve;
   });
   const n = new Notifier({

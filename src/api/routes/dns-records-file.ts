@@ -48,8 +48,8 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError, invalidField } from "../../cloudflare/errors.js";
 import {
   AUTO_TTL,
+  MAX_CLOUDFLARE_TTL,
   MAX_COMMENT,
-  MAX_TTL,
   MIN_TTL,
   type RecordBody,
   recordJson,
@@ -155,7 +155,7 @@ function formError(e: unknown): unknown {
 /** A file TTL within Cloudflare's range (1 stays automatic). */
 function importTtl(ttl: number): number {
   if (ttl === AUTO_TTL) return AUTO_TTL;
-  return Math.min(MAX_TTL, Math.max(MIN_TTL, ttl));
+  return Math.min(MAX_CLOUDFLARE_TTL, Math.max(MIN_TTL, ttl));
 }
 
 /** The API body for one record of the file. */

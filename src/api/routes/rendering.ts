@@ -222,7 +222,7 @@ function nameFilter(q: Record<string, unknown>, zone: Zone): string | undefined 
   if (v === undefined) return undefined;
   if (typeof v !== "string" || v === "") throw invalidQuery("name must be given once");
   const zoneName = withoutTrailingDot(zone.origin).toLowerCase();
-  const n = v.endsWith(".") ? v.slice(0, -1) : v;
+  const n = withoutTrailingDot(v);
   let abs: string;
   if (n === "@") abs = zoneName;
   else {
@@ -270,7 +270,7 @@ export function renderingRoutes(app: FastifyInstance, ctx: ApiContext): void {
     let want: string | undefined;
     if (q.name !== undefined) {
       if (typeof q.name !== "string") throw invalidQuery("name must be given once");
-      want = q.name.toLowerCase().replace(/\.$/, "");
+      want = withoutTrailingDot(q.name.toLowerCase());
     }
     const zones: ZoneListItem[] = [];
     for (const zone of ctx.zones.zones.all()) {

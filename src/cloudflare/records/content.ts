@@ -112,7 +112,8 @@ export interface StoredRecord {
 export const AUTO_TTL = 1;
 export const AUTO_TTL_SECONDS = 300;
 export const MIN_TTL = 30;
-export const MAX_TTL = 86400;
+/** Cloudflare's largest record TTL (cloudflare.md §4); the protocol's is MAX_DNS_TTL. */
+export const MAX_CLOUDFLARE_TTL = 86400;
 export const MAX_TXT_CONTENT = 2048;
 export const MAX_COMMENT = 100;
 export const MAX_TAGS = 20;
@@ -201,16 +202,6 @@ function hasNonAscii(s: string): boolean {
   return false;
 }
 
-/** Absolute canonical name of the zone without the trailing dot, as Cloudflare prints it. */
-function zoneDisplay(origin: string): string {
-  return origin === "." ? "." : origin.slice(0, -1);
-}
-
-/** A canonical name as Cloudflare prints it: no trailing dot (the root stays "."). */
-function displayName(name: string): string {
-  return name === "." ? name : name.slice(0, -1);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Name and type                                                                               */
 
@@ -240,7 +231,9 @@ export function recordName(origin: string, value: unknown): string {
     throw e;
   }
   if (!isInZone(nameKey(name), nameKey(origin))) {
-    throw invalidName(`${displayName(name)} is not in the zone ${zoneDisplay(origin)}.`);
+    throw invalidName(
+      `${withoutTrailingDot(name)} is not in the zone ${withoutTrailingDot(origin)}.`,
+    );
   }
   return name;
 }
@@ -546,7 +539,7 @@ function recordTtl(value: unknown): number {
   if (
     typeof value !== "number" ||
     !Number.isInteger(value) ||
-    (value !== AUTO_TTL && (value < MIN_TTL || value > MAX_TTL))
+    (value !== AUTO_TTL && (value < MIN_TTL || value > MAX_CLOUDFLARE_TTL))
   ) {
     throw invalidTtl();
   }
@@ -737,7 +730,7 @@ export function recordJson(_origin: string, r: StoredRecord): RecordJson {
   const type = r.type;
   const proxied = r.proxied === true;
   const json: RecordJson = {
-    name: nameKey(displayName(r.name)),
+    name: nameKey(withoutTrailingDot(r.name)),
     type: typeToText(type),
     content: "",
     ttl: proxied || r.auto ? AUTO_TTL : r.ttl,
