@@ -2,7 +2,7 @@
  * Zones given to `startPrimary({ zones })` rather than found in a zones folder: master-file
  * text, a zone file anywhere, or Cloudflare record objects.
  *
- * Record objects go through the API's own rules (api/records/plan.ts): each is validated as
+ * Record objects go through the model's rules (cloudflare/records/plan.ts): each is validated as
  * `POST .../dns_records` validates its body, and the conflict rules apply between them, with
  * the API's error codes. The zone is then built with those records in one go, not created
  * empty and committed to: its first serial is the one a new zone gets (the Unix time of its

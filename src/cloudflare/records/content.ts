@@ -6,7 +6,7 @@
  * type number, the TTL to serve and uncompressed wire RDATA. `recordJson` goes the other way,
  * giving the fields Cloudflare returns for a stored record (the caller adds id, zone and
  * timestamps). Every problem is an ApiError with Cloudflare's code and wording where they
- * are known (src/api/errors.ts); nothing else is ever thrown from validation.
+ * are known (cloudflare/errors.ts); nothing else is ever thrown from validation.
  *
  * Cloudflare's conventions, which differ from a master file's:
  * - a record name without a trailing dot is absolute when it is the zone name or ends in
