@@ -48,8 +48,6 @@ export type WorkerCommand =
       /** New DNS settings, committed with every name rendered again. */
       settings?: { dns: DnsSettings; profile: ZoneProfile };
     }
-  /** A zone created through the API (same origin and first serial: the same zone). */
-  | { type: "create"; origin: string; serial: number }
   | { type: "remove"; origin: string }
   /** Every TSIG, so a worker verifies and signs what it answers (RFC 8945 §5.3). */
   | { type: "tsigs"; tsigs: Array<Pick<Tsig, "id" | "name" | "algo" | "secret">> }

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   // message sent before this listener exists is lost, so the main process waits for hello.
   const queue: WorkerCommand[] = [];
   let apply: ((m: WorkerCommand) => void) | null = null;
-  const KINDS = new Set(["commit", "create", "remove", "zone", "tsigs"]);
+  const KINDS = new Set(["commit", "remove", "zone", "tsigs"]);
   // The TSIGs the main process holds, by name (case-insensitive, trailing dot optional).
   let tsigs = new Map<string, Tsig>();
   const tsigKeyOf = (name: string) =>
@@ -49,9 +49,8 @@ async function main(): Promise<void> {
   send({ type: "hello" });
   try {
     const zones = new ZoneSet();
-    let serial = 0;
+    // Zones are never created here: a new zone arrives whole ("zone"), serial included.
     const cloudflare = new CloudflareZones(zones, {
-      now: () => serial,
       settingsFor: (origin) => config.dnsSettings?.[nameKey(origin)],
     });
     // Warnings were reported once by the main process, which loaded the same files.
@@ -62,11 +61,6 @@ async function main(): Promise<void> {
       try {
         if (m.type === "tsigs") {
           tsigs = new Map(m.tsigs.map((t) => [tsigKeyOf(t.name), t as Tsig]));
-          return;
-        }
-        if (m.type === "create") {
-          serial = m.serial;
-          cloudflare.create(m.origin);
           return;
         }
         if (m.type === "zone") {
