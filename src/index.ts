@@ -10,7 +10,7 @@
  *   await primary.waitFor("transfer", (e) => e.peerName === "bind" && e.serial >= n);
  *   await primary.close();
  *
- * The full reference is README.md, "As a library".
+ * The full reference is docs/library.md.
  */
 
 export { ApiListenError, type ApiOptions, createApi, listenApi } from "./api/server.js";

@@ -1,8 +1,8 @@
 /**
  * dns-primary as a library: the typed face of a running primary for test suites and tools.
  *
- * It adds nothing to the model: the record handles plan and commit through the API's own code
- * (api/records/plan.ts, the dns_records route's helpers), so validation, conflict rules, ids,
+ * It adds nothing to the model: the record handles plan and commit through the model the API's
+ * routes use (cloudflare/records/plan.ts and operations.ts), so validation, conflict rules, ids,
  * error codes and "one call = one serial" are the API's; settings go through the same
  * CloudflareZones; transfers are the live TransferSettings store; events come from the one
  * change path (rules/zones.ts) and the transfer activity store (transfer/activity.ts).
@@ -31,7 +31,7 @@ import {
 } from "./primary.js";
 import { type DnsSettings, settingsJson } from "./rules/dns-settings.js";
 import type { ActivityEvent } from "./transfer/activity.js";
-import { canonicalName, nameKey } from "./wire/name.js";
+import { canonicalName, nameKey, withoutTrailingDot } from "./wire/name.js";
 import { rdataToText } from "./wire/rdata.js";
 import { typeToText } from "./wire/types.js";
 import { type RR, soaSerialOf } from "./zone/journal.js";
@@ -327,10 +327,10 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   };
   const info = (zone: Zone): ZoneInfo => ({
     id: ids.idOf(zone),
-    name: zone.origin.slice(0, -1),
+    name: withoutTrailingDot(zone.origin),
     origin: zone.origin,
     serial: zone.serial,
-    name_servers: cloudflare.profile(zone).nameservers.map((n) => n.replace(/\.$/, "")),
+    name_servers: cloudflare.profile(zone).nameservers.map(withoutTrailingDot),
   });
 
   const records = (ref: string): RecordsHandle => {
@@ -416,7 +416,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     createZone(name: string): ZoneInfo {
       const origin = zoneName(name);
       if (cloudflare.set.get(origin)?.key === nameKey(origin))
-        throw new ApiError("ZONE_EXISTS", `${origin.slice(0, -1)} already exists`);
+        throw new ApiError("ZONE_EXISTS", `${withoutTrailingDot(origin)} already exists`);
       const zone = cloudflare.create(origin);
       times.of(zone);
       return info(zone);

@@ -7,7 +7,7 @@
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { DEFAULT_API_HOST } from "./api/defaults.js";
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "./api/defaults.js";
 import { createApi, listenApi } from "./api/server.js";
 import { type Account, defaultAccount } from "./cloudflare/account.js";
 import { ZoneTimes } from "./cloudflare/zone-times.js";
@@ -77,7 +77,7 @@ export interface PrimaryOptions {
   udpWorkers?: number;
   /**
    * TCP connections and timeouts, transfers in progress, API body size, records per zone,
-   * shutdown grace (transport/limits.ts; README "Limits"). RangeError when one is invalid.
+   * shutdown grace (transport/limits.ts; docs/limits.md). RangeError when one is invalid.
    */
   limits?: Partial<Limits>;
   /**
@@ -120,7 +120,7 @@ export interface PrimaryOptions {
   /**
    * Keep the whole state in this folder (created if needed): zones, records, settings,
    * transfer objects, serials and journals survive a restart, and every change is on disk
-   * before it is acknowledged (store/store.ts; README "Persistence"). Unset: memory only.
+   * before it is acknowledged (store/store.ts; docs/persistence.md). Unset: memory only.
    * Rejects with StoreError when the folder cannot be used.
    */
   dataDir?: string;
@@ -192,9 +192,6 @@ export function summarizeZone(zone: Zone): ZoneSummary {
   if (zone.file !== undefined) summary.file = zone.file;
   return summary;
 }
-
-/** The API's default port (the one wrangler uses). */
-export const DEFAULT_API_PORT = 8787;
 
 /**
  * Load zones and listen. Rejects with ZonesDirError or ZoneFileError (zone/), ConfigError

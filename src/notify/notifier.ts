@@ -11,7 +11,7 @@
  *   disabled, the configuration deleted) is cancelled at once, its record saying why; a target
  *   that is new or changed is sent the current serial at once. Otherwise a removed secondary
  *   would go on being notified for the whole retry schedule (46 s), and a moved one would wait
- *   for the next change (README "NOTIFY").
+ *   for the next change (docs/notify.md).
  * - A try waits `retrySchedule[i]` ms for the answer: the same address and port as the peer,
  *   the same ID, QR set, opcode NOTIFY, the same question, and when the request was signed a
  *   TSIG that verifies (RFC 8945 §5.4: a client discards an answer that does not; retries go

@@ -11,7 +11,7 @@
  * Validation happens here, once, for every writer: a method takes the input as a client sent
  * it (wrong types included) and either stores a valid object or throws a SettingsError.
  *
- * Rules where Cloudflare's public material is silent (Decision lines, README to follow):
+ * Rules where Cloudflare's public material is silent (decisions of this emulator):
  * - TSIG names are unique in the account, compared case-insensitively (RFC 8945 §4.2 selects
  *   the key by name, so two keys with one name could not be told apart). Peer and ACL names
  *   are labels only and may repeat.

@@ -1,5 +1,5 @@
 /**
- * The server's limits, with their defaults in one place (README "Limits"). Durations are in
+ * The server's limits, with their defaults in one place (docs/limits.md). Durations are in
  * milliseconds. The TCP limits are enforced by transport/tcp.ts; the transfer counts by
  * server/transfer.ts, the API body size by api/server.ts and the records per zone by
  * CloudflareZones.commit (through primary.ts). The IXFR journal has its own bounds
