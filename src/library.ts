@@ -21,7 +21,7 @@ import {
   type RecordsContext,
   recordResult,
 } from "./cloudflare/records/operations.js";
-import { findApiRecord } from "./cloudflare/records/plan.js";
+import { type ApiRecord, findApiRecord, type RecordPlan } from "./cloudflare/records/plan.js";
 import { zoneName } from "./cloudflare/zone-name.js";
 import type { Logger } from "./log.js";
 import {
@@ -30,6 +30,7 @@ import {
   startPrimary as startCore,
 } from "./primary.js";
 import { type DnsSettings, settingsJson } from "./rules/dns-settings.js";
+import type { CloudflareZones } from "./rules/zones.js";
 import type { ActivityEvent } from "./transfer/activity.js";
 import { canonicalName, nameKey, withoutTrailingDot } from "./wire/name.js";
 import { rdataToText } from "./wire/rdata.js";
@@ -212,12 +213,159 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     ...(logger ? { logger } : {}),
   });
 
-  const { cloudflare, activity, times } = core;
+  const { cloudflare, times } = core;
   const ids = new ZoneIndex(cloudflare.set);
   const ctx: RecordsContext = { zones: ids, times, now: () => new Date(), cloudflare };
   // Zones served at start are "created" now (as the API counts them).
   for (const zone of cloudflare.set.all()) times.of(zone);
+  const zoneOf = zoneFinder(ids, cloudflare);
+  const info = (zone: Zone): ZoneInfo => zoneInfo(ids, cloudflare, zone);
+  const hub = eventHub(core);
 
+  const closeCore = core.close;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      hub.close();
+      await closeCore();
+    })();
+    return closing;
+  };
+
+  return Object.assign(core, {
+    records: (ref: string) => recordsHandle(ctx, ids, zoneOf, ref),
+    settings: (ref: string) => settingsHandle(cloudflare, zoneOf, ref),
+    createZone(name: string): ZoneInfo {
+      const origin = zoneName(name);
+      if (cloudflare.set.get(origin)?.key === nameKey(origin))
+        throw new ApiError("ZONE_EXISTS", `${withoutTrailingDot(origin)} already exists`);
+      const zone = cloudflare.create(origin);
+      times.of(zone);
+      return info(zone);
+    },
+    removeZone(ref: string): { id: string } {
+      const zone = zoneOf(ref);
+      const id = ids.idOf(zone);
+      if (core.transfers.outgoing(zone.origin) !== undefined)
+        core.transfers.deleteOutgoing(zone.origin);
+      cloudflare.remove(zone);
+      return { id };
+    },
+    zone(ref: string): ZoneInfo | undefined {
+      try {
+        return info(zoneOf(ref));
+      } catch {
+        return undefined;
+      }
+    },
+    serial: (ref: string) => zoneOf(ref).serial,
+    on: hub.on,
+    waitFor: hub.waitFor,
+    close,
+    [Symbol.asyncDispose]: close,
+  });
+}
+
+/** A zone by id or name (dot optional), as served now; ApiError NOT_FOUND otherwise. */
+function zoneFinder(ids: ZoneIndex, cloudflare: CloudflareZones): (ref: string) => Zone {
+  return (ref) => {
+    let zone: Zone | undefined;
+    if (/^[0-9a-f]{32}$/.test(ref)) zone = ids.get(ref);
+    if (zone === undefined) {
+      try {
+        const origin = canonicalName(ref.endsWith(".") ? ref : `${ref}.`);
+        const z = cloudflare.set.get(origin);
+        if (z?.key === nameKey(origin)) zone = z;
+      } catch {
+        // not a name: not found below
+      }
+    }
+    if (zone === undefined) throw new ApiError("NOT_FOUND", `no zone ${ref} is served`);
+    return zone;
+  };
+}
+
+function zoneInfo(ids: ZoneIndex, cloudflare: CloudflareZones, zone: Zone): ZoneInfo {
+  return {
+    id: ids.idOf(zone),
+    name: withoutTrailingDot(zone.origin),
+    origin: zone.origin,
+    serial: zone.serial,
+    name_servers: cloudflare.profile(zone).nameservers.map(withoutTrailingDot),
+  };
+}
+
+/** A zone's records through the API's model: the same plan, rules, ids and JSON. */
+function recordsHandle(
+  ctx: RecordsContext,
+  ids: ZoneIndex,
+  zoneOf: (ref: string) => Zone,
+  ref: string,
+): RecordsHandle {
+  const first = zoneOf(ref);
+  // Looked up again on each call: the zone may have been removed or created again.
+  const z = () => zoneOf(first.origin);
+  const results = (zone: Zone, done: BatchDone[keyof BatchDone]) =>
+    done.map((r) => recordResult(ctx, zone, r));
+  /** One planned write committed (one serial), answered as the API answers it. */
+  const write = (plan: (p: RecordPlan) => ApiRecord) => {
+    const zone = z();
+    return recordResult(ctx, zone, commitPlan(ctx, zone, plan));
+  };
+  return {
+    zone: first.origin,
+    zoneId: ids.idOf(first),
+    list(filter = {}) {
+      const q = Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, String(v)]));
+      return listRecords(ctx, z(), q);
+    },
+    get(id) {
+      const zone = z();
+      return recordResult(ctx, zone, findApiRecord(zone, id));
+    },
+    create: (body) => write((p) => p.create(body as RecordBody)),
+    update: (id, body) => write((p) => p.overwrite(id, body as RecordBody)),
+    edit: (id, body) => write((p) => p.edit(id, body as RecordBody)),
+    delete(id) {
+      const zone = z();
+      return { id: commitPlan(ctx, zone, (p) => p.delete(id)).id };
+    },
+    batch(body) {
+      const zone = z();
+      const b = batchBody(body);
+      const done = commitPlan(ctx, zone, (p) => runBatch(p, b));
+      return {
+        deletes: results(zone, done.deletes),
+        patches: results(zone, done.patches),
+        puts: results(zone, done.puts),
+        posts: results(zone, done.posts),
+      };
+    },
+  };
+}
+
+/** A zone's DNS settings, as GET/PATCH dns_settings answer them. */
+function settingsHandle(
+  cloudflare: CloudflareZones,
+  zoneOf: (ref: string) => Zone,
+  ref: string,
+): SettingsHandle {
+  const origin = zoneOf(ref).origin;
+  return {
+    get: () => settingsJson(cloudflare.dnsSettings(zoneOf(origin))),
+    edit: (patch) => settingsJson(cloudflare.editDnsSettings(zoneOf(origin), patch)),
+  };
+}
+
+/**
+ * The library's events: zone changes from the one change path, and the transfer activity
+ * (transfers, NOTIFY outcomes, refusals, SOA checks); `on` and `waitFor` over them.
+ */
+function eventHub(core: CorePrimary): {
+  on: Primary["on"];
+  waitFor: Primary["waitFor"];
+  close(): void;
+} {
   type Listener = (e: never) => void;
   const listeners = new Map<PrimaryEventName, Set<Listener>>();
   let closed = false;
@@ -243,7 +391,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     };
   };
 
-  cloudflare.on((e) => {
+  core.cloudflare.on((e) => {
     if (e.kind !== "commit") return;
     const cs = e.changeset;
     emit("change", {
@@ -255,7 +403,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       settings: e.settings !== undefined,
     });
   });
-  const stopActivity = activity.on((e) => {
+  const stopActivity = core.activity.on((e) => {
     if (e.kind === "notify-received") return;
     emit(e.kind, e as PrimaryEvents[typeof e.kind]);
   });
@@ -310,138 +458,16 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
     });
   };
 
-  const zoneOf = (ref: string): Zone => {
-    let zone: Zone | undefined;
-    if (/^[0-9a-f]{32}$/.test(ref)) zone = ids.get(ref);
-    if (zone === undefined) {
-      try {
-        const origin = canonicalName(ref.endsWith(".") ? ref : `${ref}.`);
-        const z = cloudflare.set.get(origin);
-        if (z?.key === nameKey(origin)) zone = z;
-      } catch {
-        // not a name: not found below
-      }
-    }
-    if (zone === undefined) throw new ApiError("NOT_FOUND", `no zone ${ref} is served`);
-    return zone;
-  };
-  const info = (zone: Zone): ZoneInfo => ({
-    id: ids.idOf(zone),
-    name: withoutTrailingDot(zone.origin),
-    origin: zone.origin,
-    serial: zone.serial,
-    name_servers: cloudflare.profile(zone).nameservers.map(withoutTrailingDot),
-  });
-
-  const records = (ref: string): RecordsHandle => {
-    const first = zoneOf(ref);
-    // Looked up again on each call: the zone may have been removed or created again.
-    const z = () => zoneOf(first.origin);
-    const result = (zone: Zone, done: BatchDone[keyof BatchDone]) =>
-      done.map((r) => recordResult(ctx, zone, r));
-    return {
-      zone: first.origin,
-      zoneId: ids.idOf(first),
-      list(filter = {}) {
-        const q = Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, String(v)]));
-        return listRecords(ctx, z(), q);
-      },
-      get(id) {
-        const zone = z();
-        return recordResult(ctx, zone, findApiRecord(zone, id));
-      },
-      create(body) {
-        const zone = z();
-        return recordResult(
-          ctx,
-          zone,
-          commitPlan(ctx, zone, (p) => p.create(body as RecordBody)),
-        );
-      },
-      update(id, body) {
-        const zone = z();
-        const r = commitPlan(ctx, zone, (p) => p.overwrite(id, body as RecordBody));
-        return recordResult(ctx, zone, r);
-      },
-      edit(id, body) {
-        const zone = z();
-        return recordResult(
-          ctx,
-          zone,
-          commitPlan(ctx, zone, (p) => p.edit(id, body as RecordBody)),
-        );
-      },
-      delete(id) {
-        const zone = z();
-        return { id: commitPlan(ctx, zone, (p) => p.delete(id)).id };
-      },
-      batch(body) {
-        const zone = z();
-        const b = batchBody(body);
-        const done = commitPlan(ctx, zone, (p) => runBatch(p, b));
-        return {
-          deletes: result(zone, done.deletes),
-          patches: result(zone, done.patches),
-          puts: result(zone, done.puts),
-          posts: result(zone, done.posts),
-        };
-      },
-    };
-  };
-
-  const settings = (ref: string): SettingsHandle => {
-    const origin = zoneOf(ref).origin;
-    return {
-      get: () => settingsJson(cloudflare.dnsSettings(zoneOf(origin))),
-      edit: (patch) => settingsJson(cloudflare.editDnsSettings(zoneOf(origin), patch)),
-    };
-  };
-
-  const closeCore = core.close;
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
+  return {
+    on,
+    waitFor,
+    close() {
       closed = true;
       stopActivity();
       for (const fail of [...waiters]) fail(new Error("the primary was closed while waiting"));
       listeners.clear();
-      await closeCore();
-    })();
-    return closing;
+    },
   };
-
-  return Object.assign(core, {
-    records,
-    settings,
-    createZone(name: string): ZoneInfo {
-      const origin = zoneName(name);
-      if (cloudflare.set.get(origin)?.key === nameKey(origin))
-        throw new ApiError("ZONE_EXISTS", `${withoutTrailingDot(origin)} already exists`);
-      const zone = cloudflare.create(origin);
-      times.of(zone);
-      return info(zone);
-    },
-    removeZone(ref: string): { id: string } {
-      const zone = zoneOf(ref);
-      const id = ids.idOf(zone);
-      if (core.transfers.outgoing(zone.origin) !== undefined)
-        core.transfers.deleteOutgoing(zone.origin);
-      cloudflare.remove(zone);
-      return { id };
-    },
-    zone(ref: string): ZoneInfo | undefined {
-      try {
-        return info(zoneOf(ref));
-      } catch {
-        return undefined;
-      }
-    },
-    serial: (ref: string) => zoneOf(ref).serial,
-    on,
-    waitFor,
-    close,
-    [Symbol.asyncDispose]: close,
-  });
 }
 
 function describe(e: unknown): string {
