@@ -8,8 +8,9 @@
  *
  * The facts come from a running dns-primary (`--api`: its zone-transfer objects and its own
  * addresses, from `/dns-primary/v1/server`) or from a config file (`--config`, with `--dns`
- * and `--notify-source` saying where the server listens). The interop tests run BIND, Knot,
- * NSD and PowerDNS from these configurations, so what is printed is what was proven to work.
+ * and `--notify-source` saying where the server listens). The text itself, snippet and
+ * standalone files, is secondaries/config.ts's, shared with the dashboard's route; here: the
+ * options, the facts, writing the files, pdnsutil and what is printed.
  */
 
 import { execFileSync } from "node:child_process";
@@ -18,232 +19,22 @@ import { isIPv6 } from "node:net";
 import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { loadConfig } from "../config/load.js";
+import {
+  type PeerFacts,
+  type SecondaryFacts,
+  SecondaryFactsError,
+  type SecondaryKind,
+  secondaryConfig,
+  secondaryFacts,
+  shellLine,
+  standaloneFiles,
+} from "../secondaries/config.js";
 import type { TransferSettings } from "../transfer/settings.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT } from "../transport/listen.js";
 import { canonicalName, withoutTrailingDot } from "../wire/name.js";
 import { ApiCallError, apiGet } from "./api-client.js";
 import { type HostPort, type SecondaryConfigCommand, STANDALONE_PORT } from "./args.js";
 import type { CliIO } from "./io.js";
-
-export const SECONDARY_KINDS = ["bind", "knot", "nsd", "powerdns"] as const;
-export type SecondaryKind = (typeof SECONDARY_KINDS)[number];
-
-export interface SecondaryFacts {
-  /** The zone, absolute ("example.com."). */
-  zone: string;
-  /** Where the secondary asks for the SOA and transfers. */
-  primary: HostPort;
-  /** The address (or addresses) NOTIFY comes from. */
-  notifyFrom: string | readonly string[];
-  /** The TSIG the zone's peers share, when they use one. */
-  key?: { name: string; algorithm: string; secret: string };
-  /** The peer this snippet is for, for the comment line. */
-  peerName?: string;
-  /**
-   * The peer's ip: the secondary sends its SOA queries and transfers from it. dns-primary
-   * knows a secondary by the source address of its requests (a transfer is allowed from a
-   * linked peer's ip, cloudflare.md §2), so a secondary that sends from the machine's default
-   * address (127.0.0.1 for every secondary on one machine) is counted as another peer, or
-   * refused. Same address family as `primary.host` (see `secondaryFacts`).
-   */
-  source?: string;
-}
-
-/** A peer as the facts need it: the API's and the settings' peer objects both fit. */
-export interface PeerFacts {
-  name: string;
-  ip?: string;
-  port: number;
-}
-
-/**
- * The facts for a zone and one of its peers, checked: a secondary can send only from an
- * address of the family it reaches the primary with, so a peer ip of the other family is
- * refused here with the reason rather than written into a configuration that cannot work.
- */
-export function secondaryFacts(o: {
-  zone: string;
-  primary: HostPort;
-  notifyFrom: string;
-  peer?: PeerFacts;
-  tsig?: { name: string; algo: string; secret: string };
-}): SecondaryFacts {
-  const ip = o.peer?.ip;
-  if (ip !== undefined && isIPv6(ip) !== isIPv6(o.primary.host)) {
-    const family = (a: string) => (isIPv6(a) ? "IPv6" : "IPv4");
-    throw new CommandError(
-      `peer "${o.peer?.name}" has ip ${ip} (${family(ip)}) but dns-primary answers DNS at ${o.primary.host} (${family(o.primary.host)}): a secondary cannot send its transfers from ${ip} to it; give the peer an ${family(o.primary.host)} ip or serve DNS on ${family(ip)}`,
-    );
-  }
-  return {
-    zone: o.zone,
-    primary: o.primary,
-    notifyFrom: o.notifyFrom,
-    ...(o.tsig
-      ? { key: { name: o.tsig.name, algorithm: o.tsig.algo, secret: o.tsig.secret } }
-      : {}),
-    ...(o.peer ? { peerName: o.peer.name } : {}),
-    ...(ip !== undefined ? { source: ip } : {}),
-  };
-}
-
-/** "hmac-sha256." or "hmac-md5.sig-alg.reg.int." → the short name every secondary takes. */
-export function algorithmName(algo: string): string {
-  const a = withoutTrailingDot(algo.toLowerCase());
-  return a === "hmac-md5.sig-alg.reg.int" ? "hmac-md5" : a;
-}
-
-/** `127.0.0.1:5300`, `[::1]:5300`: how PowerDNS takes an address with a port. */
-function hostPortText({ host, port }: HostPort): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
-}
-
-/** The facts as every kind writes them. */
-function prepare(f: SecondaryFacts) {
-  const key = f.key ? { ...f.key, algorithm: algorithmName(f.key.algorithm) } : undefined;
-  const from = typeof f.notifyFrom === "string" ? [f.notifyFrom] : [...f.notifyFrom];
-  const { host, port } = f.primary;
-  const who = `dns-primary ${host} port ${port}${f.peerName ? `, peer "${f.peerName}"` : ""}${f.source ? ` (from ${f.source})` : ""}`;
-  return { zone: withoutTrailingDot(f.zone), key, from, host, port, who, source: f.source };
-}
-
-/**
- * PowerDNS in parts: the pdns.conf settings and the pdnsutil commands (as argv). The snippet
- * prints them; `--standalone` writes the settings into its pdns.conf and runs the TSIG
- * commands against it (the bind backend it uses keeps keys and metadata in a SQLite file that
- * only pdnsutil creates).
- */
-function powerdnsParts(f: SecondaryFacts) {
-  const { zone, key, from, host, source } = prepare(f);
-  // PowerDNS takes NOTIFY only from a zone's primaries, or from a trusted-notification-proxy
-  // (pdns/packethandler.cc, processNotify); dns-primary may notify from another address, as
-  // Cloudflare does.
-  const proxies = from.filter((a) => a !== host);
-  return {
-    settings: [
-      "secondary=yes",
-      `allow-notify-from=${from.join(",")}`,
-      ...(proxies.length > 0 ? [`trusted-notification-proxy=${proxies.join(",")}`] : []),
-      // Server-wide: every zone's SOA queries and transfers leave from this address.
-      ...(source !== undefined ? [`query-local-address=${source}`] : []),
-    ],
-    zone: ["pdnsutil", "create-secondary-zone", zone, hostPortText(f.primary)],
-    tsig: key
-      ? [
-          ["pdnsutil", "import-tsig-key", key.name, key.algorithm, key.secret],
-          ["pdnsutil", "set-meta", zone, "AXFR-MASTER-TSIG", key.name],
-        ]
-      : [],
-    ixfr: ["pdnsutil", "set-meta", zone, "IXFR", "1"],
-  };
-}
-
-/** An argv as a shell line: words quoted only when they need it. */
-export function shellLine(argv: readonly string[]): string {
-  return argv
-    .map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`))
-    .join(" ");
-}
-
-/** The snippet for one kind of secondary. */
-export function secondaryConfig(kind: SecondaryKind, f: SecondaryFacts): string {
-  const { zone, key, from, host, port, who, source } = prepare(f);
-  switch (kind) {
-    case "bind":
-      return [
-        `# BIND 9 (named.conf): ${zone} as a secondary of ${who}`,
-        ...(key
-          ? [
-              `key "${key.name}" {`,
-              `    algorithm ${key.algorithm};`,
-              `    secret "${key.secret}";`,
-              "};",
-            ]
-          : []),
-        `zone "${zone}" {`,
-        "    type secondary;",
-        `    primaries { ${host} port ${port}${key ? ` key "${key.name}"` : ""}; };`,
-        // The source of the transfers and of the SOA queries before them (BIND 9.18 ARM,
-        // transfer-source: "also determines the source IPv4 address ... used for the
-        // refresh queries").
-        ...(source !== undefined
-          ? [`    transfer-source${isIPv6(source) ? "-v6" : ""} ${source};`]
-          : []),
-        // BIND accepts NOTIFY from its primaries' addresses; the NOTIFY source may differ.
-        `    allow-notify { ${from.map((a) => `${a};`).join(" ")} };`,
-        `    file "${zone}.db";`,
-        "};",
-        "",
-      ].join("\n");
-    case "knot":
-      return [
-        `# Knot DNS (knot.conf): ${zone} as a secondary of ${who}`,
-        ...(key
-          ? [
-              "key:",
-              `  - id: ${key.name}`,
-              `    algorithm: ${key.algorithm}`,
-              `    secret: ${key.secret}`,
-            ]
-          : []),
-        "remote:",
-        "  - id: dns-primary",
-        `    address: ${host}@${port}`,
-        // `via`: the local address of everything Knot sends to this remote (SOA queries,
-        // transfers).
-        ...(source !== undefined ? [`    via: ${source}`] : []),
-        ...(key ? [`    key: ${key.name}`] : []),
-        "acl:",
-        "  - id: dns-primary-notify",
-        `    address: ${from.length === 1 ? from[0] : `[${from.join(", ")}]`}`,
-        ...(key ? [`    key: ${key.name}`] : []),
-        "    action: notify",
-        "zone:",
-        `  - domain: ${zone}`,
-        // `master` is the spelling Knot 3.0–3.2 know (Debian bookworm ships 3.2); later
-        // versions also take `primary`.
-        "    master: dns-primary",
-        "    acl: dns-primary-notify",
-        "",
-      ].join("\n");
-    case "nsd":
-      return [
-        `# NSD (nsd.conf): ${zone} as a secondary of ${who}`,
-        ...(key
-          ? [
-              "key:",
-              `    name: "${key.name}"`,
-              `    algorithm: ${key.algorithm}`,
-              `    secret: "${key.secret}"`,
-            ]
-          : []),
-        "zone:",
-        `    name: "${zone}"`,
-        // Relative to the server's zonesdir.
-        `    zonefile: "${zone}.zone"`,
-        `    request-xfr: ${host}@${port} ${key ? key.name : "NOKEY"}`,
-        ...from.map((a) => `    allow-notify: ${a} ${key ? key.name : "NOKEY"}`),
-        // The address NSD sends its SOA queries and transfer requests from.
-        ...(source !== undefined ? [`    outgoing-interface: ${source}`] : []),
-        "",
-      ].join("\n");
-    case "powerdns": {
-      const p = powerdnsParts(f);
-      return [
-        `# PowerDNS Authoritative 4.5+: ${zone} as a secondary of ${who}`,
-        "# pdns.conf:",
-        ...p.settings.map((s) => `#   ${s}`),
-        "# then (a database backend: gsqlite3, gmysql, gpgsql, lmdb):",
-        shellLine(p.zone),
-        ...p.tsig.map(shellLine),
-        // IXFR is off unless asked for per zone. Not with the bind backend: PowerDNS 4.7's
-        // bind backend logs the IXFR as committed but goes on serving the old zone.
-        shellLine(p.ixfr),
-        "",
-      ].join("\n");
-    }
-  }
-}
 
 /** The facts, and the peer they are for (its ip and port: where NOTIFY goes). */
 interface Resolved {
@@ -442,11 +233,9 @@ function pdnsutil(dir: string, args: readonly string[]): void {
 }
 
 /**
- * Write a complete configuration for one secondary into `dir` (created if missing; the
- * files named here are replaced): the snippet, verbatim, inside the settings that make the
- * server self-contained: every file it writes is inside `dir`, it listens on `listen` only
- * (no IPv6 port 53, no rndc or control port outside `dir`), and it needs no root (it keeps
- * the user that starts it).
+ * Write the standalone configuration for one secondary (secondaries/config.ts writes its
+ * text) into `dir`, created if missing; the files named there are replaced. PowerDNS with a
+ * TSIG: its key database is created and filled by pdnsutil.
  */
 export function writeStandalone(
   kind: SecondaryKind,
@@ -466,141 +255,27 @@ export function writeStandalone(
   } catch (err) {
     throw new CommandError(`--standalone: cannot create ${dir}: ${(err as Error).message}`);
   }
-  const at = (name: string) => path.join(dir, name);
-  const { zone, host, port } = prepare(f);
-  const v6 = isIPv6(listen.host);
+  const config = standaloneFiles(kind, f, dir, listen);
   const files: string[] = [];
-  const write = (name: string, text: string) => {
+  for (const { name, text } of config.files) {
     try {
-      writeFileSync(at(name), text);
+      writeFileSync(path.join(dir, name), text);
     } catch (err) {
-      throw new CommandError(`--standalone: cannot write ${at(name)}: ${(err as Error).message}`);
+      throw new CommandError(
+        `--standalone: cannot write ${path.join(dir, name)}: ${(err as Error).message}`,
+      );
     }
     files.push(name);
-  };
-  const header = `# Written by dns-primary secondary-config --standalone: ${zone} as a secondary, every file in ${dir}.`;
-  let start: string[];
-  switch (kind) {
-    case "bind":
-      // named writes its pid, lock and session-key files under /run unless told otherwise,
-      // listens on IPv6 port 53 by default (listen-on-v6 { any; }) and opens an rndc channel
-      // on port 953: each is set inside DIR, or off. Not a resolver, and no NOTIFY of its own
-      // to the zone's NS hosts.
-      write(
-        "named.conf",
-        `${header}
-options {
-    directory "${dir}";
-    pid-file "${at("named.pid")}";
-    lock-file "${at("named.lock")}";
-    session-keyfile "${at("session.key")}";
-    managed-keys-directory "${dir}";
-    listen-on${v6 ? " { none; };" : ` port ${listen.port} { ${listen.host}; };`}
-    listen-on-v6${v6 ? ` port ${listen.port} { ${listen.host}; };` : " { none; };"}
-    recursion no;
-    notify no;
-    dnssec-validation no;
-};
-controls { };
-${secondaryConfig("bind", f)}`,
-      );
-      start = [toolPath("named"), "-g", "-c", at("named.conf")];
-      break;
-    case "knot":
-      // Knot keeps its journal, timers and zone files under storage (/var/lib/knot by
-      // default: "failed to store changes" for a user who cannot write there), and its pid
-      // file and control socket under rundir.
-      write(
-        "knot.conf",
-        `${header}
-server:
-    rundir: "${dir}"
-    listen: ${listen.host}@${listen.port}
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "${dir}"
-control:
-    listen: "${at("knot.sock")}"
-template:
-  - id: default
-    storage: "${dir}"
-${secondaryConfig("knot", f)}`,
-      );
-      start = [toolPath("knotd"), "-c", at("knot.conf")];
-      break;
-    case "nsd":
-      // Debian's NSD drops to the user nsd and chroots unless told not to; its database,
-      // zone list, xfrd state and pid file default to /var/lib/nsd and /run.
-      write(
-        "nsd.conf",
-        `${header}
-server:
-    ip-address: ${listen.host}@${listen.port}
-    port: ${listen.port}
-    username: ""
-    chroot: ""
-    zonesdir: "${dir}"
-    database: ""
-    zonelistfile: "${at("zone.list")}"
-    xfrdfile: "${at("xfrd.state")}"
-    xfrdir: "${dir}"
-    pidfile: "${at("nsd.pid")}"
-    server-count: 1
-    verbosity: 2
-remote-control:
-    control-enable: no
-${secondaryConfig("nsd", f)}`,
-      );
-      start = [toolPath("nsd"), "-d", "-c", at("nsd.conf")];
-      break;
-    case "powerdns": {
-      // The bind backend (Debian's pdns-backend-bind): zones in a named.conf, the zone file
-      // written after each transfer. AXFR only: it takes an IXFR without serving the change.
-      const p = powerdnsParts(f);
-      const db = at("bind-dnssec.sqlite3");
-      write(
-        "pdns.conf",
-        `${header}
-launch=bind
-bind-config=${at("named.conf")}
-${p.tsig.length > 0 ? `bind-dnssec-db=${db}\n` : ""}local-address=${hostPortText(listen)}
-socket-dir=${dir}
-setuid=
-setgid=
-daemon=no
-guardian=no
-disable-syslog=yes
-loglevel=6
-security-poll-suffix=
-${p.settings.join("\n")}
-`,
-      );
-      // `type slave` and `masters` are the spellings the 4.7 bind backend parses.
-      write(
-        "named.conf",
-        `${header}
-options { directory "${dir}"; };
-zone "${zone}" {
-    type slave;
-    masters { ${hostPortText({ host, port })}; };
-    file "${zone}.zone";
-};
-`,
-      );
-      if (p.tsig.length > 0) {
-        rmSync(db, { force: true });
-        pdnsutil(dir, ["create-bind-db", db]);
-        files.push(path.basename(db));
-        for (const argv of p.tsig) pdnsutil(dir, argv.slice(1));
-      }
-      start = [toolPath("pdns_server"), `--config-dir=${dir}`];
-      break;
-    }
   }
-  const check = ["dig", `@${listen.host}`, "-p", String(listen.port), zone, "SOA", "+norec"];
-  return { kind, dir, files, listen, start, check };
+  if (config.keyDb !== undefined) {
+    const [create, ...fill] = config.keyDb.pdnsutil;
+    rmSync(path.join(dir, config.keyDb.name), { force: true });
+    pdnsutil(dir, create);
+    files.push(config.keyDb.name);
+    for (const args of fill) pdnsutil(dir, args);
+  }
+  const start = [toolPath(config.server.program), ...config.server.args];
+  return { kind, dir, files, listen, start, check: config.check };
 }
 
 /** What is in DIR besides the configuration, per kind. */
@@ -674,7 +349,11 @@ export async function secondaryConfigCommand(
     io.stdout(standaloneText(writeStandalone(cmd.for, facts, cmd.standalone, listen), facts, peer));
     return 0;
   } catch (err) {
-    if (err instanceof CommandError || err instanceof ApiCallError) {
+    if (
+      err instanceof CommandError ||
+      err instanceof SecondaryFactsError ||
+      err instanceof ApiCallError
+    ) {
       io.stderr(`dns-primary: ${err.message}\n`);
       return 1;
     }

@@ -8,8 +8,8 @@
 
 import { readdirSync } from "node:fs";
 import t from "tap";
-import { secondaryConfig } from "../../src/cli/secondary-config.js";
 import { assetsDir } from "../../src/dashboard/serve.js";
+import { secondaryConfig } from "../../src/secondaries/config.js";
 import { call, lab, SECRET } from "../api/fixture.js";
 
 const TOKEN = "assets-token";

@@ -30,7 +30,7 @@ import net from "node:net";
 import path from "node:path";
 import { Writable } from "node:stream";
 import pino, { type Logger } from "pino";
-import { secondaryConfig } from "../../src/cli/secondary-config.js";
+import { secondaryConfig } from "../../src/secondaries/config.js";
 import { query, type Server } from "./client.js";
 import {
   findTool,
@@ -351,7 +351,7 @@ options {
 ${zone}`;
 }
 
-/** `secondary-config`'s snippet for this secondary (src/cli/secondary-config.ts). */
+/** `secondary-config`'s snippet for this secondary (src/secondaries/config.ts). */
 function secondarySnippet(kind: "bind" | "knot", o: SecondaryOptions): string {
   return secondaryConfig(kind, {
     zone: o.origin,

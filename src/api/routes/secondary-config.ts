@@ -1,7 +1,7 @@
 /**
  * `GET /dns-primary/v1/zones/{zone_id}/secondary-config?for=bind|knot|nsd|powerdns&peer=NAME`
  * (the emulator's own route): the ready-to-paste configuration for one secondary of the zone,
- * as `dns-primary secondary-config` prints it (cli/secondary-config.ts builds both), from this
+ * as `dns-primary secondary-config` prints it (secondaries/config.ts writes both), from this
  * server's live facts: its DNS address, where NOTIFY leaves from, the zone's linked peers (a
  * peer's ip is the address its secondary sends from) and their TSIG. The dashboard shows it
  * with a copy button.
@@ -12,15 +12,15 @@
  */
 
 import type { FastifyInstance } from "fastify";
+import { invalidQuery } from "../../cloudflare/errors.js";
 import {
-  CommandError,
   SECONDARY_KINDS,
   type SecondaryFacts,
+  SecondaryFactsError,
   type SecondaryKind,
   secondaryConfig,
   secondaryFacts,
-} from "../../cli/secondary-config.js";
-import { invalidQuery } from "../../cloudflare/errors.js";
+} from "../../secondaries/config.js";
 import { withoutTrailingDot } from "../../wire/name.js";
 import type { ApiContext } from "../context.js";
 import { ok } from "../envelope.js";
@@ -66,7 +66,7 @@ export function secondaryConfigRoutes(app: FastifyInstance, ctx: ApiContext): vo
       });
     } catch (err) {
       // A peer ip of the other address family than the DNS address: said, not a 500.
-      if (err instanceof CommandError) throw invalidQuery(err.message);
+      if (err instanceof SecondaryFactsError) throw invalidQuery(err.message);
       throw err;
     }
     const result: SecondaryConfigResult = {
