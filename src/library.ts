@@ -25,9 +25,9 @@ import { type ApiRecord, findApiRecord, type RecordPlan } from "./cloudflare/rec
 import { zoneName } from "./cloudflare/zone-name.js";
 import type { Logger } from "./log.js";
 import {
-  type PrimaryOptions as CoreOptions,
-  type Primary as CorePrimary,
-  startPrimary as startCore,
+  type ServerOptions as CoreOptions,
+  type PrimaryServer as CorePrimary,
+  startServer as startCore,
 } from "./primary.js";
 import { type DnsSettings, settingsJson } from "./rules/dns-settings.js";
 import type { CloudflareZones } from "./rules/zones.js";

@@ -1,7 +1,8 @@
 /**
- * Start a primary: load the zone files, build the query handler, listen on UDP and TCP.
- * This is the one place that wires the layers together; the command line and embedders both
- * come through here.
+ * Start the server of a primary: load the zone files, build the query handler, listen on UDP
+ * and TCP, serve the API, send NOTIFY. This is the one place that wires the layers together;
+ * the command line and the library (whose `startPrimary` and `Primary` are what users see)
+ * both come through here.
  */
 
 import type { AddressInfo } from "node:net";
@@ -50,7 +51,7 @@ import { type Change, recordKey, toLatin1, type Zone, ZoneError } from "./zone/z
 import { ZoneSet } from "./zone/zoneset.js";
 import { loadZoneSpecs, type ZoneSpec } from "./zone-specs.js";
 
-export interface PrimaryOptions {
+export interface ServerOptions {
   /** Folder of `*.zone` files. Unset: start with no zones. */
   zonesDir?: string;
   /**
@@ -145,7 +146,7 @@ export interface ReloadSummary {
   error?: string;
 }
 
-export interface Primary {
+export interface PrimaryServer {
   dns: { udp: AddressInfo; tcp: AddressInfo };
   /** Where the API listens, when it was asked for. */
   api?: AddressInfo;
@@ -202,7 +203,7 @@ export function summarizeZone(zone: Zone): ZoneSummary {
  * step fails, what the earlier steps opened is closed again, newest first (the data dir's
  * lock included), and the error is passed on.
  */
-export async function startPrimary(options: PrimaryOptions = {}): Promise<Primary> {
+export async function startServer(options: ServerOptions = {}): Promise<PrimaryServer> {
   const { config } = options;
   if (config !== undefined && options.transfers !== undefined)
     throw new TypeError("startPrimary: give config or transfers, not both (each is a store)");
@@ -268,7 +269,7 @@ interface Loaded {
 }
 
 /** Step 1: the zones of `zonesDir`, then the inline `zones`, through Cloudflare's rules. */
-function loadZones(options: PrimaryOptions, logger: Logger): Loaded {
+function loadZones(options: ServerOptions, logger: Logger): Loaded {
   const dnsSettings = { ...options.config?.dnsSettings, ...options.dnsSettings };
   const initial = settingsByKey(dnsSettings);
   const zones = new ZoneSet();
@@ -314,7 +315,7 @@ function loadZones(options: PrimaryOptions, logger: Logger): Loaded {
 
 /** Step 2: the stored state over what was just loaded, then every change stored (store/). */
 function openDataDir(
-  options: PrimaryOptions,
+  options: ServerOptions,
   loaded: Loaded,
   settings: TransferSettings,
   logger: Logger,
@@ -334,7 +335,7 @@ function openDataDir(
  * now through the zone-create path POST /zones takes, so the store keeps them as it keeps
  * zones created through the API (config/zones.ts).
  */
-function createConfigZones(options: PrimaryOptions, loaded: Loaded): void {
+function createConfigZones(options: ServerOptions, loaded: Loaded): void {
   if (options.config === undefined) return;
   const served = loaded.zones.all().map((zone) => zone.origin);
   for (const z of zonesToCreate(options.config, served)) {
@@ -398,7 +399,7 @@ type Dns = DnsListener & { broadcast?: (m: WorkerCommand) => void };
 
 /** Step 5: UDP and TCP, in this process or with UDP in worker processes. */
 async function listen(
-  options: PrimaryOptions,
+  options: ServerOptions,
   loaded: Loaded,
   settings: TransferSettings,
   handler: DnsHandler,
@@ -435,7 +436,7 @@ async function listen(
 }
 
 /** Where NOTIFY leaves from: the option, else the DNS listener's address (any port). */
-function notifySource(options: PrimaryOptions, dns: Dns): { host: string; port: number } | null {
+function notifySource(options: ServerOptions, dns: Dns): { host: string; port: number } | null {
   if (options.notify === false) return null;
   return {
     host: options.notify?.source?.host ?? dns.udp.address,
@@ -445,7 +446,7 @@ function notifySource(options: PrimaryOptions, dns: Dns): { host: string; port: 
 
 /** Step 6: the REST API (api/), when asked for. */
 async function startApi(
-  options: PrimaryOptions,
+  options: ServerOptions,
   loaded: Loaded,
   settings: TransferSettings,
   answering: Answering,
@@ -476,7 +477,7 @@ async function startApi(
 
 /** Step 7: NOTIFY to linked peers (notify/), unless `notify: false`. */
 function startNotify(
-  options: PrimaryOptions,
+  options: ServerOptions,
   loaded: Loaded,
   settings: TransferSettings,
   answering: Answering,
@@ -577,7 +578,7 @@ function followChanges(
 
 /** Step 9: the handle the caller gets: state, commit, reload and close. */
 function primaryHandle(
-  options: PrimaryOptions,
+  options: ServerOptions,
   loaded: Loaded,
   settings: TransferSettings,
   answering: Answering,
@@ -588,7 +589,7 @@ function primaryHandle(
     store?: Store;
   },
   logger: Logger,
-): Primary {
+): PrimaryServer {
   const { zones, cloudflare, summaries, account, times } = loaded;
   const { dns, api, notifier, store } = running;
   let closed: Promise<void> | undefined;
@@ -620,9 +621,9 @@ function primaryHandle(
   };
 }
 
-/** Re-read zone files, each difference one changeset (Primary.reload). */
+/** Re-read zone files, each difference one changeset (PrimaryServer.reload). */
 async function reloadFiles(
-  options: PrimaryOptions,
+  options: ServerOptions,
   loaded: Loaded,
   store: Store | undefined,
   logger: Logger,
@@ -713,7 +714,7 @@ async function listenWithWorkers(
   port: number,
   handler: DnsHandler,
   logger: Logger,
-  options: PrimaryOptions,
+  options: ServerOptions,
   count: number,
   cloudflare: CloudflareZones,
   fromDir: WeakSet<Zone>,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { startPrimary } from "../src/primary.js";
+import { startServer } from "../src/primary.js";
 import { TransferSettings } from "../src/transfer/settings.js";
 import { query } from "./peers/client.js";
 
@@ -19,7 +19,7 @@ t.test("an SOA query from an allowed source sets checked_time; others do not", a
   const transfers = new TransferSettings();
   const peer = transfers.createPeer({ name: "p", ip: "127.0.0.1" });
   transfers.createOutgoing("checked.test.", { peers: [peer.id], status: "Enabled" });
-  const primary = await startPrimary({
+  const primary = await startServer({
     zonesDir: dir,
     dns: { host: "127.0.0.1", port: 0 },
     transfers,

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep, setImmediate as yieldNow } from "node:timers/promises";
 import t from "tap";
-import { type Primary, startPrimary } from "../src/primary.js";
+import { type PrimaryServer, startServer } from "../src/primary.js";
 import { TransferSettings } from "../src/transfer/settings.js";
 import { T } from "../src/wire/types.js";
 import type { RR } from "../src/zone/journal.js";
@@ -44,7 +44,7 @@ t.test("every AXFR during a stream of changes is exactly one version", async (t)
   const transfers = new TransferSettings();
   transfers.createAcl({ name: "loopback", ip_range: "127.0.0.0/24" });
   transfers.createOutgoing(ORIGIN, { status: "Enabled" });
-  const primary: Primary = await startPrimary({
+  const primary: PrimaryServer = await startServer({
     zones: [{ text: zoneText() }],
     dns: { host: "127.0.0.1", port: 0 },
     transfers,

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t, { type Test } from "tap";
-import { type Primary, startPrimary } from "../src/primary.js";
+import { type PrimaryServer, startServer } from "../src/primary.js";
 import { TransferSettings } from "../src/transfer/settings.js";
 import { OPCODE, parseQuery } from "../src/wire/message.js";
 import { readTsig, tsigKey, verifyRequest } from "../src/wire/tsig.js";
@@ -99,7 +99,7 @@ async function start(
     tsig_id: tsig.id,
   });
   transfers.createOutgoing("notify.test.", { peers: [peer.id], status });
-  const primary: Primary = await startPrimary({
+  const primary: PrimaryServer = await startServer({
     zonesDir: dir,
     dns: { host: "127.0.0.1", port: 0 },
     transfers,
@@ -114,7 +114,7 @@ async function start(
   return { primary, transfers, peer, tsig };
 }
 
-const add = (primary: Primary, label: string, last: number) =>
+const add = (primary: PrimaryServer, label: string, last: number) =>
   primary.commit("notify.test.", {
     add: [
       { name: `${label}.notify.test.`, type: T.A, ttl: 60, rdata: Buffer.from([192, 0, 2, last]) },

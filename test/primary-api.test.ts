@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { startPrimary } from "../src/primary.js";
+import { startServer } from "../src/primary.js";
 import { TransferSettings } from "../src/transfer/settings.js";
 import { T } from "../src/wire/types.js";
 
@@ -13,11 +13,11 @@ $TTL 300
 ns A 192.0.2.53
 `;
 
-t.test("startPrimary serves the API beside DNS; disable clears the IXFR backlog", async (t) => {
+t.test("startServer serves the API beside DNS; disable clears the IXFR backlog", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "dns-primary-api-"));
   writeFileSync(join(dir, "api.test.zone"), ZONE);
   const transfers = new TransferSettings();
-  const primary = await startPrimary({
+  const primary = await startServer({
     zonesDir: dir,
     dns: { host: "127.0.0.1", port: 0 },
     api: { host: "127.0.0.1", port: 0 },

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import dnsPacket from "dns-packet";
 import t from "tap";
-import { startPrimary } from "../src/primary.js";
+import { startServer } from "../src/primary.js";
 import { DnsListenError } from "../src/transport/errors.js";
 import { ZoneFileError } from "../src/zone/errors.js";
 import { ZonesDirError } from "../src/zone/load.js";
@@ -65,7 +65,7 @@ async function tcpAsk(port: number, msg: Buffer): Promise<dnsPacket.Packet> {
 
 t.test("starts, summarises zones, answers over UDP and TCP, closes", async (t) => {
   const dir = zonesDir(t, { "example.org.zone": ZONE, "README.txt": "not a zone" });
-  const primary = await startPrimary({ zonesDir: dir, dns: { host: "127.0.0.1", port: 0 } });
+  const primary = await startServer({ zonesDir: dir, dns: { host: "127.0.0.1", port: 0 } });
   t.equal(primary.dns.udp.port, primary.dns.tcp.port);
   t.same(primary.zones, [
     {
@@ -89,29 +89,29 @@ t.test("starts, summarises zones, answers over UDP and TCP, closes", async (t) =
   await primary.close();
   await primary.close(); // idempotent
   // the port is free again
-  const again = await startPrimary({ dns: { host: "127.0.0.1", port } });
+  const again = await startServer({ dns: { host: "127.0.0.1", port } });
   t.same(again.zones, [], "no zonesDir: no zones");
   await again.close();
 });
 
 t.test("loading errors reject before anything listens", async (t) => {
   await t.rejects(
-    startPrimary({ zonesDir: join(tmpdir(), "dns-primary-no-such-dir"), dns: { port: 0 } }),
+    startServer({ zonesDir: join(tmpdir(), "dns-primary-no-such-dir"), dns: { port: 0 } }),
     ZonesDirError,
   );
   const dir = zonesDir(t, {
     "bad.test.zone": "$ORIGIN bad.test.\n@ 300 IN SOA a. b. 1 2 3 4 5\nx 300 IN A nope\n",
   });
-  const err = await startPrimary({ zonesDir: dir, dns: { port: 0 } }).catch((e) => e);
+  const err = await startServer({ zonesDir: dir, dns: { port: 0 } }).catch((e) => e);
   t.type(err, ZoneFileError);
   t.equal(err.line, 3);
 });
 
 t.test("a port in use rejects with DnsListenError", async (t) => {
-  const a = await startPrimary({ dns: { host: "127.0.0.1", port: 0 } });
+  const a = await startServer({ dns: { host: "127.0.0.1", port: 0 } });
   t.teardown(() => a.close());
   await t.rejects(
-    startPrimary({ dns: { host: "127.0.0.1", port: a.dns.udp.port } }),
+    startServer({ dns: { host: "127.0.0.1", port: a.dns.udp.port } }),
     DnsListenError,
   );
 });
@@ -125,7 +125,7 @@ t.test("a step that fails closes what the earlier steps opened, data dir include
   await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
   t.teardown(() => taken.close());
   const apiPort = (taken.address() as net.AddressInfo).port;
-  const failed = await startPrimary({
+  const failed = await startServer({
     zonesDir: dir,
     dataDir,
     dns: { host: "127.0.0.1", port: 0 },
@@ -134,7 +134,7 @@ t.test("a step that fails closes what the earlier steps opened, data dir include
   t.type(failed, Error, "the start rejects");
   t.match((failed as Error).message, /in use|EADDRINUSE/);
   // The data dir's lock was released and DNS closed: the same start succeeds at once.
-  const again = await startPrimary({
+  const again = await startServer({
     zonesDir: dir,
     dataDir,
     dns: { host: "127.0.0.1", port: 0 },
@@ -153,7 +153,7 @@ t.test(
     const dir = zonesDir(t, {
       "example.org.zone": `${ZONE}alias IN CNAME www\n`,
     });
-    const primary = await startPrimary({
+    const primary = await startServer({
       zonesDir: dir,
       dns: { host: "127.0.0.1", port: 0 },
       dnsSettings: { "EXAMPLE.org": { flatten_all_cnames: true, ns_ttl: 600 } },
@@ -175,7 +175,7 @@ t.test(
       "apex NS at ns_ttl",
     );
     await t.rejects(
-      startPrimary({
+      startServer({
         zonesDir: dir,
         dns: { host: "127.0.0.1", port: 0 },
         dnsSettings: { "example.org": { ns_ttl: 5 } },

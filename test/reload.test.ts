@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { watchZoneFiles } from "../src/cli/watch.js";
-import { startPrimary } from "../src/primary.js";
+import { startServer } from "../src/primary.js";
 import { T } from "../src/wire/types.js";
 import { query } from "./peers/client.js";
 
@@ -30,7 +30,7 @@ const answerOf = async (port: number, name: string, tcp = false) => {
 for (const udpWorkers of [0, 1]) {
   t.test(`reload applies a file's difference, with ${udpWorkers} UDP workers`, async (t) => {
     const { dir, file } = setup();
-    const primary = await startPrimary({
+    const primary = await startServer({
       zonesDir: dir,
       dns: { host: "127.0.0.1", port: 0 },
       udpWorkers,
@@ -81,7 +81,7 @@ t.test("queries are answered while a big zone file is reloaded", async (t) => {
   const file = join(dir, "reload.test.zone");
   const body = (v: number) => zoneText(`$GENERATE 1-100000 h$ TXT "version-${v}-name-$"\n`);
   writeFileSync(file, body(1));
-  const primary = await startPrimary({ zonesDir: dir, dns: { host: "127.0.0.1", port: 0 } });
+  const primary = await startServer({ zonesDir: dir, dns: { host: "127.0.0.1", port: 0 } });
   t.teardown(() => primary.close());
   writeFileSync(file, body(2));
   let reloaded = false;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import dnsPacket from "dns-packet";
 import t, { type Test } from "tap";
-import { startPrimary } from "../src/primary.js";
+import { startServer } from "../src/primary.js";
 import { ResponseVerifier, signRequest } from "../src/wire/tsig/client.js";
 import { tsigKey } from "../src/wire/tsig.js";
 import { query } from "./peers/client.js";
@@ -22,7 +22,7 @@ www A 192.0.2.80
 // One primary for the tests below: starting worker processes is the slow part.
 const dir = mkdtempSync(join(tmpdir(), "dns-primary-workers-"));
 writeFileSync(join(dir, "workers.test.zone"), ZONE);
-const primary = await startPrimary({
+const primary = await startServer({
   zonesDir: dir,
   dns: { host: "127.0.0.1", port: 0 },
   api: { host: "127.0.0.1", port: 0 },

@@ -1,7 +1,7 @@
 /** Human-readable output of the command line. */
 
 import { isAbsolute, relative } from "node:path";
-import type { Primary, ZoneSummary } from "../primary.js";
+import type { PrimaryServer, ZoneSummary } from "../primary.js";
 import { formatHostPort } from "../transport/errors.js";
 import type { HostPort } from "./args.js";
 
@@ -26,7 +26,7 @@ export function formatCounts(counts: Record<string, number>): string {
 
 /** The one summary `serve` prints when it has started. */
 export function formatServeSummary(
-  primary: Pick<Primary, "dns" | "zones"> & Partial<Pick<Primary, "transfers" | "api">>,
+  primary: Pick<PrimaryServer, "dns" | "zones"> & Partial<Pick<PrimaryServer, "transfers" | "api">>,
   opts: { api: HostPort; zonesDir: string; config?: string },
 ): string {
   const { udp, tcp } = primary.dns;

@@ -3,7 +3,7 @@
 import { resolve } from "node:path";
 import { loadConfig } from "../config/load.js";
 import { createLogger } from "../log.js";
-import { startPrimary } from "../primary.js";
+import { startServer } from "../primary.js";
 import { formatHostPort } from "../transport/errors.js";
 
 /** 127.0.0.0/8 and ::1: the API is then reachable from this machine only. */
@@ -20,7 +20,7 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
   // The transfer configuration is read and checked before anything listens.
   const config = cmd.config === undefined ? undefined : loadConfig(cmd.config);
   const logger = createLogger({ level: cmd.logLevel });
-  const primary = await startPrimary({
+  const primary = await startServer({
     zonesDir: cmd.zonesDir,
     dns: cmd.dns,
     api: cmd.api,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import packet from "dns-packet";
 import type { FastifyInstance } from "fastify";
 import t, { type Test } from "tap";
-import { startPrimary } from "../../src/primary.js";
+import { startServer } from "../../src/primary.js";
 import type { RequestContext } from "../../src/server/handler.js";
 import { createQueryHandler } from "../../src/server/query.js";
 import { createKeyring } from "../../src/server/signed.js";
@@ -246,7 +246,7 @@ ns A 192.0.2.53
   const transfers = new TransferSettings();
   const peer = transfers.createPeer({ name: "p", ip: "127.0.0.1" });
   transfers.createOutgoing("wired.test.", { peers: [peer.id], status: "Enabled" });
-  const primary = await startPrimary({
+  const primary = await startServer({
     zonesDir: dir,
     dns: { host: "127.0.0.1", port: 0 },
     api: { host: "127.0.0.1", port: 0 },

@@ -9,7 +9,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { type Primary, startPrimary } from "../../src/primary.js";
+import { type PrimaryServer, startServer } from "../../src/primary.js";
 import { buildPackage } from "./package.js";
 
 const PKG = buildPackage((fn) => t.teardown(fn));
@@ -47,11 +47,11 @@ www  IN A   192.0.2.80
 _acme-challenge IN TXT "validation-token"
 `;
 
-async function primary(apiToken?: string): Promise<{ p: Primary; api: string; v4: string }> {
+async function primary(apiToken?: string): Promise<{ p: PrimaryServer; api: string; v4: string }> {
   const dir = mkdtempSync(join(tmpdir(), "dns-primary-zones-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "example.com.zone"), ZONE);
-  const p = await startPrimary({
+  const p = await startServer({
     zonesDir: dir,
     dns: { host: "127.0.0.1", port: 0 },
     api: { host: "127.0.0.1", port: 0 },

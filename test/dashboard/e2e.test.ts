@@ -24,7 +24,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import t, { type Test } from "tap";
-import { type Primary, startPrimary } from "../../src/primary.js";
+import { type PrimaryServer, startServer } from "../../src/primary.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
 import { loadZonesDir } from "../../src/zone/load.js";
 import { kdig } from "../peers/dig.js";
@@ -88,7 +88,7 @@ t.test("the setup guide through the dashboard, checked with kdig and BIND", asyn
   const dir = makeTempDir("dns-primary-dashboard-");
   t.teardown(() => removeTempDir(dir));
   writeFileSync(path.join(dir, `${NAME}.zone`), ZONE);
-  const primary: Primary = await startPrimary({
+  const primary: PrimaryServer = await startServer({
     zonesDir: dir,
     dns: { host: "127.0.0.1", port: 0 },
     api: { host: "127.0.0.1", port: 0 },
@@ -397,7 +397,7 @@ t.test("the bundled zones: first paint, readiness and the zone tab bar", async (
     serial: String(z.serial),
   }));
   t.ok(bundled.length > 0, "zones/ holds the bundled zone");
-  const primary = await startPrimary({
+  const primary = await startServer({
     zonesDir: BUNDLED,
     dns: { host: "127.0.0.1", port: 0 },
     api: { host: "127.0.0.1", port: 0 },

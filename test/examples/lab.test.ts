@@ -25,7 +25,7 @@ import { ValidationSeverity, type ValidatorSettings, validate } from "dockerfile
 import t, { type Test } from "tap";
 import { parse as parseYaml } from "yaml";
 import { loadConfig, parseConfig } from "../../src/config/load.js";
-import { startPrimary } from "../../src/primary.js";
+import { startServer } from "../../src/primary.js";
 import { loadZonesDir } from "../../src/zone/load.js";
 import { buildPackage } from "../cli/package.js";
 import { query, type Server } from "../peers/client.js";
@@ -507,7 +507,7 @@ t.test(
     ]);
     const config = parseConfig(configText, "dns-primary.yaml");
     const log = captureLog();
-    const primary = await startPrimary({
+    const primary = await startServer({
       zonesDir: lab("zones"),
       dns: { host: "127.0.0.1", port: 0 },
       api: { host: "127.0.0.1", port: 0 },

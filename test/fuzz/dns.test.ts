@@ -30,7 +30,7 @@ import dnsPacket from "dns-packet";
 import fc from "fast-check";
 import pino from "pino";
 import t from "tap";
-import { type Primary, startPrimary } from "../../src/primary.js";
+import { type PrimaryServer, startServer } from "../../src/primary.js";
 import { createQueryHandler } from "../../src/server/query.js";
 import { udpWorkerTransfer } from "../../src/server/transfer.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
@@ -854,7 +854,7 @@ function primaryLogger() {
   return { logger, errors, counts };
 }
 
-async function start(logger: pino.Logger): Promise<Primary> {
+async function start(logger: pino.Logger): Promise<PrimaryServer> {
   const settings = new TransferSettings();
   const tsig = settings.createTsig({ name: "xfr-key.", algo: "hmac-sha256", secret: SECRET });
   settings.createTsig({ name: "other-key.", algo: "hmac-sha1", secret: "b3RoZXJvdGhlcm90aGVy" });
@@ -862,7 +862,7 @@ async function start(logger: pino.Logger): Promise<Primary> {
   settings.createOutgoing("example.", { peers: [peer.id], status: "Enabled" });
   settings.createAcl({ name: "loopback", ip_range: "127.0.0.1/32" });
   settings.createOutgoing("open.", { peers: [], status: "Enabled" });
-  const primary = await startPrimary({
+  const primary = await startServer({
     zones: [{ text: ZONE }, { text: OPEN_ZONE }, { text: CLOSED_ZONE }],
     dns: { host: "127.0.0.1", port: 0 },
     transfers: settings,
@@ -879,7 +879,7 @@ async function start(logger: pino.Logger): Promise<Primary> {
 }
 
 async function askNormal(
-  primary: Primary,
+  primary: PrimaryServer,
 ): Promise<{ udp: dnsPacket.Packet; tcp: dnsPacket.Packet }> {
   const port = primary.dns.udp.port;
   const q = withId(SENTINEL, 4242);

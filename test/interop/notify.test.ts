@@ -32,7 +32,7 @@ import dgram from "node:dgram";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import t, { type Test } from "tap";
-import { type Primary, startPrimary } from "../../src/primary.js";
+import { type PrimaryServer, startServer } from "../../src/primary.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
 import { OPCODE, parseQuery } from "../../src/wire/message.js";
 import { tsigKey } from "../../src/wire/tsig.js";
@@ -74,7 +74,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---- dns-primary, driven through its API ----
 
 interface Lab {
-  primary: Primary;
+  primary: PrimaryServer;
   log: LogCapture;
   api: <R = unknown>(method: string, p: string, body?: unknown) => Promise<R>;
   ext: <R = unknown>(p: string) => Promise<R>;
@@ -87,7 +87,7 @@ async function startLab(t: Test, source?: string): Promise<Lab> {
   t.teardown(() => removeTempDir(dir));
   writeFileSync(path.join(dir, `${NAME}.zone`), ZONE);
   const log = captureLog();
-  const primary = await startPrimary({
+  const primary = await startServer({
     zonesDir: dir,
     dns: { host: "127.0.0.1", port: 0 },
     api: { host: "127.0.0.1", port: 0 },

@@ -26,7 +26,7 @@ import t, { type Test } from "tap";
 import { parseCommandLine } from "../../src/cli/args.js";
 import type { CliIO } from "../../src/cli/io.js";
 import { secondaryConfigCommand } from "../../src/cli/secondary-config.js";
-import { type Primary, startPrimary } from "../../src/primary.js";
+import { type PrimaryServer, startServer } from "../../src/primary.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
 import { parseDigOutput } from "../peers/dig.js";
 import {
@@ -76,7 +76,7 @@ const TOOLS: Record<Kind, string[]> = {
 // ---- dns-primary ----
 
 interface Lab {
-  primary: Primary;
+  primary: PrimaryServer;
   log: LogCapture;
   api: <R = unknown>(method: string, p: string, body?: unknown) => Promise<R>;
   zoneId: string;
@@ -88,7 +88,7 @@ async function startLab(t: Test, peers: { name: string; ip: string; port: number
   const tsig = transfers.createTsig(KEY);
   const ids = peers.map((p) => transfers.createPeer({ ...p, tsig_id: tsig.id }).id);
   const log = captureLog();
-  const primary = await startPrimary({
+  const primary = await startServer({
     zones: [{ text: ZONE }],
     dns: { host: "127.0.0.1", port: 0 },
     api: { host: "127.0.0.1", port: 0 },

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Cloudflare from "cloudflare";
 import t from "tap";
-import { type Primary, startPrimary } from "../../src/primary.js";
+import { type PrimaryServer, startServer } from "../../src/primary.js";
 import { TransferSettings, zoneId } from "../../src/transfer/settings.js";
 import { kdig } from "../peers/dig.js";
 import { requireTool } from "../peers/tools.js";
@@ -62,7 +62,7 @@ t.test("the setup guide with the SDK, curl and kdig", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "dns-primary-seed-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "example.com.zone"), ZONE_FILE);
-  const primary: Primary = await startPrimary({
+  const primary: PrimaryServer = await startServer({
     zonesDir: dir,
     dns: { host: "127.0.0.1", port: 0 },
     api: { host: "127.0.0.1", port: 0 },

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import t, { type Test } from "tap";
-import { startPrimary } from "../../src/primary.js";
+import { startServer } from "../../src/primary.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
 import { captureLog, runTool } from "../peers/secondary.js";
 import { makeTempDir, removeTempDir, requireTool } from "../peers/tools.js";
@@ -117,7 +117,7 @@ t.test("transfer refusals as dig and kdig see them", async (t: Test) => {
   const peer = settings.createPeer({ name: "secondary", ip: "127.0.0.1", tsig_id: tsig.id });
   settings.createOutgoing(ORIGIN, { peers: [peer.id], status: "Enabled" });
   const log = captureLog();
-  const primary = await startPrimary({
+  const primary = await startServer({
     zonesDir: dir,
     dns: { host: "127.0.0.1", port: 0 },
     transfers: settings,

@@ -19,7 +19,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import t, { type Test } from "tap";
-import { type Primary, startPrimary } from "../../src/primary.js";
+import { type PrimaryServer, startServer } from "../../src/primary.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
 import { rdataFromText } from "../../src/wire/rdata.js";
 import type { Token } from "../../src/wire/token.js";
@@ -227,7 +227,7 @@ function refusals(log: LogCapture, from: number) {
 // ---- the scenario ----
 
 interface Setup {
-  primary: Primary;
+  primary: PrimaryServer;
   log: LogCapture;
   file: string;
 }
@@ -254,7 +254,7 @@ async function startPrimaryWith(
   });
   settings.createOutgoing(ORIGIN, { peers: [peer.id], status: "Enabled" });
   const log = captureLog();
-  const primary = await startPrimary({
+  const primary = await startServer({
     zonesDir: dir,
     dns: { host: "127.0.0.1", port: 0 },
     transfers: settings,

@@ -17,17 +17,17 @@ type StartPrimary = (opts: {
   dns: { host: string; port: number };
 }) => Promise<RunningPrimary>;
 
-/** The `startPrimary` export, or null with the reason it is unavailable. */
+/** The `startServer` export, or null with the reason it is unavailable. */
 export async function loadStartPrimary(): Promise<{ start: StartPrimary | null; reason: string }> {
   const specifier = "../../src/primary.js";
   const source = fileURLToPath(new URL("../../src/primary.ts", import.meta.url));
   if (!existsSync(source))
     return { start: null, reason: "dns-primary's src/primary.ts has not landed yet" };
-  const mod = (await import(specifier)) as { startPrimary?: StartPrimary };
-  if (typeof mod.startPrimary !== "function") {
-    return { start: null, reason: "src/primary.ts does not export startPrimary yet" };
+  const mod = (await import(specifier)) as { startServer?: StartPrimary };
+  if (typeof mod.startServer !== "function") {
+    return { start: null, reason: "src/primary.ts does not export startServer yet" };
   }
-  return { start: mod.startPrimary, reason: "" };
+  return { start: mod.startServer, reason: "" };
 }
 
 /** Start dns-primary on 127.0.0.1, port 0 (UDP and TCP may get different ports). */

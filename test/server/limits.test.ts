@@ -10,7 +10,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import pino from "pino";
 import t, { type Test } from "tap";
-import { type Primary, startPrimary } from "../../src/primary.js";
+import { type PrimaryServer, startServer } from "../../src/primary.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
 import type { Limits } from "../../src/transport/limits.js";
 import { T } from "../../src/wire/types.js";
@@ -54,7 +54,7 @@ async function start(t: Test, limits: Partial<Limits>, api = false) {
   transfers.createAcl({ name: "loopback", ip_range: "127.0.0.0/24" });
   transfers.createOutgoing("big.test.", { status: "Enabled" });
   transfers.createOutgoing("small.test.", { status: "Enabled" });
-  const primary: Primary = await startPrimary({
+  const primary: PrimaryServer = await startServer({
     zones: [{ text: BIG_TEXT }, { text: SMALL_TEXT }],
     dns: { host: "127.0.0.1", port: 0 },
     ...(api ? { api: { host: "127.0.0.1", port: 0 } } : {}),

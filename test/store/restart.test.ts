@@ -1,4 +1,4 @@
-// Restarts through startPrimary with a data dir: what the API wrote comes back (records with
+// Restarts through startServer with a data dir: what the API wrote comes back (records with
 // their ids and Cloudflare fields, DNS settings, TSIGs, peers, ACLs, outgoing with its times,
 // serials, the IXFR journal); a zone file edited while stopped is applied as one changeset.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import dnsPacket from "dns-packet";
 import t from "tap";
-import { type PrimaryOptions, startPrimary } from "../../src/primary.js";
+import { type ServerOptions, startServer } from "../../src/primary.js";
 import { TransferSettings } from "../../src/transfer/settings.js";
 
 const ZONE = `$ORIGIN store.test.
@@ -105,7 +105,7 @@ t.test("API writes survive a restart; IXFR from before the restart is incrementa
   const zonesDir = tempDir(t);
   const dataDir = join(tempDir(t), "data");
   writeFileSync(join(zonesDir, "store.test.zone"), ZONE);
-  const options = (): PrimaryOptions => ({
+  const options = (): ServerOptions => ({
     zonesDir,
     dataDir,
     dns: { host: "127.0.0.1", port: 0 },
@@ -114,7 +114,7 @@ t.test("API writes survive a restart; IXFR from before the restart is incrementa
     transfers: new TransferSettings(),
   });
 
-  const a = await startPrimary(options());
+  const a = await startServer(options());
   const callA = client(a.api!.port, a.account.id);
   const zones = (await callA("GET", "/zones")).result as Json[];
   const zoneId = zones[0].id as string;
@@ -202,7 +202,7 @@ t.test("API writes survive a restart; IXFR from before the restart is incrementa
   const stateA = await state(callA, [zoneId, made.id as string]);
   await a.close();
 
-  const b = await startPrimary(options());
+  const b = await startServer(options());
   t.teardown(() => b.close());
   const callB = client(b.api!.port, b.account.id);
   t.same(await state(callB, [zoneId, made.id as string]), stateA, "the same state through the API");
@@ -239,13 +239,13 @@ t.test("a zone file edited while stopped: one changeset, next serial, journaled"
   const dataDir = tempDir(t);
   const file = join(zonesDir, "store.test.zone");
   writeFileSync(file, ZONE);
-  const options: PrimaryOptions = {
+  const options: ServerOptions = {
     zonesDir,
     dataDir,
     dns: { host: "127.0.0.1", port: 0 },
     notify: false,
   };
-  const a = await startPrimary(options);
+  const a = await startServer(options);
   a.commit("store.test.", {
     add: [{ name: "lib.store.test.", type: 1, ttl: 300, rdata: Buffer.from([192, 0, 2, 7]) }],
   });
@@ -253,7 +253,7 @@ t.test("a zone file edited while stopped: one changeset, next serial, journaled"
   await a.close();
 
   // Unchanged file: the stored zone, the library's record included.
-  const b = await startPrimary(options);
+  const b = await startServer(options);
   t.equal(b.zoneSet.get("store.test.")!.serial, serial, "unchanged file: the stored serial");
   t.ok(b.zoneSet.get("store.test.")!.node("lib.store.test."), "and the stored record");
   await b.close();
@@ -263,7 +263,7 @@ t.test("a zone file edited while stopped: one changeset, next serial, journaled"
     file,
     `${ZONE.replace("www A 192.0.2.80\n", "").replace(" 100 ", " 5 ")}new A 192.0.2.99\n`,
   );
-  const c = await startPrimary(options);
+  const c = await startServer(options);
   t.teardown(() => c.close());
   const zone = c.zoneSet.get("store.test.")!;
   t.equal(zone.serial, serial + 1, "the next serial, never back");
@@ -281,11 +281,11 @@ t.test("a zone file edited while stopped: one changeset, next serial, journaled"
 
   // The zone file deleted while stopped: the zone is not served; back later, never back in serial.
   rmSync(file);
-  const d = await startPrimary(options);
+  const d = await startServer(options);
   t.notOk(d.zoneSet.get("store.test."), "no file, no zone");
   await d.close();
   writeFileSync(file, ZONE);
-  const e = await startPrimary(options);
+  const e = await startServer(options);
   t.equal(e.zoneSet.get("store.test.")!.serial, serial + 2, "above the last serial it had");
   await e.close();
 });
@@ -304,18 +304,18 @@ t.test(
       s.createAcl({ name: "edited by the API", ip_range: "192.0.2.0/24" }, { id: "c".repeat(32) });
       return s;
     };
-    const options = (): PrimaryOptions => ({
+    const options = (): ServerOptions => ({
       dataDir,
       dns: { host: "127.0.0.1", port: 0 },
       notify: false,
       transfers: config(),
     });
-    const a = await startPrimary(options());
+    const a = await startServer(options());
     a.transfers.deleteAcl("b".repeat(32));
     a.transfers.updateAcl("c".repeat(32), { name: "edited", ip_range: "192.0.2.128/25" });
     a.transfers.createAcl({ name: "API only", ip_range: "192.0.2.0/24" }, { id: "d".repeat(32) });
     await a.close();
-    const b = await startPrimary(options());
+    const b = await startServer(options());
     t.teardown(() => b.close());
     t.same(
       b.transfers
@@ -333,9 +333,9 @@ t.test(
 
 t.test("a data dir in use or damaged is refused with a clear message", async (t) => {
   const dataDir = tempDir(t);
-  const a = await startPrimary({ dataDir, dns: { host: "127.0.0.1", port: 0 } });
+  const a = await startServer({ dataDir, dns: { host: "127.0.0.1", port: 0 } });
   a.cloudflare.create("x.test.");
-  await t.rejects(startPrimary({ dataDir, dns: { host: "127.0.0.1", port: 0 } }), {
+  await t.rejects(startServer({ dataDir, dns: { host: "127.0.0.1", port: 0 } }), {
     name: "StoreError",
     message: /is in use by this process/,
   });
@@ -344,7 +344,7 @@ t.test("a data dir in use or damaged is refused with a clear message", async (t)
   const buf = readFileSync(log);
   buf[buf.indexOf("x.test") + 1] ^= 1;
   writeFileSync(log, buf);
-  await t.rejects(startPrimary({ dataDir, dns: { host: "127.0.0.1", port: 0 } }), {
+  await t.rejects(startServer({ dataDir, dns: { host: "127.0.0.1", port: 0 } }), {
     name: "StoreError",
     message: /snapshot:\d+: damaged record \(checksum mismatch\)/,
   });
@@ -352,7 +352,7 @@ t.test("a data dir in use or damaged is refused with a clear message", async (t)
 
 t.test("a 3500-record change is one log record, and comes back whole", async (t) => {
   const dataDir = tempDir(t);
-  const a = await startPrimary({ dataDir, dns: { host: "127.0.0.1", port: 0 } });
+  const a = await startServer({ dataDir, dns: { host: "127.0.0.1", port: 0 } });
   a.cloudflare.create("big.test.");
   const add = Array.from({ length: 3500 }, (_, i) => ({
     name: `r${i}.big.test.`,
@@ -368,7 +368,7 @@ t.test("a 3500-record change is one log record, and comes back whole", async (t)
   t.equal(lines.length, 3, "the header, the zone's creation, the change");
   const serial = a.zoneSet.get("big.test.")!.serial;
   await a.close();
-  const b = await startPrimary({ dataDir, dns: { host: "127.0.0.1", port: 0 } });
+  const b = await startServer({ dataDir, dns: { host: "127.0.0.1", port: 0 } });
   t.teardown(() => b.close());
   const zone = b.zoneSet.get("big.test.")!;
   t.equal(zone.serial, serial);

@@ -9,7 +9,7 @@ import t from "tap";
 import { check } from "../../src/cli/check.js";
 import type { CliIO } from "../../src/cli/io.js";
 import { startPrimary } from "../../src/library.js";
-import { startPrimary as startCore } from "../../src/primary.js";
+import { startServer as startCore } from "../../src/primary.js";
 import { ZoneFileError } from "../../src/zone/errors.js";
 
 const SOA = "@ 300 IN SOA ns.example. hostmaster.example. 1 7200 3600 1209600 300";
