@@ -118,7 +118,8 @@ export const MAX_TXT_CONTENT = 2048;
 export const MAX_COMMENT = 100;
 export const MAX_TAGS = 20;
 
-const PROXIABLE = new Set<number>([T.A, T.AAAA, T.CNAME]);
+/** The types Cloudflare can proxy (cloudflare.md §1). */
+export const PROXIABLE = new Set<number>([T.A, T.AAAA, T.CNAME]);
 
 /** Types whose presentation holds names: an unquoted "@" there is the zone apex. */
 const NAME_TYPES = new Set<number>([

@@ -52,6 +52,7 @@ import {
   MAX_CLOUDFLARE_TTL,
   MAX_COMMENT,
   MIN_TTL,
+  PROXIABLE,
   type RecordBody,
   recordJson,
 } from "./content.js";
@@ -60,8 +61,6 @@ import { type ApiRecord, apiRecords, fieldsOf, type RecordPlan } from "./plan.js
 
 /** Records one import may hold, `$GENERATE` expansions included. */
 export const MAX_IMPORT_RECORDS = 50_000;
-
-const PROXIABLE = new Set<number>([T.A, T.AAAA, T.CNAME]);
 
 /** Record settings as cf_tags (dns-primary's spelling; Cloudflare documents none). */
 const SETTING_TAGS: ReadonlyArray<[tag: string, setting: string]> = [
