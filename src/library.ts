@@ -215,7 +215,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
 
   const { cloudflare, times } = core;
   const ids = new ZoneIndex(cloudflare.set);
-  const ctx: RecordsContext = { zones: ids, times, now: () => new Date(), cloudflare };
+  const ctx: RecordsContext = { zoneIds: ids, times, now: () => new Date(), cloudflare };
   // Zones served at start are "created" now (as the API counts them).
   for (const zone of cloudflare.set.all()) times.of(zone);
   const zoneOf = zoneFinder(ids, cloudflare);

@@ -97,7 +97,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   const now = options.now ?? (() => new Date());
   const ctx: ApiContext = Object.freeze({
     transfers: options.transfers,
-    zones: new ZoneIndex(options.zones.set),
+    zoneIds: new ZoneIndex(options.zones.set),
     cloudflare: options.zones,
     account: Object.freeze({ id: account.id, name: account.name }),
     now,

@@ -44,7 +44,7 @@ function setup(): { ctx: RecordsContext; zone: Zone } {
   const cloudflare = new CloudflareZones(new ZoneSet());
   cloudflare.add(zoneFromText(BASE, { file: "base", renderer: cloudflare.renderer }).zone);
   const ctx: RecordsContext = {
-    zones: new ZoneIndex(cloudflare.set),
+    zoneIds: new ZoneIndex(cloudflare.set),
     times: new ZoneTimes(() => T0),
     now: () => T0,
     cloudflare,

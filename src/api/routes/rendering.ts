@@ -152,7 +152,7 @@ function why(e: RecordExplanation, z: RenderingZone, apex: boolean): string | un
 function zoneInfo(ctx: ApiContext, zone: Zone): RenderingZone {
   const s = ctx.cloudflare.rules(zone).settings;
   return {
-    id: ctx.zones.idOf(zone),
+    id: ctx.zoneIds.idOf(zone),
     name: withoutTrailingDot(zone.origin),
     serial: zone.serial,
     multi_provider: s.multiProvider,
@@ -273,10 +273,10 @@ export function renderingRoutes(app: FastifyInstance, ctx: ApiContext): void {
       want = withoutTrailingDot(q.name.toLowerCase());
     }
     const zones: ZoneListItem[] = [];
-    for (const zone of ctx.zones.zones.all()) {
+    for (const zone of ctx.cloudflare.set.all()) {
       const name = withoutTrailingDot(zone.origin);
       if (want !== undefined && name.toLowerCase() !== want) continue;
-      zones.push({ id: ctx.zones.idOf(zone), name, serial: zone.serial });
+      zones.push({ id: ctx.zoneIds.idOf(zone), name, serial: zone.serial });
     }
     zones.sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
     const { page, info } = paginate(zones, paging);

@@ -43,7 +43,7 @@ export function zoneSecondaries(ctx: ApiContext, zone: Zone): Secondaries {
   const view = ctx.activity.secondaries(zone.origin, ctx.transfers.linkedPeers(zone.origin));
   return {
     zone: {
-      id: ctx.zones.idOf(zone),
+      id: ctx.zoneIds.idOf(zone),
       name,
       serial: zone.serial,
       outgoing_status: ctx.transfers.outgoing(zone.origin)?.status ?? null,

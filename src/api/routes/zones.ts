@@ -59,7 +59,7 @@ export interface ZoneResult {
  */
 export function zoneFor(ctx: ApiContext, req: FastifyRequest): Zone {
   const { zone_id } = req.params as { zone_id: string };
-  const zone = ctx.zones.get(zone_id);
+  const zone = ctx.zoneIds.get(zone_id);
   if (zone === undefined) throw couldNotRoute(pathOf(req.url), zoneNameHint(ctx, zone_id));
   return zone;
 }
@@ -71,12 +71,12 @@ function zoneNameHint(ctx: ApiContext, given: string): string | undefined {
   const find = `GET /zones?name=${name} finds a zone's id`;
   let served: Zone | undefined;
   try {
-    served = ctx.zones.zones.get(canonicalName(name));
+    served = ctx.cloudflare.set.get(canonicalName(name));
   } catch {
     // Not even a name (an empty label, a label too long): the general hint.
   }
   if (served !== undefined) {
-    return `${name} is a zone name, not an id: its id is ${ctx.zones.idOf(served)} (${find})`;
+    return `${name} is a zone name, not an id: its id is ${ctx.zoneIds.idOf(served)} (${find})`;
   }
   return `a zone id is 32 hexadecimal digits, not a name (${find})`;
 }
@@ -121,12 +121,12 @@ function sameFor(v: unknown, value: string, what: string): boolean {
 export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const times = ctx.times;
   // Zones served at start are "created" now, and their changes are tracked from now on.
-  for (const zone of ctx.zones.zones.all()) times.of(zone);
+  for (const zone of ctx.cloudflare.set.all()) times.of(zone);
 
   const result = (zone: Zone): ZoneResult => {
     const t = times.of(zone);
     return {
-      id: ctx.zones.idOf(zone),
+      id: ctx.zoneIds.idOf(zone),
       name: withoutTrailingDot(zone.origin),
       status: "active",
       paused: t.paused,
@@ -157,7 +157,7 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
       sameFor(q["account.id"], ctx.account.id, "account.id") &&
       sameFor(q["account.name"], ctx.account.name, "account.name");
     const names = all
-      ? ctx.zones.zones
+      ? ctx.cloudflare.set
           .all()
           .map((z) => ({ z, name: withoutTrailingDot(z.origin) }))
           .filter((e) => byName === undefined || byName(e.name))
@@ -186,7 +186,7 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
         `type ${JSON.stringify(body.type)} is not supported: dns-primary serves full zones only`,
       );
     }
-    if (ctx.zones.zones.get(origin) !== undefined) {
+    if (ctx.cloudflare.set.get(origin) !== undefined) {
       throw new ApiError("ZONE_EXISTS", `${withoutTrailingDot(origin)} already exists`);
     }
     return ok(result(ctx.cloudflare.create(origin)));
@@ -217,7 +217,7 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.delete("/zones/:zone_id", async (req) => {
     const zone = zoneFor(ctx, req);
-    const id = ctx.zones.idOf(zone);
+    const id = ctx.zoneIds.idOf(zone);
     if (ctx.transfers.outgoing(zone.origin) !== undefined)
       ctx.transfers.deleteOutgoing(zone.origin);
     ctx.cloudflare.remove(zone);

@@ -24,7 +24,8 @@ import { type ApiRecord, apiRecords, fieldsOf, RecordPlan } from "./plan.js";
 
 /** What the record operations use: the live stores (the API and the library pass the same). */
 export interface RecordsContext {
-  readonly zones: ZoneIndex;
+  /** Zone ids ⇄ zones; the zones themselves are `cloudflare.set`. */
+  readonly zoneIds: ZoneIndex;
   readonly times: ZoneTimes;
   readonly now: () => Date;
   /** Zone settings and the one change path (rules/zones.ts). */
@@ -51,7 +52,7 @@ export function recordResult(ctx: RecordsContext, zone: Zone, r: ApiRecord): Rec
   const json = fieldsOf(zone, r);
   return {
     id: r.id,
-    zone_id: ctx.zones.idOf(zone),
+    zone_id: ctx.zoneIds.idOf(zone),
     zone_name: withoutTrailingDot(zone.origin),
     ...json,
     meta: {
