@@ -24,6 +24,7 @@
 
 import type { FastifyInstance } from "fastify";
 import { invalidQuery } from "../../cloudflare/errors.js";
+import type { RecordJson } from "../../cloudflare/records/content.js";
 import { fieldsOf } from "../../cloudflare/records/plan.js";
 import { explainName, type RecordExplanation } from "../../rules/explain.js";
 import { canonicalName, nameKey, withoutTrailingDot } from "../../wire/name.js";
@@ -58,16 +59,13 @@ export interface RenderingZone extends ZoneListItem {
   anycast: { ipv4: string[]; ipv6: string[] };
 }
 
-export interface RenderingRecord {
+/**
+ * A configured record as the records API shows it (its id, name, type, content, priority,
+ * data, ttl where 1 is "automatic", proxied), then what became of it.
+ */
+export interface RenderingRecord
+  extends Pick<RecordJson, "name" | "type" | "content" | "priority" | "data" | "ttl" | "proxied"> {
   id: string;
-  name: string;
-  type: string;
-  content: string;
-  priority?: number;
-  data?: Record<string, unknown>;
-  /** As the API shows it: 1 is "automatic". */
-  ttl: number;
-  proxied: boolean;
   disposition: RecordExplanation["disposition"];
   /** Queries are answered with this record as configured. */
   served: boolean;
