@@ -17,6 +17,17 @@ export { ApiListenError, type ApiOptions, createApi, listenApi } from "./api/ser
 export { API_ERRORS, ApiError, type ApiErrorName } from "./cloudflare/errors.js";
 export type { RecordJson } from "./cloudflare/records/content.js";
 export type { RecordResult } from "./cloudflare/records/operations.js";
+export type { DnsSettings } from "./cloudflare/rules/dns-settings.js";
+export type { ActivityEvent } from "./cloudflare/transfer/activity.js";
+export {
+  type Acl,
+  type OutgoingConfig,
+  type Peer,
+  type SettingsChange,
+  SettingsError,
+  TransferSettings,
+  type Tsig,
+} from "./cloudflare/transfer/settings.js";
 export {
   type Account,
   ConfigError,
@@ -47,18 +58,7 @@ export {
 } from "./library.js";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.js";
 export type { ReloadSummary, ZoneSummary } from "./primary.js";
-export type { DnsSettings } from "./rules/dns-settings.js";
 export { StoreError } from "./store/framing.js";
-export type { ActivityEvent } from "./transfer/activity.js";
-export {
-  type Acl,
-  type OutgoingConfig,
-  type Peer,
-  type SettingsChange,
-  SettingsError,
-  TransferSettings,
-  type Tsig,
-} from "./transfer/settings.js";
 export { DnsListenError } from "./transport/errors.js";
 export { nameToWire, parseName } from "./wire/name.js";
 export { RdataError, rdataFromText, rdataToText } from "./wire/rdata.js";

@@ -22,6 +22,9 @@ import {
   recordResult,
 } from "./cloudflare/records/operations.js";
 import { type ApiRecord, findApiRecord, type RecordPlan } from "./cloudflare/records/plan.js";
+import { type DnsSettings, settingsJson } from "./cloudflare/rules/dns-settings.js";
+import type { CloudflareZones } from "./cloudflare/rules/zones.js";
+import type { ActivityEvent } from "./cloudflare/transfer/activity.js";
 import { zoneName } from "./cloudflare/zone-name.js";
 import type { Logger } from "./log.js";
 import {
@@ -29,9 +32,6 @@ import {
   type PrimaryServer as CorePrimary,
   startServer as startCore,
 } from "./primary.js";
-import { type DnsSettings, settingsJson } from "./rules/dns-settings.js";
-import type { CloudflareZones } from "./rules/zones.js";
-import type { ActivityEvent } from "./transfer/activity.js";
 import { canonicalName, nameKey, withoutTrailingDot } from "./wire/name.js";
 import { rdataToText } from "./wire/rdata.js";
 import { typeToText } from "./wire/types.js";

@@ -12,7 +12,7 @@
 import { ApiError } from "./cloudflare/errors.js";
 import type { RecordBody } from "./cloudflare/records/content.js";
 import { RecordPlan } from "./cloudflare/records/plan.js";
-import { CloudflareZones } from "./rules/zones.js";
+import { CloudflareZones } from "./cloudflare/rules/zones.js";
 import { canonicalName, nameKey } from "./wire/name.js";
 import { T } from "./wire/types.js";
 import { ZoneFileError } from "./zone/errors.js";

@@ -22,11 +22,13 @@ const LAYERS: readonly (readonly string[])[] = [
   ["wire/"],
   // Zones in memory, the master-file parser, lookup, journal, reload.
   ["zone/"],
-  // The emulated Cloudflare, bottom up: the secondary-DNS objects (TSIGs, peers, ACLs,
-  // outgoing) and the transfer activity; the rendering rules, DNS settings and
-  // CloudflareZones; the account, records, ids, errors and operations every face shares.
-  ["transfer/"],
-  ["rules/"],
+  // The emulated Cloudflare (one folder), bottom up: the error tables; the secondary-DNS
+  // objects (TSIGs, peers, ACLs, outgoing) and the transfer activity; the rendering rules,
+  // DNS settings and CloudflareZones; the account, records, ids and the operations every face
+  // shares.
+  ["cloudflare/errors.ts"],
+  ["cloudflare/transfer/"],
+  ["cloudflare/rules/"],
   ["cloudflare/", "log.ts"],
   // What a zone's secondary is told: its facts and the configuration text for BIND, Knot, NSD
   // and PowerDNS, shared by the command and the dashboard's route.
@@ -50,7 +52,15 @@ const LAYERS: readonly (readonly string[])[] = [
 const API_IMPORTERS = ["api/", "primary.ts", "cli/", "index.ts"];
 
 /** Layers at or below the model, and the secondaries' configuration text: no HTTP server, no fastify. */
-const NO_HTTP = ["wire/", "zone/", "transfer/", "rules/", "cloudflare/", "secondaries/"];
+const NO_HTTP = [
+  "wire/",
+  "zone/",
+  "cloudflare/errors.ts",
+  "cloudflare/transfer/",
+  "cloudflare/rules/",
+  "cloudflare/",
+  "secondaries/",
+];
 const HTTP_MODULES = /^(fastify|@fastify\/|node:http$|node:https$|node:http2$|http$|https$)/;
 
 /**
@@ -64,10 +74,18 @@ export interface Edge {
   to: string;
 }
 
-/** The layer entry a path of src/ (relative, "/"-separated) belongs to, or undefined. */
+/**
+ * The layer entry a path of src/ (relative, "/"-separated) belongs to, or undefined: the
+ * longest entry that is the path itself or a folder holding it, so that a folder's sub-folder
+ * or file ("cloudflare/rules/") can sit on a lower level than the folder ("cloudflare/").
+ */
 export function entryOf(path: string, layers = LAYERS): string | undefined {
-  const top = path.includes("/") ? `${path.slice(0, path.indexOf("/"))}/` : path;
-  return layers.flat().find((e) => e === top);
+  let best: string | undefined;
+  for (const e of layers.flat()) {
+    const holds = e === path || (e.endsWith("/") && path.startsWith(e));
+    if (holds && (best === undefined || e.length > best.length)) best = e;
+  }
+  return best;
 }
 
 export function levelOf(entry: string, layers = LAYERS): number {
@@ -123,13 +141,15 @@ function readGraph(): { edges: Edge[]; bare: Edge[]; files: string[] } {
 const graph = readGraph();
 
 t.test("the checker itself: an upward import and a sibling import are caught", async (t) => {
-  const layers = [["low/"], ["mid/", "side.ts"], ["top.ts"]];
+  const layers = [["low/"], ["mid/inner/"], ["mid/", "side.ts"], ["top.ts"]];
   t.same(
     violations(
       [
         { from: "top.ts", to: "mid/a.ts" },
         { from: "mid/a.ts", to: "low/b.ts" },
         { from: "mid/a.ts", to: "mid/c.ts" },
+        { from: "mid/a.ts", to: "mid/inner/d.ts" },
+        { from: "mid/inner/d.ts", to: "mid/inner/e/f.ts" },
       ],
       layers,
     ),
@@ -141,12 +161,14 @@ t.test("the checker itself: an upward import and a sibling import are caught", a
       [
         { from: "low/b.ts", to: "top.ts" },
         { from: "mid/a.ts", to: "side.ts" },
+        { from: "mid/inner/d.ts", to: "mid/a.ts" },
       ],
       layers,
     ),
     [
       "low/b.ts → top.ts: top.ts is above low/",
       "mid/a.ts → side.ts: mid/ and side.ts are siblings",
+      "mid/inner/d.ts → mid/a.ts: mid/ is above mid/inner/",
     ],
   );
 });

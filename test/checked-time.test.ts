@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
+import { TransferSettings } from "../src/cloudflare/transfer/settings.js";
 import { startServer } from "../src/primary.js";
-import { TransferSettings } from "../src/transfer/settings.js";
 import { query } from "./peers/client.js";
 
 const ZONE = `$ORIGIN checked.test.

@@ -6,8 +6,8 @@
  */
 import { setTimeout as sleep, setImmediate as yieldNow } from "node:timers/promises";
 import t from "tap";
+import { TransferSettings } from "../src/cloudflare/transfer/settings.js";
 import { type PrimaryServer, startServer } from "../src/primary.js";
-import { TransferSettings } from "../src/transfer/settings.js";
 import { T } from "../src/wire/types.js";
 import type { RR } from "../src/zone/journal.js";
 import { soaSerialOf } from "../src/zone/journal.js";

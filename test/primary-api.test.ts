@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
+import { TransferSettings } from "../src/cloudflare/transfer/settings.js";
 import { startServer } from "../src/primary.js";
-import { TransferSettings } from "../src/transfer/settings.js";
 import { T } from "../src/wire/types.js";
 
 const ZONE = `$ORIGIN api.test.

@@ -2,8 +2,8 @@
 
 import type { Account } from "../cloudflare/account.js";
 import type { RecordsContext } from "../cloudflare/records/operations.js";
-import type { TransferActivity } from "../transfer/activity.js";
-import type { TransferSettings } from "../transfer/settings.js";
+import type { TransferActivity } from "../cloudflare/transfer/activity.js";
+import type { TransferSettings } from "../cloudflare/transfer/settings.js";
 import type { ServerInfo } from "./routes/server-info.js";
 
 /**

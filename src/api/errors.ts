@@ -5,7 +5,7 @@
  */
 
 import { API_ERRORS, ApiError, type ApiErrorItem } from "../cloudflare/errors.js";
-import { SettingsError } from "../transfer/settings.js";
+import { SettingsError } from "../cloudflare/transfer/settings.js";
 
 export const authenticationError = (): ApiError =>
   new ApiError("AUTHENTICATION", "Authentication error");

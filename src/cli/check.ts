@@ -1,8 +1,8 @@
 /** `dns-primary check FILE...`: parse zone files, print what they hold or where they break. */
 
 import { dirname } from "node:path";
+import { CloudflareZones } from "../cloudflare/rules/zones.js";
 import { summarizeZone } from "../primary.js";
-import { CloudflareZones } from "../rules/zones.js";
 import { ZoneFileError } from "../zone/errors.js";
 import { loadZoneFile } from "../zone/load.js";
 import { ZoneSet } from "../zone/zoneset.js";

@@ -18,6 +18,7 @@ import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from "node:fs
 import { isIPv6 } from "node:net";
 import { networkInterfaces } from "node:os";
 import path from "node:path";
+import type { TransferSettings } from "../cloudflare/transfer/settings.js";
 import { loadConfig } from "../config/load.js";
 import {
   type PeerFacts,
@@ -29,7 +30,6 @@ import {
   shellLine,
   standaloneFiles,
 } from "../secondaries/config.js";
-import type { TransferSettings } from "../transfer/settings.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT } from "../transport/listen.js";
 import { canonicalName, withoutTrailingDot } from "../wire/name.js";
 import { ApiCallError, apiGet } from "./api-client.js";

@@ -3,7 +3,7 @@
  * Named by the config file (`account:`) or by the embedder; otherwise the default below.
  */
 
-import { derivedId } from "../transfer/settings.js";
+import { derivedId } from "./transfer/settings.js";
 
 export interface Account {
   id: string;

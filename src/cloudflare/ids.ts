@@ -4,9 +4,9 @@
  * restart and equal the id of the zone's outgoing configuration.
  */
 
-import { zoneId } from "../transfer/settings.js";
 import type { Zone } from "../zone/zone.js";
 import type { ZoneSet } from "../zone/zoneset.js";
+import { zoneId } from "./transfer/settings.js";
 
 const ID_RE = /^[0-9a-f]{32}$/;
 

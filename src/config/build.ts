@@ -23,14 +23,14 @@ import type { z } from "zod";
 import type { Account } from "../cloudflare/account.js";
 import { ApiError } from "../cloudflare/errors.js";
 import { isObject } from "../cloudflare/json.js";
-import { zoneName } from "../cloudflare/zone-name.js";
-import { newZoneSettings, patchDnsSettings } from "../rules/dns-settings.js";
+import { newZoneSettings, patchDnsSettings } from "../cloudflare/rules/dns-settings.js";
 import {
   derivedId,
   SETTINGS_ERRORS,
   SettingsError,
   TransferSettings,
-} from "../transfer/settings.js";
+} from "../cloudflare/transfer/settings.js";
+import { zoneName } from "../cloudflare/zone-name.js";
 import { canonicalName, nameKey } from "../wire/name.js";
 import { ConfigError, type ConfigProblem, formatPath, suggest } from "./errors.js";
 import {

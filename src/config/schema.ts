@@ -4,7 +4,7 @@
  * The schema checks structure and types only: which keys exist (every object is strict, so a
  * typo is an error, not a silently ignored setting) and what type each value has. The values
  * themselves (names, addresses, ranges, algorithms, limits) are judged by the transfer
- * settings (src/transfer/settings.ts), the same code that judges the REST API, so the file and
+ * settings (src/cloudflare/transfer/settings.ts), the same code that judges the REST API, so the file and
  * the API can never disagree about what is valid.
  *
  * Inside objects the field names are Cloudflare's (cloudflare.md §3). The differences from the

@@ -6,8 +6,8 @@
  * once: to the NOTIFY in flight as well as to the next one.
  */
 
+import type { TransferSettings } from "../cloudflare/transfer/settings.js";
 import { tsigKeys } from "../server/signed.js";
-import type { TransferSettings } from "../transfer/settings.js";
 import type { Notifier, NotifyTarget } from "./notifier.js";
 
 export function notifyTargets(settings: TransferSettings): (zone: string) => NotifyTarget[] {

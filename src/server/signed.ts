@@ -4,7 +4,7 @@
  * signed request is signed, errors included).
  */
 
-import type { TransferSettings, Tsig } from "../transfer/settings.js";
+import type { TransferSettings, Tsig } from "../cloudflare/transfer/settings.js";
 import { FormatError } from "../wire/message.js";
 import {
   errorResponseTsig,

@@ -4,7 +4,7 @@
  * holds no transfer settings and leaves every real decision to the main process over TCP.
  */
 
-import type { TransferSettings } from "../transfer/settings.js";
+import type { TransferSettings } from "../cloudflare/transfer/settings.js";
 import { canonicalName, nameKey } from "../wire/name.js";
 import { T } from "../wire/types.js";
 import { RCODE } from "../zone/lookup.js";

@@ -8,8 +8,8 @@
  */
 
 import type { Logger } from "pino";
-import type { TransferActivity } from "../transfer/activity.js";
-import type { SourceCheck, TransferSettings } from "../transfer/settings.js";
+import type { TransferActivity } from "../cloudflare/transfer/activity.js";
+import type { SourceCheck, TransferSettings } from "../cloudflare/transfer/settings.js";
 import { FLAG, type Query } from "../wire/message.js";
 import type { ResponseSigner } from "../wire/tsig.js";
 import { T } from "../wire/types.js";

@@ -37,8 +37,8 @@
  */
 
 import type { Logger } from "pino";
-import type { TransferActivity } from "../transfer/activity.js";
-import type { TransferSettings } from "../transfer/settings.js";
+import type { TransferActivity } from "../cloudflare/transfer/activity.js";
+import type { TransferSettings } from "../cloudflare/transfer/settings.js";
 import type { Query } from "../wire/message.js";
 import type { ZoneSet } from "../zone/zoneset.js";
 import type { HandlerResult, RequestContext } from "./handler.js";

@@ -48,9 +48,8 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Logger } from "../log.js";
-import type { DnsSettings, ZoneProfile } from "../rules/dns-settings.js";
-import type { CloudflareZones, ZonesEvent } from "../rules/zones.js";
+import type { DnsSettings, ZoneProfile } from "../cloudflare/rules/dns-settings.js";
+import type { CloudflareZones, ZonesEvent } from "../cloudflare/rules/zones.js";
 import type {
   Acl,
   OutgoingConfig,
@@ -58,7 +57,8 @@ import type {
   SettingsChange,
   TransferSettings,
   Tsig,
-} from "../transfer/settings.js";
+} from "../cloudflare/transfer/settings.js";
+import type { Logger } from "../log.js";
 import { nameKey } from "../wire/name.js";
 import { T } from "../wire/types.js";
 import { diffZones, isEmptyChange } from "../zone/diff.js";

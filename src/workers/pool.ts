@@ -14,9 +14,9 @@
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
+import type { DnsSettings, ZoneProfile } from "../cloudflare/rules/dns-settings.js";
+import type { Tsig } from "../cloudflare/transfer/settings.js";
 import type { LogLevel } from "../log.js";
-import type { DnsSettings, ZoneProfile } from "../rules/dns-settings.js";
-import type { Tsig } from "../transfer/settings.js";
 import type { Change, RecordMeta } from "../zone/zone.js";
 
 export interface WorkerConfig {

@@ -5,12 +5,12 @@
  */
 
 import cluster from "node:cluster";
+import { CloudflareZones } from "../cloudflare/rules/zones.js";
+import type { Tsig } from "../cloudflare/transfer/settings.js";
 import { createLogger } from "../log.js";
-import { CloudflareZones } from "../rules/zones.js";
 import { createQueryHandler } from "../server/query.js";
 import { createKeyring } from "../server/signed.js";
 import { udpWorkerTransfer } from "../server/transfer.js";
-import type { Tsig } from "../transfer/settings.js";
 import { bindUdp } from "../transport/udp.js";
 import { canonicalName, nameKey } from "../wire/name.js";
 import { loadZonesDir } from "../zone/load.js";

@@ -9,7 +9,7 @@ import Cloudflare from "cloudflare";
 import t from "tap";
 import { MAX_IMPORT_BYTES } from "../../src/api/routes/dns-records-file.js";
 import { listenApi } from "../../src/api/server.js";
-import { zoneId } from "../../src/transfer/settings.js";
+import { zoneId } from "../../src/cloudflare/transfer/settings.js";
 import type { Zone } from "../../src/zone/zone.js";
 import { BASE, call, type Lab, lab } from "./fixture.js";
 

@@ -6,8 +6,8 @@
  */
 
 import t, { type Test } from "tap";
-import type { CloudflareZones } from "../../src/rules/zones.js";
-import { zoneId } from "../../src/transfer/settings.js";
+import type { CloudflareZones } from "../../src/cloudflare/rules/zones.js";
+import { zoneId } from "../../src/cloudflare/transfer/settings.js";
 import { nameKey } from "../../src/wire/name.js";
 import { rdataToText } from "../../src/wire/rdata.js";
 import { T } from "../../src/wire/types.js";

@@ -2,8 +2,8 @@
 
 import type { FastifyInstance } from "fastify";
 import { type ApiOptions, createApi } from "../../src/api/server.js";
-import { CloudflareZones } from "../../src/rules/zones.js";
-import { TransferSettings } from "../../src/transfer/settings.js";
+import { CloudflareZones } from "../../src/cloudflare/rules/zones.js";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import { zoneFromText } from "../../src/zone/load.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";
 

@@ -6,7 +6,7 @@
 import Cloudflare from "cloudflare";
 import t, { type Test } from "tap";
 import { listenApi } from "../../src/api/server.js";
-import { zoneId } from "../../src/transfer/settings.js";
+import { zoneId } from "../../src/cloudflare/transfer/settings.js";
 import { ACCOUNT, lab, SECRET } from "./fixture.js";
 
 const TOKEN = "t";

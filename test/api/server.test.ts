@@ -4,8 +4,12 @@ import { toErrorReply } from "../../src/api/errors.js";
 import { ApiListenError, ApiOptionsError, createApi, listenApi } from "../../src/api/server.js";
 import { defaultAccount } from "../../src/cloudflare/account.js";
 import { API_ERRORS, ApiError } from "../../src/cloudflare/errors.js";
-import { CloudflareZones } from "../../src/rules/zones.js";
-import { derivedId, SETTINGS_ERRORS, TransferSettings } from "../../src/transfer/settings.js";
+import { CloudflareZones } from "../../src/cloudflare/rules/zones.js";
+import {
+  derivedId,
+  SETTINGS_ERRORS,
+  TransferSettings,
+} from "../../src/cloudflare/transfer/settings.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";
 import { ACCOUNT, BASE, call, lab, SECRET } from "./fixture.js";
 

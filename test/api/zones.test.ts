@@ -1,5 +1,5 @@
 import t from "tap";
-import { zoneId } from "../../src/transfer/settings.js";
+import { zoneId } from "../../src/cloudflare/transfer/settings.js";
 import { T } from "../../src/wire/types.js";
 import { zoneFromText } from "../../src/zone/load.js";
 import { ACCOUNT, call, lab, T0, zoneText } from "./fixture.js";

@@ -19,9 +19,9 @@ import {
   standaloneText,
   writeStandalone,
 } from "../../src/cli/secondary-config.js";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import { startPrimary } from "../../src/index.js";
 import { SECONDARY_KINDS, secondaryConfig } from "../../src/secondaries/config.js";
-import { TransferSettings } from "../../src/transfer/settings.js";
 
 const FACTS = {
   zone: "example.com.",

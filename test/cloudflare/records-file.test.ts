@@ -19,8 +19,8 @@ import {
   type RecordResult,
   type RecordsContext,
 } from "../../src/cloudflare/records/operations.js";
+import { CloudflareZones } from "../../src/cloudflare/rules/zones.js";
 import { ZoneTimes } from "../../src/cloudflare/zone-times.js";
-import { CloudflareZones } from "../../src/rules/zones.js";
 import { T } from "../../src/wire/types.js";
 import { zoneFromText } from "../../src/zone/load.js";
 import { parseMasterFile } from "../../src/zone/masterfile.js";

@@ -2,9 +2,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t, { type Test } from "tap";
+import { derivedId, zoneId } from "../../src/cloudflare/transfer/settings.js";
 import { editDistance, suggest } from "../../src/config/errors.js";
 import { ConfigError, configFromObject, loadConfig, parseConfig } from "../../src/config/load.js";
-import { derivedId, zoneId } from "../../src/transfer/settings.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../dns-primary.yaml", import.meta.url));
 const SECRET = "NoTCJU+DMqFWywaPyxSijrDEA/eC3nK0xi3AMEZuPVk=";

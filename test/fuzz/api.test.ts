@@ -6,7 +6,7 @@
 
 import type { FastifyInstance, InjectOptions } from "fastify";
 import t, { type Test } from "tap";
-import { TransferActivity } from "../../src/transfer/activity.js";
+import { TransferActivity } from "../../src/cloudflare/transfer/activity.js";
 import { ACCOUNT, BASE, lab } from "../api/fixture.js";
 
 const TOKEN = "lab-token-0123456789";

@@ -30,10 +30,10 @@ import dnsPacket from "dns-packet";
 import fc from "fast-check";
 import pino from "pino";
 import t from "tap";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import { type PrimaryServer, startServer } from "../../src/primary.js";
 import { createQueryHandler } from "../../src/server/query.js";
 import { udpWorkerTransfer } from "../../src/server/transfer.js";
-import { TransferSettings } from "../../src/transfer/settings.js";
 import { signRequest, tsigKey } from "../../src/wire/tsig.js";
 
 const SECRET = "NoTCJU+DMqFWywaPyxSijrDEA/eC3nK0xi3AMEZuPVk=";

@@ -12,12 +12,12 @@
 
 import * as crypto from "node:crypto";
 import t from "tap";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import type { RequestContext } from "../../src/server/handler.js";
 import { createQueryHandler } from "../../src/server/query.js";
 import { createKeyring } from "../../src/server/signed.js";
 import { createTransferHandler, udpWorkerTransfer } from "../../src/server/transfer.js";
 import { collect } from "../../src/server/xfr.js";
-import { TransferSettings } from "../../src/transfer/settings.js";
 import { nameToWire } from "../../src/wire/name.js";
 import { computeMac, encodeTsig, variables } from "../../src/wire/tsig/record.js";
 import {

@@ -26,8 +26,8 @@ import t, { type Test } from "tap";
 import { parseCommandLine } from "../../src/cli/args.js";
 import type { CliIO } from "../../src/cli/io.js";
 import { secondaryConfigCommand } from "../../src/cli/secondary-config.js";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import { type PrimaryServer, startServer } from "../../src/primary.js";
-import { TransferSettings } from "../../src/transfer/settings.js";
 import { parseDigOutput } from "../peers/dig.js";
 import {
   captureLog,

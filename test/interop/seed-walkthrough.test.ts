@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Cloudflare from "cloudflare";
 import t from "tap";
+import { TransferSettings, zoneId } from "../../src/cloudflare/transfer/settings.js";
 import { type PrimaryServer, startServer } from "../../src/primary.js";
-import { TransferSettings, zoneId } from "../../src/transfer/settings.js";
 import { kdig } from "../peers/dig.js";
 import { requireTool } from "../peers/tools.js";
 

@@ -12,8 +12,8 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import t, { type Test } from "tap";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import { startServer } from "../../src/primary.js";
-import { TransferSettings } from "../../src/transfer/settings.js";
 import { captureLog, runTool } from "../peers/secondary.js";
 import { makeTempDir, removeTempDir, requireTool } from "../peers/tools.js";
 

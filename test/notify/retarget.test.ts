@@ -8,10 +8,10 @@
 
 import * as packet from "dns-packet";
 import t from "tap";
+import { TransferActivity } from "../../src/cloudflare/transfer/activity.js";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import { Notifier, type NotifyOutcomeEvent } from "../../src/notify/notifier.js";
 import { followSettings, notifyDropReason, notifyTargets } from "../../src/notify/peers.js";
-import { TransferActivity } from "../../src/transfer/activity.js";
-import { TransferSettings } from "../../src/transfer/settings.js";
 import { readTsig, tsigKey, verifyRequest } from "../../src/wire/tsig.js";
 import { FakeClock, FakeTransport, type Sent, signedAnswer, soa } from "./helpers.js";
 

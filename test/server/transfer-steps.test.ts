@@ -6,6 +6,7 @@
  */
 import packet from "dns-packet";
 import t from "tap";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import type { RequestContext } from "../../src/server/handler.js";
 import { createKeyring } from "../../src/server/signed.js";
 import { runSteps, STEPS, type Step, udpWorkerTransfer } from "../../src/server/transfer.js";
@@ -37,7 +38,6 @@ import {
   verifyTsig,
 } from "../../src/server/transfer-steps.js";
 import { collect } from "../../src/server/xfr.js";
-import { TransferSettings } from "../../src/transfer/settings.js";
 import { parseQuery } from "../../src/wire/message.js";
 import { ResponseVerifier, signRequest, tsigKey } from "../../src/wire/tsig.js";
 import { T } from "../../src/wire/types.js";

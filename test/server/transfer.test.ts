@@ -1,11 +1,11 @@
 import packet from "dns-packet";
 import t from "tap";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import type { RequestContext } from "../../src/server/handler.js";
 import { createQueryHandler } from "../../src/server/query.js";
 import { createKeyring } from "../../src/server/signed.js";
 import { createTransferHandler } from "../../src/server/transfer.js";
 import { collect } from "../../src/server/xfr.js";
-import { TransferSettings } from "../../src/transfer/settings.js";
 import { ResponseVerifier, signRequest, tsigKey } from "../../src/wire/tsig.js";
 import { T } from "../../src/wire/types.js";
 import { zoneFromText } from "../../src/zone/load.js";

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import dnsPacket from "dns-packet";
 import t from "tap";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import { type ServerOptions, startServer } from "../../src/primary.js";
-import { TransferSettings } from "../../src/transfer/settings.js";
 
 const ZONE = `$ORIGIN store.test.
 $TTL 300

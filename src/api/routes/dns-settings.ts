@@ -5,7 +5,7 @@
  */
 
 import type { FastifyInstance } from "fastify";
-import { settingsJson } from "../../rules/dns-settings.js";
+import { settingsJson } from "../../cloudflare/rules/dns-settings.js";
 import type { ApiContext } from "../context.js";
 import { ok } from "../envelope.js";
 import { zoneFor } from "./zones.js";

@@ -10,7 +10,7 @@
  */
 
 import type { FastifyInstance } from "fastify";
-import type { OutgoingConfig, OutgoingInput } from "../../transfer/settings.js";
+import type { OutgoingConfig, OutgoingInput } from "../../cloudflare/transfer/settings.js";
 import type { Zone } from "../../zone/zone.js";
 import type { ApiContext } from "../context.js";
 import { ok } from "../envelope.js";

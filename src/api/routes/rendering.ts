@@ -26,7 +26,7 @@ import type { FastifyInstance } from "fastify";
 import { invalidQuery } from "../../cloudflare/errors.js";
 import type { RecordJson } from "../../cloudflare/records/content.js";
 import { fieldsOf } from "../../cloudflare/records/plan.js";
-import { explainName, type RecordExplanation } from "../../rules/explain.js";
+import { explainName, type RecordExplanation } from "../../cloudflare/rules/explain.js";
 import { canonicalName, nameKey, withoutTrailingDot } from "../../wire/name.js";
 import { rdataToText } from "../../wire/rdata.js";
 import { T, typeToText } from "../../wire/types.js";

@@ -18,8 +18,8 @@
  */
 
 import type { FastifyInstance } from "fastify";
-import type { SecondariesView } from "../../transfer/activity.js";
-import type { OutgoingStatus } from "../../transfer/settings.js";
+import type { SecondariesView } from "../../cloudflare/transfer/activity.js";
+import type { OutgoingStatus } from "../../cloudflare/transfer/settings.js";
 import { withoutTrailingDot } from "../../wire/name.js";
 import type { Zone } from "../../zone/zone.js";
 import type { ApiContext } from "../context.js";

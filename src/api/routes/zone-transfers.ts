@@ -6,7 +6,12 @@
  */
 
 import type { FastifyInstance } from "fastify";
-import type { AclInput, PeerInput, TransferSettings, TsigInput } from "../../transfer/settings.js";
+import type {
+  AclInput,
+  PeerInput,
+  TransferSettings,
+  TsigInput,
+} from "../../cloudflare/transfer/settings.js";
 import type { ApiContext } from "../context.js";
 import { ok } from "../envelope.js";
 import { checkAccount } from "./accounts.js";

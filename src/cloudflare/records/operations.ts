@@ -12,12 +12,12 @@
  * `proxied`; default name then type) and `direction`. Paging is the caller's.
  */
 
-import type { CloudflareZones } from "../../rules/zones.js";
 import { withoutTrailingDot } from "../../wire/name.js";
 import { typeFromText } from "../../wire/types.js";
 import { type Zone, ZoneError } from "../../zone/zone.js";
 import { ApiError, invalidQuery } from "../errors.js";
 import type { ZoneIndex } from "../ids.js";
+import type { CloudflareZones } from "../rules/zones.js";
 import type { ZoneTimes } from "../zone-times.js";
 import type { RecordJson } from "./content.js";
 import { type ApiRecord, apiRecords, fieldsOf, RecordPlan } from "./plan.js";

@@ -1,8 +1,8 @@
 import t from "tap";
-import { CloudflareRules, type RenderSettings } from "../../src/rules/cloudflare.js";
-import { explainName, type RecordExplanation } from "../../src/rules/explain.js";
-import { rdataToText } from "../../src/wire/rdata.js";
-import { typeToText } from "../../src/wire/types.js";
+import { CloudflareRules, type RenderSettings } from "../../../src/cloudflare/rules/cloudflare.js";
+import { explainName, type RecordExplanation } from "../../../src/cloudflare/rules/explain.js";
+import { rdataToText } from "../../../src/wire/rdata.js";
+import { typeToText } from "../../../src/wire/types.js";
 import { FakeZone, lines, type Rec } from "./fake.js";
 
 const settings: RenderSettings = {

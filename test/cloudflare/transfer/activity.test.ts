@@ -5,7 +5,7 @@ import {
   TransferActivity,
   type TransferInput,
   zoneKey,
-} from "../../src/transfer/activity.js";
+} from "../../../src/cloudflare/transfer/activity.js";
 
 const T0 = Date.parse("2024-05-01T12:00:00.000Z");
 

@@ -32,12 +32,18 @@
  *   "cf-dcv:<value>", any case).
  */
 
-import { canonicalName, isInZone, nameKey, nameToWireString, readNameWire } from "../wire/name.js";
-import { parseIPv4, parseIPv6 } from "../wire/rdata/ip.js";
-import { T } from "../wire/types.js";
-import type { RenderContext, Renderer } from "../zone/render.js";
-import { RRset } from "../zone/rrset.js";
-import type { RecordMeta } from "../zone/zone.js";
+import {
+  canonicalName,
+  isInZone,
+  nameKey,
+  nameToWireString,
+  readNameWire,
+} from "../../wire/name.js";
+import { parseIPv4, parseIPv6 } from "../../wire/rdata/ip.js";
+import { T } from "../../wire/types.js";
+import type { RenderContext, Renderer } from "../../zone/render.js";
+import { RRset } from "../../zone/rrset.js";
+import type { RecordMeta } from "../../zone/zone.js";
 import { assignedNameservers, defaultAnycast } from "./anycast.js";
 
 export interface RenderSettings {

@@ -14,11 +14,11 @@
  *   `secondary_overrides`, `internal_dns`) are validated, stored and returned.
  */
 
-import { SettingsError } from "../transfer/settings-errors.js";
-import { canonicalName, NameError, parseName, withoutTrailingDot } from "../wire/name.js";
-import { rdataToText, type SoaFields, soaFields, soaRdata } from "../wire/rdata.js";
-import { T } from "../wire/types.js";
-import type { Zone } from "../zone/zone.js";
+import { canonicalName, NameError, parseName, withoutTrailingDot } from "../../wire/name.js";
+import { rdataToText, type SoaFields, soaFields, soaRdata } from "../../wire/rdata.js";
+import { T } from "../../wire/types.js";
+import type { Zone } from "../../zone/zone.js";
+import { SettingsError } from "../errors.js";
 import { assignedNameservers, defaultAnycast } from "./anycast.js";
 import type { RenderSettings } from "./cloudflare.js";
 

@@ -1,6 +1,10 @@
 import { isIPv4, isIPv6 } from "node:net";
 import t from "tap";
-import { assignedNameservers, defaultAnycast, NAMESERVER_NAMES } from "../../src/rules/anycast.js";
+import {
+  assignedNameservers,
+  defaultAnycast,
+  NAMESERVER_NAMES,
+} from "../../../src/cloudflare/rules/anycast.js";
 
 function v4Number(ip: string): number {
   return ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);

@@ -35,17 +35,17 @@
 
 import { createHash, randomBytes as cryptoRandomBytes } from "node:crypto";
 import { BlockList } from "node:net";
-import { canonicalName, NameError, nameKey } from "../wire/name.js";
-import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "../wire/rdata/ip.js";
+import { canonicalName, NameError, nameKey } from "../../wire/name.js";
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "../../wire/rdata/ip.js";
 import {
   canonicalAlgorithm,
   macLength,
   TSIG_ALGORITHMS,
   type TsigAlgorithm,
-} from "../wire/tsig/algorithms.js";
-import { SettingsError } from "./settings-errors.js";
+} from "../../wire/tsig/algorithms.js";
+import { SettingsError } from "../errors.js";
 
-export { SETTINGS_ERRORS, SettingsError, type SettingsErrorName } from "./settings-errors.js";
+export { SETTINGS_ERRORS, SettingsError, type SettingsErrorName } from "../errors.js";
 
 /** cloudflare.md §4. */
 export const MAX_LINKED_PEERS = 30;

@@ -8,9 +8,9 @@
  * object; nothing else calls `Zone.commit()`.
  */
 
-import { nameKey, readNameWire } from "../wire/name.js";
-import { T } from "../wire/types.js";
-import type { Changeset, JournalLimits } from "../zone/journal.js";
+import { nameKey, readNameWire } from "../../wire/name.js";
+import { T } from "../../wire/types.js";
+import type { Changeset, JournalLimits } from "../../zone/journal.js";
 import {
   type Change,
   type ChangeOptions,
@@ -18,8 +18,8 @@ import {
   type RendererOption,
   type Zone,
   ZoneBuilder,
-} from "../zone/zone.js";
-import type { ZoneSet } from "../zone/zoneset.js";
+} from "../../zone/zone.js";
+import type { ZoneSet } from "../../zone/zoneset.js";
 import { CloudflareRules, type ElsewhereAddresses } from "./cloudflare.js";
 import {
   type DnsSettings,

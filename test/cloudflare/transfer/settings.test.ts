@@ -8,7 +8,7 @@ import {
   type SettingsErrorName,
   TransferSettings,
   zoneId,
-} from "../../src/transfer/settings.js";
+} from "../../../src/cloudflare/transfer/settings.js";
 
 const SECRET = "NoTCJU+DMqFWywaPyxSijrDEA/eC3nK0xi3AMEZuPVk=";
 const T0 = new Date("2024-05-01T12:00:00.000Z");

@@ -17,7 +17,7 @@
  * dashboard), and a listener that throws does not disturb the DNS path.
  */
 
-import { canonicalName, nameKey } from "../wire/name.js";
+import { canonicalName, nameKey } from "../../wire/name.js";
 
 export type TransferKind = "AXFR" | "IXFR" | "IXFR-AXFR" | "IXFR-SOA";
 
@@ -233,7 +233,7 @@ export interface SecondariesView {
   incoming_notify: IncomingNotifyView;
 }
 
-import { RCODE, rcodeName } from "../wire/message.js";
+import { RCODE, rcodeName } from "../../wire/message.js";
 
 /** The number of an RCODE mnemonic (or of "RCODE<n>"). */
 function rcodeNumber(name: string): number | undefined {

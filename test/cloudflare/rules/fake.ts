@@ -1,12 +1,12 @@
 /** A fake zone for the rules' unit tests: stored RRsets, metas and a RenderContext per name. */
 
-import { nameKey, parseName } from "../../src/wire/name.js";
-import { rdataFromText, rdataToText } from "../../src/wire/rdata.js";
-import type { Token } from "../../src/wire/token.js";
-import { typeFromText, typeToText } from "../../src/wire/types.js";
-import type { RenderContext } from "../../src/zone/render.js";
-import { RRset } from "../../src/zone/rrset.js";
-import { type RecordMeta, recordKey } from "../../src/zone/zone.js";
+import { nameKey, parseName } from "../../../src/wire/name.js";
+import { rdataFromText, rdataToText } from "../../../src/wire/rdata.js";
+import type { Token } from "../../../src/wire/token.js";
+import { typeFromText, typeToText } from "../../../src/wire/types.js";
+import type { RenderContext } from "../../../src/zone/render.js";
+import { RRset } from "../../../src/zone/rrset.js";
+import { type RecordMeta, recordKey } from "../../../src/zone/zone.js";
 
 /** [owner relative to the origin ("@" for it), type, ttl, RDATA text, meta?] */
 export type Rec = [string, string, number, string, RecordMeta?];

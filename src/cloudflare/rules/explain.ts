@@ -7,11 +7,11 @@
  * ctx.dependsOnOthers() (when a CNAME is flattened), which a caller may make a no-op.
  */
 
-import { nameKey } from "../wire/name.js";
-import { rdataToText } from "../wire/rdata.js";
-import { T } from "../wire/types.js";
-import type { RenderContext } from "../zone/render.js";
-import type { RRset } from "../zone/rrset.js";
+import { nameKey } from "../../wire/name.js";
+import { rdataToText } from "../../wire/rdata.js";
+import { T } from "../../wire/types.js";
+import type { RenderContext } from "../../zone/render.js";
+import type { RRset } from "../../zone/rrset.js";
 import { type CloudflareRules, PROXIED_TTL, type WithheldReason } from "./cloudflare.js";
 
 export type Disposition =

@@ -5,10 +5,10 @@ import {
   defaultRenderSettings,
   type ElsewhereAddresses,
   type RenderSettings,
-} from "../../src/rules/cloudflare.js";
-import { nameKey } from "../../src/wire/name.js";
-import { T } from "../../src/wire/types.js";
-import { RRset } from "../../src/zone/rrset.js";
+} from "../../../src/cloudflare/rules/cloudflare.js";
+import { nameKey } from "../../../src/wire/name.js";
+import { T } from "../../../src/wire/types.js";
+import { RRset } from "../../../src/zone/rrset.js";
 import { FakeZone, lines, ORIGIN, type Rec, rdata } from "./fake.js";
 
 const settings: RenderSettings = {
