@@ -25,7 +25,7 @@ import { type ApiRecord, findApiRecord, type RecordPlan } from "./cloudflare/rec
 import { type DnsSettings, settingsJson } from "./cloudflare/rules/dns-settings.js";
 import type { CloudflareZones } from "./cloudflare/rules/zones.js";
 import type { ActivityEvent } from "./cloudflare/transfer/activity.js";
-import { zoneName } from "./cloudflare/zone-name.js";
+import { createZone, deleteZone, type ZoneModel } from "./cloudflare/zones.js";
 import type { Logger } from "./log.js";
 import {
   type ServerOptions as CoreOptions,
@@ -216,6 +216,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   const { cloudflare, times } = core;
   const ids = new ZoneIndex(cloudflare.set);
   const ctx: RecordsContext = { zoneIds: ids, times, now: () => new Date(), cloudflare };
+  const model: ZoneModel = { ...ctx, transfers: core.transfers };
   // Zones served at start are "created" now (as the API counts them).
   for (const zone of cloudflare.set.all()) times.of(zone);
   const zoneOf = zoneFinder(ids, cloudflare);
@@ -235,22 +236,8 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   return Object.assign(core, {
     records: (ref: string) => recordsHandle(ctx, ids, zoneOf, ref),
     settings: (ref: string) => settingsHandle(cloudflare, zoneOf, ref),
-    createZone(name: string): ZoneInfo {
-      const origin = zoneName(name);
-      if (cloudflare.set.get(origin)?.key === nameKey(origin))
-        throw new ApiError("ZONE_EXISTS", `${withoutTrailingDot(origin)} already exists`);
-      const zone = cloudflare.create(origin);
-      times.of(zone);
-      return info(zone);
-    },
-    removeZone(ref: string): { id: string } {
-      const zone = zoneOf(ref);
-      const id = ids.idOf(zone);
-      if (core.transfers.outgoing(zone.origin) !== undefined)
-        core.transfers.deleteOutgoing(zone.origin);
-      cloudflare.remove(zone);
-      return { id };
-    },
+    createZone: (name: string): ZoneInfo => info(createZone(model, name)),
+    removeZone: (ref: string): { id: string } => deleteZone(model, zoneOf(ref)),
     zone(ref: string): ZoneInfo | undefined {
       try {
         return info(zoneOf(ref));

@@ -22,10 +22,11 @@
  */
 
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { ApiError, invalidField, invalidQuery } from "../../cloudflare/errors.js";
+import { invalidField, invalidQuery } from "../../cloudflare/errors.js";
 import { isId } from "../../cloudflare/ids.js";
 import { isObject, objectBody } from "../../cloudflare/json.js";
 import { zoneName } from "../../cloudflare/zone-name.js";
+import { createZone, deleteZone } from "../../cloudflare/zones.js";
 import { canonicalName, withoutTrailingDot } from "../../wire/name.js";
 import type { Zone } from "../../zone/zone.js";
 import type { ApiContext } from "../context.js";
@@ -175,7 +176,7 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post("/zones", async (req) => {
     const body = objectBody(req.body);
-    const origin = zoneName(body.name);
+    const origin = zoneName(body.name); // checked first, as before the account and the type
     const account = body.account;
     if (account !== undefined) {
       const id = isObject(account) ? account.id : undefined;
@@ -186,10 +187,7 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
         `type ${JSON.stringify(body.type)} is not supported: dns-primary serves full zones only`,
       );
     }
-    if (ctx.cloudflare.set.get(origin) !== undefined) {
-      throw new ApiError("ZONE_EXISTS", `${withoutTrailingDot(origin)} already exists`);
-    }
-    return ok(result(ctx.cloudflare.create(origin)));
+    return ok(result(createZone(ctx, origin)));
   });
 
   app.patch("/zones/:zone_id", async (req) => {
@@ -215,12 +213,5 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return ok(result(zone));
   });
 
-  app.delete("/zones/:zone_id", async (req) => {
-    const zone = zoneFor(ctx, req);
-    const id = ctx.zoneIds.idOf(zone);
-    if (ctx.transfers.outgoing(zone.origin) !== undefined)
-      ctx.transfers.deleteOutgoing(zone.origin);
-    ctx.cloudflare.remove(zone);
-    return ok({ id });
-  });
+  app.delete("/zones/:zone_id", async (req) => ok(deleteZone(ctx, zoneFor(ctx, req))));
 }
