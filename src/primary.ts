@@ -11,12 +11,14 @@ import type { FastifyInstance } from "fastify";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "./api/defaults.js";
 import { createApi, listenApi } from "./api/server.js";
 import { type Account, defaultAccount } from "./cloudflare/account.js";
+import { ApiError } from "./cloudflare/errors.js";
 import { CloudflareZones } from "./cloudflare/rules/zones.js";
 import { TransferActivity } from "./cloudflare/transfer/activity.js";
 import { TransferSettings } from "./cloudflare/transfer/settings.js";
 import { ZoneTimes } from "./cloudflare/zone-times.js";
 import type { LoadedConfig } from "./config/build.js";
 import { zonesToCreate } from "./config/zones.js";
+import { type FaultSpec, Faults } from "./faults/faults.js";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
 import { Notifier } from "./notify/notifier.js";
 import { followSettings, notifyDropReason, notifyTargets } from "./notify/peers.js";
@@ -125,6 +127,12 @@ export interface ServerOptions {
    * Rejects with StoreError when the folder cannot be used.
    */
   dataDir?: string;
+  /**
+   * Faults to start with (faults/kinds.ts; docs/faults.md), by zone name: `--fault` and the
+   * config file's `faults:` sections. Added again at every start; those added at run time are
+   * not kept across a restart. Rejects with ApiError when one is invalid or its zone unknown.
+   */
+  faults?: { zone: string; spec: FaultSpec }[];
 }
 
 export interface ZoneSummary {
@@ -166,6 +174,8 @@ export interface PrimaryServer {
   times: ZoneTimes;
   /** The NOTIFY sender (absent with `notify: false`): its per-peer status. */
   notifier?: Notifier;
+  /** The faults attached to zones, which the transfer, query and NOTIFY paths apply. */
+  faults: Faults;
   /**
    * Change a zone through the one versioned path: atomically, next serial, journaled for
    * IXFR, and passed on to UDP workers. Throws ZoneError (nothing changed) on a bad change.
@@ -215,10 +225,11 @@ export async function startServer(options: ServerOptions = {}): Promise<PrimaryS
     const store = opened.add(openDataDir(options, loaded, settings, logger));
     createConfigZones(options, loaded);
     const answering = buildHandler(loaded, settings, logger, resolveLimits(options.limits));
+    addDeclaredFaults(options, loaded, answering.faults);
     const dns = opened.add(await listen(options, loaded, settings, answering.handler, logger));
     const api = opened.add(await startApi(options, loaded, settings, answering, dns, logger));
     const notifier = opened.add(startNotify(options, loaded, settings, answering, dns, logger));
-    followChanges(loaded, settings, dns, notifier, logger);
+    followChanges(loaded, settings, dns, notifier, answering.faults, logger);
     return primaryHandle(
       options,
       loaded,
@@ -349,6 +360,7 @@ interface Answering {
   handler: DnsHandler;
   activity: TransferActivity;
   limits: Limits;
+  faults: Faults;
 }
 
 /** Step 4: the handler every transport calls (server/), and the activity it records. */
@@ -360,6 +372,22 @@ function buildHandler(
 ): Answering {
   const { zones } = loaded;
   const keyring = createKeyring(settings, () => Date.now() / 1000);
+  const faults = new Faults({
+    peer: (id) => settings.listPeers().find((p) => p.id === id),
+  });
+  const faultLog = logger.child({ component: "fault" });
+  faults.onApplied((e) =>
+    faultLog.warn(
+      {
+        zone: e.zone,
+        fault: e.fault.kind,
+        id: e.fault.id,
+        point: e.point,
+        ...(e.address ? { peer: e.address } : {}),
+      },
+      `fault applied: ${e.action}`,
+    ),
+  );
   // Per zone and secondary: checks, transfers, refusals, NOTIFY outcomes (the API shows it).
   const activity = new TransferActivity({
     isZone: (name) => zones.get(name)?.key === nameKey(name),
@@ -392,7 +420,17 @@ function buildHandler(
       }
     },
   });
-  return { handler, activity, limits };
+  return { handler, activity, limits, faults };
+}
+
+/** Step 4b: the faults `--fault` and the config file declare (not kept otherwise). */
+function addDeclaredFaults(options: ServerOptions, loaded: Loaded, faults: Faults): void {
+  for (const { zone: name, spec } of options.faults ?? []) {
+    const zone = loaded.zones.get(canonicalName(name.endsWith(".") ? name : `${name}.`));
+    if (zone === undefined)
+      throw new ApiError("NOT_FOUND", `fault for ${name}: no such zone is served`);
+    faults.add(zone.key, spec, "config");
+  }
 }
 
 type Dns = DnsListener & { broadcast?: (m: WorkerCommand) => void };
@@ -516,6 +554,7 @@ function followChanges(
   settings: TransferSettings,
   dns: Dns,
   notifier: Notifier | undefined,
+  faults: Faults,
   logger: Logger,
 ): void {
   const { zones, cloudflare, fromDir } = loaded;
@@ -546,6 +585,8 @@ function followChanges(
       return;
     }
     if (e.kind === "removed") {
+      // A zone created again starts without the faults of the one deleted.
+      faults.clear(e.zone.key);
       dns.broadcast?.({ type: "remove", origin: e.zone.origin });
       notifier?.forget(e.zone.origin);
       logger.info({ zone: e.zone.origin }, "zone removed");
@@ -601,6 +642,7 @@ function primaryHandle(
     cloudflare,
     transfers: settings,
     activity: answering.activity,
+    faults: answering.faults,
     account,
     times,
     ...(notifier ? { notifier } : {}),

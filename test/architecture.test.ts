@@ -30,6 +30,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ["cloudflare/transfer/"],
   ["cloudflare/rules/"],
   ["cloudflare/", "log.ts"],
+  // Fault injection: the faults attached to zones, which the server's points apply.
+  ["faults/"],
   // What a zone's secondary is told: its facts and the configuration text for BIND, Knot, NSD
   // and PowerDNS, shared by the command and the dashboard's route.
   ["secondaries/"],
@@ -59,6 +61,7 @@ const NO_HTTP = [
   "cloudflare/transfer/",
   "cloudflare/rules/",
   "cloudflare/",
+  "faults/",
   "secondaries/",
 ];
 const HTTP_MODULES = /^(fastify|@fastify\/|node:http$|node:https$|node:http2$|http$|https$)/;

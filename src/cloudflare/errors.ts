@@ -8,7 +8,8 @@
  *
  * Codes Cloudflare's API is known to return keep Cloudflare's number and wording
  * (cloudflare.md §3; 6007 and 9207 as the live API answers them); the others are
- * dns-primary's own, in 891xx (the settings use 890xx), and never change meaning.
+ * dns-primary's own, in 891xx (892xx for fault injection; the settings use 890xx), and never
+ * change meaning.
  * Validation problems are 400, never 409: the official SDK retries 409 (cloudflare.md §3).
  *
  * | code  | status | name               | when                                                    |
@@ -40,6 +41,9 @@
  * | 1061  | 400    | ZONE_EXISTS        | creating a zone that is already served                  |
  * | 1049  | 400    | INVALID_ZONE_NAME  | a zone name that is not a registrable-looking domain    |
  * | 89199 | 500    | INTERNAL           | a fault of the server; details go to the log only       |
+ * | 89201 | 400    | UNKNOWN_FAULT_KIND | a fault kind that is not one of faults/kinds.ts          |
+ * | 89202 | 400    | INVALID_FAULT      | a fault parameter or scope missing, unknown or out of range |
+ * | 89203 | 404    | FAULT_NOT_FOUND    | no fault with that id on the zone                       |
  */
 
 /** One error as Cloudflare's v4 envelope lists it (cloudflare.md §3). */
@@ -78,6 +82,9 @@ export const API_ERRORS = {
   RECORD_EXISTS: { code: 81057, status: 400 },
   ZONE_EXISTS: { code: 1061, status: 400 },
   INVALID_ZONE_NAME: { code: 1049, status: 400 },
+  UNKNOWN_FAULT_KIND: { code: 89201, status: 400 },
+  INVALID_FAULT: { code: 89202, status: 400 },
+  FAULT_NOT_FOUND: { code: 89203, status: 404 },
 } as const;
 
 export type ApiErrorName = keyof typeof API_ERRORS;

@@ -935,6 +935,14 @@ interface Address {
   bytes: Uint8Array;
 }
 
+/**
+ * An address as sources are matched (canonical text; an IPv4-mapped IPv6 address as its IPv4
+ * address), or undefined when `text` is not an IP address.
+ */
+export function addressKey(text: string): string | undefined {
+  return parseAddress(text)?.key;
+}
+
 function parseAddress(text: string): Address | undefined {
   if (typeof text !== "string") return undefined;
   const b4 = new Uint8Array(4);
