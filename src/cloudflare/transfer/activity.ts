@@ -21,6 +21,13 @@ import { canonicalName, nameKey } from "../../wire/name.js";
 
 export type TransferKind = "AXFR" | "IXFR" | "IXFR-AXFR" | "IXFR-SOA";
 
+/** A fault (faults/) that acted on a transfer or a NOTIFY: its id, kind and what it did. */
+export interface FaultHit {
+  id: string;
+  kind: string;
+  action: string;
+}
+
 /** Where a request came from. */
 export interface ActivitySource {
   address: string;
@@ -48,6 +55,8 @@ export interface TransferInput extends ActivitySource, SourceMatch {
   outcome: "finished" | "aborted";
   /** Why an IXFR got another answer ("no journal history", ...). */
   why?: string;
+  /** The faults that acted on this transfer. */
+  faults?: FaultHit[];
 }
 
 export interface RefusalInput extends ActivitySource, SourceMatch {
@@ -79,6 +88,8 @@ export interface NotifyInput {
   at?: Date | string;
   /** The last problem on the way (a rejected answer, a failed send), or why it was cancelled. */
   detail?: string;
+  /** The faults that acted on this NOTIFY. */
+  faults?: FaultHit[];
 }
 
 interface Common {
@@ -152,6 +163,8 @@ export interface TransferView {
   ms: number;
   outcome: "finished" | "aborted";
   why?: string;
+  /** The faults that acted on it (faults/), when any did. */
+  faults?: FaultHit[];
 }
 
 export interface RefusalView {
@@ -187,6 +200,8 @@ export interface NotifyView {
    * why ("peer unlinked from the zone", "peer's address changed to ...", "transfers disabled").
    */
   detail?: string;
+  /** The faults that acted on it (faults/), when any did. */
+  faults?: FaultHit[];
   tries: number;
   ms: number;
 }
@@ -585,6 +600,7 @@ function transferView(t: Transfer): TransferView {
     ms: t.ms,
     outcome: t.outcome,
     ...(t.why !== undefined ? { why: t.why } : {}),
+    ...(t.faults?.length ? { faults: t.faults } : {}),
   };
 }
 
@@ -598,6 +614,7 @@ function notifyView(n: NonNullable<Secondary["notify"]>): NotifyView {
     outcome: n.outcome,
     ...(n.rcode !== undefined ? { rcode: n.rcode, rcode_name: rcodeName(n.rcode) } : {}),
     ...(n.detail !== undefined ? { detail: n.detail } : {}),
+    ...(n.faults?.length ? { faults: n.faults } : {}),
     tries: n.tries,
     ms: n.ms,
   };
