@@ -135,6 +135,16 @@ export function dataTable(attrs, columns, rows, actions) {
   return h("table", attrs, h("thead", {}, head), h("tbody", {}, rows));
 }
 
+/**
+ * Redraw `wrap` with `nodes`, keeping the keyboard focus on the redrawn twin of the element
+ * that had it (the one with the same `data-focus-key`): a live view redraws under the user.
+ */
+export function replaceKeepingFocus(wrap, ...nodes) {
+  const focusKey = document.activeElement?.dataset?.focusKey;
+  wrap.replaceChildren(...nodes);
+  if (focusKey) wrap.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
+}
+
 export function ago(iso) {
   if (!iso) return "—";
   const s = Math.round((Date.now() - Date.parse(iso)) / 1000);

@@ -1,6 +1,6 @@
 // A zone's secondaries tab, polled every 2 s: each secondary's last NOTIFY, SOA check and
-// transfer, the recent refusals, and the ready-to-paste configuration for a linked peer's
-// secondary software.
+// transfer (with the faults that acted on them, issue 14), the recent refusals, and the
+// ready-to-paste configuration for a linked peer's secondary software.
 
 import { EXT, get } from "./api.js";
 import {
@@ -10,13 +10,14 @@ import {
   clearErrors,
   copyButton,
   dataTable,
-  errText,
   field,
   h,
   muted,
+  replaceKeepingFocus,
   showError,
   when,
 } from "./dom.js";
+import { POLL_MS, poller } from "./live.js";
 
 const KINDS = [
   ["bind", "BIND 9"],
@@ -33,28 +34,16 @@ const SECONDARY_COLUMNS = [
   "Last refusal",
 ];
 const REFUSAL_COLUMNS = ["When", "Source", "Matched", "Key", "Query", "Reason", "RCODE"];
-const POLL_MS = 2000;
 
 /** Resolves once the first poll is drawn (the page's readiness waits for it). */
 export async function secondariesTab(box, { zoneId, head }) {
-  const status = h("span", { class: "live", id: "live-status", "aria-live": "off" }, "connecting…");
-  const pause = h("button", { type: "button", class: "small", "aria-pressed": "false" }, "Pause");
   const incoming = h("span", { class: "muted" });
   const tableWrap = h("div", { class: "table-wrap", id: "secondaries" });
   const refWrap = h("div", { class: "table-wrap", id: "refusals" });
   const listErr = h("p", { class: "err list-err", "aria-live": "polite" });
   const config = configPanel(zoneId);
-  box.replaceChildren(
-    h("div", { class: "toolbar" }, status, pause, h("span", { class: "grow" }), incoming),
-    listErr,
-    card({ class: "card flush", headingId: "sec-h", title: "Secondaries" }, tableWrap),
-    card({ class: "card flush", headingId: "ref-h", title: "Recent refusals" }, refWrap),
-    config.el,
-  );
-  const tick = poller({
+  const live = poller({
     url: `${EXT}/zones/${zoneId}/secondaries`,
-    status,
-    pause,
     listErr,
     draw(v) {
       head.show(v.zone);
@@ -66,43 +55,15 @@ export async function secondariesTab(box, { zoneId, head }) {
       );
     },
   });
-  await tick();
-  const interval = setInterval(tick, POLL_MS);
-  return () => clearInterval(interval);
-}
-
-/**
- * One poll at a time (a slow answer is not overlapped), none while paused; `status` says
- * when the view was last updated or that the update failed. Returns the poll.
- */
-function poller({ url, status, pause, listErr, draw }) {
-  let busy = false;
-  let paused = false;
-  async function tick() {
-    if (busy || paused) return;
-    busy = true;
-    try {
-      const v = await get(url);
-      listErr.textContent = "";
-      draw(v);
-      status.textContent = `Live · updated ${new Date().toLocaleTimeString()}`;
-      status.classList.remove("stale");
-    } catch (err) {
-      listErr.textContent = errText(err);
-      status.textContent = "Live · update failed";
-      status.classList.add("stale");
-    } finally {
-      busy = false;
-    }
-  }
-  pause.addEventListener("click", () => {
-    paused = !paused;
-    pause.setAttribute("aria-pressed", String(paused));
-    pause.textContent = paused ? "Resume" : "Pause";
-    status.textContent = paused ? "Paused" : status.textContent;
-    if (!paused) tick();
-  });
-  return tick;
+  box.replaceChildren(
+    h("div", { class: "toolbar" }, live.status, live.pause, h("span", { class: "grow" }), incoming),
+    listErr,
+    card({ class: "card flush", headingId: "sec-h", title: "Secondaries" }, tableWrap),
+    card({ class: "card flush", headingId: "ref-h", title: "Recent refusals" }, refWrap),
+    config.el,
+  );
+  await live.refresh();
+  return live.every(POLL_MS);
 }
 
 /** NOTIFY sent to this server (a primary answers it NOTIMP), when any came. */
@@ -201,8 +162,8 @@ function renderSecondaries(wrap, list, choose) {
     wrap.replaceChildren(h("p", { class: "empty" }, "No linked peer and no transfer request yet."));
     return;
   }
-  const focusKey = document.activeElement?.dataset?.focusKey;
-  wrap.replaceChildren(
+  replaceKeepingFocus(
+    wrap,
     dataTable(
       { class: "secondaries stack-narrow" },
       SECONDARY_COLUMNS,
@@ -210,7 +171,6 @@ function renderSecondaries(wrap, list, choose) {
       "Configuration",
     ),
   );
-  if (focusKey) wrap.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
 }
 
 function secondaryRow(s, choose) {
@@ -278,6 +238,7 @@ function notifyCell(n) {
       ? h("div", { class: "mono small" }, n.rcode_name)
       : null,
     n.detail ? h("div", { class: "detail" }, n.detail) : null,
+    faultHits(n.faults),
   ];
 }
 
@@ -291,7 +252,8 @@ function transferCell(x) {
     h(
       "div",
       {},
-      badge(x.type, x.outcome === "finished" ? "ok" : "bad"),
+      // A transfer a fault acted on finished on our side, but not as a good primary's would.
+      badge(x.type, x.outcome !== "finished" ? "bad" : x.faults?.length ? "warn" : "ok"),
       " ",
       h("code", {}, x.from_serial !== null ? `${x.from_serial}→${x.serial}` : String(x.serial)),
     ),
@@ -299,7 +261,30 @@ function transferCell(x) {
     x.key ? h("div", { class: "mono muted small" }, `key ${x.key}`) : null,
     x.outcome !== "finished" ? h("div", { class: "detail" }, x.outcome) : null,
     x.why ? h("div", { class: "detail" }, x.why) : null,
+    faultHits(x.faults),
   ];
+}
+
+/**
+ * The faults that acted on a transfer or NOTIFY (issue 14): each one's kind and what it did,
+ * so that what the secondary did next is read against what it was sent.
+ */
+function faultHits(faults) {
+  if (!faults?.length) return null;
+  return h(
+    "ul",
+    { class: "fault-hits", "aria-label": "Faults applied" },
+    faults.map((f) =>
+      h(
+        "li",
+        { "data-fault-id": f.id },
+        badge("fault", "warn"),
+        " ",
+        h("code", { class: "fault-kind" }, f.kind),
+        h("span", { class: "fault-action" }, f.action),
+      ),
+    ),
+  );
 }
 
 function countsCell(counts) {
