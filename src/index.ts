@@ -36,11 +36,16 @@ export {
   type LoadedConfig,
   loadConfig,
 } from "./config/load.js";
+export type { FaultInfo, FaultSpec } from "./faults/faults.js";
+export { FAULT_KINDS, type FaultKind, type FaultPoint } from "./faults/kinds.js";
 export {
   type BatchInput,
   type BatchResult,
   type ChangeEvent,
   type CheckedEvent,
+  type FaultEvent,
+  type FaultHandle,
+  type FaultsHandle,
   type NotifyEvent,
   type Primary,
   type PrimaryEventName,

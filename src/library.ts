@@ -5,7 +5,8 @@
  * routes use (cloudflare/records/plan.ts and operations.ts), so validation, conflict rules, ids,
  * error codes and "one call = one serial" are the API's; settings go through the same
  * CloudflareZones; transfers are the live TransferSettings store; events come from the one
- * change path (rules/zones.ts) and the transfer activity store (transfer/activity.ts).
+ * change path (rules/zones.ts) and the transfer activity store (transfer/activity.ts); faults
+ * are the server's store (faults/faults.ts) behind handles.
  */
 
 import type { AddressInfo } from "node:net";
@@ -26,6 +27,7 @@ import { type DnsSettings, settingsJson } from "./cloudflare/rules/dns-settings.
 import type { CloudflareZones } from "./cloudflare/rules/zones.js";
 import type { ActivityEvent } from "./cloudflare/transfer/activity.js";
 import { createZone, deleteZone, type ZoneModel } from "./cloudflare/zones.js";
+import type { FaultApplied, FaultInfo, FaultSpec, Faults } from "./faults/faults.js";
 import type { Logger } from "./log.js";
 import {
   type ServerOptions as CoreOptions,
@@ -71,6 +73,12 @@ export type TransferEvent = Extract<ActivityEvent, { kind: "transfer" }>;
 export type NotifyEvent = Extract<ActivityEvent, { kind: "notify" }>;
 export type RefusedEvent = Extract<ActivityEvent, { kind: "refused" }>;
 export type CheckedEvent = Extract<ActivityEvent, { kind: "checked" }>;
+/**
+ * A fault acted on one exchange: the zone ("example.com."), the fault as it was just after
+ * (a copy: `applied` counted, `times` used), the point (transfer, query, notify), the client
+ * or NOTIFY target, and what was done ("closed the connection after 1 message").
+ */
+export type FaultEvent = FaultApplied;
 
 /** The events of a primary, by name. */
 export interface PrimaryEvents {
@@ -84,6 +92,8 @@ export interface PrimaryEvents {
   refused: RefusedEvent;
   /** An allowed secondary checked the SOA (Cloudflare's checked_time). */
   checked: CheckedEvent;
+  /** A fault changed what went on the wire (docs/faults.md). */
+  fault: FaultEvent;
 }
 
 export type PrimaryEventName = keyof PrimaryEvents;
@@ -141,6 +151,33 @@ export interface SettingsHandle {
   edit(patch: Partial<DnsSettings> | Record<string, unknown>): DnsSettings;
 }
 
+/**
+ * A fault of a zone, as `GET /dns-primary/v1/zones/{zone_id}/faults/{fault_id}` shows it, plus
+ * its zone. Live: `applied`, `last_applied`, `times` and `active` follow what the server does.
+ */
+export interface FaultHandle extends Readonly<FaultInfo> {
+  /** The zone, e.g. "example.com." */
+  readonly zone: string;
+  /** Remove it; false when it was gone already (removed, cleared, or its zone deleted). */
+  remove(): boolean;
+}
+
+/**
+ * The faults of the served zones (docs/faults.md): what the REST routes under
+ * `/dns-primary/v1/zones/{zone_id}/faults` do, with the same checks and error codes
+ * (ApiError 89201 unknown kind, 89202 bad parameter or scope, 89203 no such fault, 7003 no
+ * such zone). A zone by name (dot optional) or id. Not kept across a restart.
+ */
+export interface FaultsHandle {
+  /** `{ kind, times?, peer_id?, source?, ...params }`: missing parameters take their defaults. */
+  add(zone: string, spec: FaultSpec): FaultHandle;
+  /** A zone's faults, oldest first; every zone's when `zone` is absent. */
+  list(zone?: string): FaultHandle[];
+  get(zone: string, id: string): FaultHandle;
+  /** Remove a zone's faults (every zone's when `zone` is absent); returns how many there were. */
+  clear(zone?: string): number;
+}
+
 export interface ZoneInfo {
   id: string;
   /** Without the trailing dot, as the API names zones. */
@@ -150,8 +187,11 @@ export interface ZoneInfo {
   name_servers: string[];
 }
 
-export interface Primary extends CorePrimary {
+/** The server's `faults` store is the library's `faults` handle here (FaultsHandle). */
+export interface Primary extends Omit<CorePrimary, "faults"> {
   dns: { udp: AddressInfo; tcp: AddressInfo };
+  /** Faults of the served zones: misbehave on purpose, to test secondaries (docs/faults.md). */
+  faults: FaultsHandle;
   /** The records of a served zone (by name, with or without the dot, or by zone id). */
   records(zone: string): RecordsHandle;
   /** The DNS settings of a served zone. */
@@ -222,6 +262,7 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   const zoneOf = zoneFinder(ids, cloudflare);
   const info = (zone: Zone): ZoneInfo => zoneInfo(ids, cloudflare, zone);
   const hub = eventHub(core);
+  const faults = faultsHandle(core.faults, cloudflare, zoneOf);
 
   const closeCore = core.close;
   let closing: Promise<void> | undefined;
@@ -246,6 +287,8 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
       }
     },
     serial: (ref: string) => zoneOf(ref).serial,
+    // Replaces the server's store in the object returned: the library shows handles.
+    faults,
     on: hub.on,
     waitFor: hub.waitFor,
     close,
@@ -344,6 +387,58 @@ function settingsHandle(
   };
 }
 
+/** The faults handle over the server's store (faults/faults.ts), zones found as zoneFinder does. */
+function faultsHandle(
+  faults: Faults,
+  cloudflare: CloudflareZones,
+  zoneOf: (ref: string) => Zone,
+): FaultsHandle {
+  /** The store's own object behind getters: the handle stays live. */
+  const handle = (key: string, origin: string, info: FaultInfo): FaultHandle => {
+    const h = {
+      zone: origin,
+      remove(): boolean {
+        try {
+          faults.remove(key, info.id);
+          return true;
+        } catch (err) {
+          if (err instanceof ApiError && err.kind === "FAULT_NOT_FOUND") return false;
+          throw err;
+        }
+      },
+    };
+    for (const k of Object.keys(info) as (keyof FaultInfo)[])
+      Object.defineProperty(h, k, { get: () => info[k], enumerable: true });
+    return h as FaultHandle;
+  };
+  const ofZone = (zone: Zone) =>
+    faults.list(zone.key).map((info) => handle(zone.key, zone.origin, info));
+  /** The zones that have faults, as served (a deleted zone's faults are cleared with it). */
+  const zonesWithFaults = () =>
+    faults.zones().flatMap((key) => {
+      const zone = cloudflare.set.get(key);
+      return zone?.key === key ? [zone] : [];
+    });
+  return {
+    add(ref, spec) {
+      const zone = zoneOf(ref);
+      return handle(zone.key, zone.origin, faults.add(zone.key, spec));
+    },
+    list(ref) {
+      if (ref !== undefined) return ofZone(zoneOf(ref));
+      return zonesWithFaults().flatMap(ofZone);
+    },
+    get(ref, id) {
+      const zone = zoneOf(ref);
+      return handle(zone.key, zone.origin, faults.get(zone.key, id));
+    },
+    clear(ref) {
+      if (ref !== undefined) return faults.clear(zoneOf(ref).key);
+      return faults.zones().reduce((n, key) => n + faults.clear(key), 0);
+    },
+  };
+}
+
 /**
  * The library's events: zone changes from the one change path, and the transfer activity
  * (transfers, NOTIFY outcomes, refusals, SOA checks); `on` and `waitFor` over them.
@@ -394,6 +489,10 @@ function eventHub(core: CorePrimary): {
     if (e.kind === "notify-received") return;
     emit(e.kind, e as PrimaryEvents[typeof e.kind]);
   });
+  // A copy of the fault: the store's object goes on changing after the event.
+  const stopFaults = core.faults.onApplied((e) =>
+    emit("fault", { ...e, fault: { ...e.fault, params: { ...e.fault.params } } }),
+  );
 
   const waiters = new Set<(err: Error) => void>();
   const waitFor = <K extends PrimaryEventName>(
@@ -451,6 +550,7 @@ function eventHub(core: CorePrimary): {
     close() {
       closed = true;
       stopActivity();
+      stopFaults();
       for (const fail of [...waiters]) fail(new Error("the primary was closed while waiting"));
       listeners.clear();
     },
