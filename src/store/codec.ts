@@ -16,56 +16,61 @@ import {
   recordKey,
   toLatin1,
   type Zone,
+  type ZoneRecord,
 } from "../zone/zone.js";
 
-/** name, type, TTL, RDATA (base64), Cloudflare fields. */
-export type StoredRecord = [string, number, number, string, RecordMeta?];
-/** name, type, RDATA (base64). */
-export type StoredRef = [string, number, string];
-/** name, type, TTL, RDATA (base64). */
-export type StoredRR = [string, number, number, string];
+// The Disk* types are the JSON the log and the snapshot hold: tuples, so that a million
+// records do not repeat their field names on disk.
 
-export interface StoredChangeset {
-  f: StoredRR;
-  t: StoredRR;
-  r: StoredRR[];
-  a: StoredRR[];
+/** A record on disk: name, type, TTL, RDATA (base64), Cloudflare fields. */
+export type DiskRecord = [string, number, number, string, RecordMeta?];
+/** A removed record on disk: name, type, RDATA (base64). */
+export type DiskRef = [string, number, string];
+/** A journal RR on disk: name, type, TTL, RDATA (base64). */
+export type DiskRR = [string, number, number, string];
+
+/** A journal changeset on disk: SOA from (f) and to (t), removed (r), added (a). */
+export interface DiskChangeset {
+  f: DiskRR;
+  t: DiskRR;
+  r: DiskRR[];
+  a: DiskRR[];
 }
 
 const b64 = (rdata: Uint8Array | string) =>
   Buffer.from(toLatin1(rdata), "latin1").toString("base64");
 const latin1 = (base64: string) => Buffer.from(base64, "base64").toString("latin1");
 
-export function encodeRecord(r: RecordInput): StoredRecord {
+export function encodeRecord(r: RecordInput): DiskRecord {
   return r.meta
     ? [r.name, r.type, r.ttl, b64(r.rdata), r.meta]
     : [r.name, r.type, r.ttl, b64(r.rdata)];
 }
 
-export function decodeRecord(s: StoredRecord): RecordInput {
+export function decodeRecord(s: DiskRecord): RecordInput {
   const r: RecordInput = { name: s[0], type: s[1], ttl: s[2], rdata: latin1(s[3]) };
   if (s[4] !== undefined && s[4] !== null) r.meta = s[4];
   return r;
 }
 
-export function encodeChange(c: Change): { remove: StoredRef[]; add: StoredRecord[] } {
+export function encodeChange(c: Change): { remove: DiskRef[]; add: DiskRecord[] } {
   return {
     remove: (c.remove ?? []).map((r: RecordRef) => [r.name, r.type, b64(r.rdata)]),
     add: (c.add ?? []).map(encodeRecord),
   };
 }
 
-export function decodeChange(c: { remove: StoredRef[]; add: StoredRecord[] }): Change {
+export function decodeChange(c: { remove: DiskRef[]; add: DiskRecord[] }): Change {
   return {
     remove: c.remove.map(([name, type, rdata]) => ({ name, type, rdata: latin1(rdata) })),
     add: c.add.map(decodeRecord),
   };
 }
 
-const encodeRR = (r: RR): StoredRR => [r.name, r.type, r.ttl, b64(r.rdata)];
-const decodeRR = (s: StoredRR): RR => ({ name: s[0], type: s[1], ttl: s[2], rdata: latin1(s[3]) });
+const encodeRR = (r: RR): DiskRR => [r.name, r.type, r.ttl, b64(r.rdata)];
+const decodeRR = (s: DiskRR): RR => ({ name: s[0], type: s[1], ttl: s[2], rdata: latin1(s[3]) });
 
-export function encodeChangeset(cs: Changeset): StoredChangeset {
+export function encodeChangeset(cs: Changeset): DiskChangeset {
   return {
     f: encodeRR(cs.soaFrom),
     t: encodeRR(cs.soaTo),
@@ -74,7 +79,7 @@ export function encodeChangeset(cs: Changeset): StoredChangeset {
   };
 }
 
-export function decodeChangeset(s: StoredChangeset): Changeset {
+export function decodeChangeset(s: DiskChangeset): Changeset {
   return {
     soaFrom: decodeRR(s.f),
     soaTo: decodeRR(s.t),
@@ -84,7 +89,7 @@ export function decodeChangeset(s: StoredChangeset): Changeset {
 }
 
 /** Every stored record of a zone, with its Cloudflare fields. */
-export function* zoneRecords(zone: Zone): Generator<RecordInput> {
+export function* zoneRecords(zone: Zone): Generator<ZoneRecord> {
   for (const { name, sets } of zone.stored()) {
     for (const set of sets) {
       for (let i = 0; i < set.size; i++) {

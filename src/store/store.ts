@@ -66,6 +66,9 @@ import { soaSerialOf, withSoaSerial } from "../zone/journal.js";
 import { serialGt } from "../zone/serial.js";
 import type { Zone } from "../zone/zone.js";
 import {
+  type DiskChangeset,
+  type DiskRecord,
+  type DiskRef,
   decodeChange,
   decodeChangeset,
   decodeRecord,
@@ -73,9 +76,6 @@ import {
   encodeChangeset,
   encodeRecord,
   fingerprint,
-  type StoredChangeset,
-  type StoredRecord,
-  type StoredRef,
   zoneRecords,
 } from "./codec.js";
 import { AppendLog, LOG_FILE, lockDir, readSnapshot, writeSnapshot } from "./files.js";
@@ -204,7 +204,7 @@ export function openStore(dir: string, opts: StoreOptions): Store {
         settings: settingsOf(cloudflare, zone),
         ...(src !== undefined ? { source: src } : {}),
       };
-      let chunk: StoredRecord[] = [];
+      let chunk: DiskRecord[] = [];
       for (const r of zoneRecords(zone)) {
         chunk.push(encodeRecord(r));
         if (chunk.length >= CHUNK) {
@@ -348,8 +348,8 @@ type LogRecord =
       s: number;
       origin: string;
       settings: Settings;
-      records: StoredRecord[];
-      journal?: StoredChangeset[];
+      records: DiskRecord[];
+      journal?: DiskChangeset[];
       source?: string;
     }
   | { t: "drop"; s: number; origin: string; serial: number }
@@ -357,7 +357,7 @@ type LogRecord =
       t: "commit";
       s: number;
       origin: string;
-      change: { remove: StoredRef[]; add: StoredRecord[] };
+      change: { remove: DiskRef[]; add: DiskRecord[] };
       settings?: Settings;
       serial: number;
     }
@@ -442,8 +442,8 @@ function loadSnapshot(records: unknown[], ctx: Ctx): number {
         origin: string;
         settings: Settings;
         source?: string;
-        records: StoredRecord[];
-        journal: StoredChangeset[];
+        records: DiskRecord[];
+        journal: DiskChangeset[];
       }
     | undefined;
   const finish = () => {
@@ -467,9 +467,9 @@ function loadSnapshot(records: unknown[], ctx: Ctx): number {
         ...(typeof r.source === "string" ? { source: r.source } : {}),
       };
     } else if (r.t === "rec" && pending) {
-      for (const x of r.r as StoredRecord[]) pending.records.push(x);
+      for (const x of r.r as DiskRecord[]) pending.records.push(x);
     } else if (r.t === "jnl" && pending) {
-      pending.journal.push(r.cs as StoredChangeset);
+      pending.journal.push(r.cs as DiskChangeset);
     } else if (r.t === "xfr") {
       finish();
       for (const kind of ["tsig", "peer", "acl", "outgoing", "times"] as const) {
@@ -505,7 +505,7 @@ function reconcileZones(fresh: Zone[], ctx: Ctx, logger: Logger | undefined): vo
         // Served before with a higher serial (then deleted): never go back.
         const records = [...zoneRecords(f)].map((r) =>
           r.type === T.SOA && nameKey(r.name) === f.key
-            ? { ...r, rdata: withSoaSerial(r.rdata as string, (last + 1) >>> 0 || 1) }
+            ? { ...r, rdata: withSoaSerial(r.rdata, (last + 1) >>> 0 || 1) }
             : r,
         );
         const z = cloudflare.restore(f.origin, records, settingsOf(cloudflare, f));

@@ -115,10 +115,11 @@ export interface ChangeOptions {
   maxRecords?: number;
 }
 
-/** A stored record found by id. */
-export interface StoredRecord {
-  name: string;
-  type: number;
+/**
+ * A record as the zone holds it: the stored view (what was configured, before rendering),
+ * RDATA as the latin1 string the RRset keeps, Cloudflare fields from the side table.
+ */
+export interface ZoneRecord extends RecordRef {
   ttl: number;
   /** Uncompressed wire RDATA as a latin1 string. */
   rdata: string;
@@ -371,7 +372,7 @@ export class Zone {
   }
 
   /** The stored record with this id, if any. */
-  findRecord(id: string): StoredRecord | undefined {
+  findRecord(id: string): ZoneRecord | undefined {
     if (this.idIndex === undefined) {
       const index = new Map<string, string>();
       for (const { key, sets } of this.stored()) {

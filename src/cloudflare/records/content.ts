@@ -64,20 +64,33 @@ export interface RecordBody {
   settings?: unknown;
 }
 
-export interface ValidRecord {
-  /** Absolute canonical name with the trailing dot, case as given. */
+/**
+ * A DNS record with Cloudflare's fields beside its data: what recordJson shows. A field
+ * left out is Cloudflare's default (not automatic, not proxied, no comment, tags or settings).
+ */
+export interface CloudflareRecord {
+  /** Absolute name, with or without the trailing dot. */
   name: string;
   type: number;
   /** The TTL to serve: automatic (1) is 300. */
   ttl: number;
   /** The TTL was 1 (automatic), or the record is proxied. */
-  auto: boolean;
+  auto?: boolean;
   /** Uncompressed wire RDATA. */
-  rdata: Buffer;
-  proxied: boolean;
+  rdata: Uint8Array;
+  proxied?: boolean;
   comment?: string;
   tags?: string[];
   settings?: Record<string, unknown>;
+}
+
+/** A record body as validRecord accepts it: every Cloudflare field decided. */
+export interface ValidRecord extends CloudflareRecord {
+  /** Absolute canonical name with the trailing dot, case as given. */
+  name: string;
+  auto: boolean;
+  rdata: Buffer;
+  proxied: boolean;
 }
 
 /** The fields of Cloudflare's DNS record object that describe the record itself. */
@@ -93,19 +106,6 @@ export interface RecordJson {
   comment: string | null;
   tags: string[];
   settings: Record<string, unknown>;
-}
-
-/** What a stored record holds, as recordJson needs it. */
-export interface StoredRecord {
-  name: string;
-  type: number;
-  rdata: Uint8Array;
-  ttl: number;
-  auto?: boolean;
-  proxied?: boolean;
-  comment?: string;
-  tags?: string[];
-  settings?: Record<string, unknown>;
 }
 
 /** Cloudflare's "automatic" TTL and what it serves as (cloudflare.md §4). */
@@ -726,8 +726,8 @@ function txtContent(type: number, rdata: Uint8Array): string {
   return text;
 }
 
-/** Stored record → Cloudflare's JSON fields (the caller adds id, zone and timestamps). */
-export function recordJson(_origin: string, r: StoredRecord): RecordJson {
+/** A record → Cloudflare's JSON fields (the caller adds id, zone and timestamps). */
+export function recordJson(_origin: string, r: CloudflareRecord): RecordJson {
   const type = r.type;
   const proxied = r.proxied === true;
   const json: RecordJson = {

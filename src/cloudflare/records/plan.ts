@@ -28,6 +28,7 @@ import {
   type RecordRef,
   recordKey,
   type Zone,
+  type ZoneRecord,
 } from "../../zone/zone.js";
 import {
   cnameConflict,
@@ -46,15 +47,9 @@ import {
   validRecord,
 } from "./content.js";
 
-/** A stored record with everything the API shows of it. */
-export interface ApiRecord {
+/** A stored record with everything the API shows of it: the zone's record and its id. */
+export interface ApiRecord extends ZoneRecord {
   id: string;
-  name: string;
-  type: number;
-  ttl: number;
-  /** Uncompressed wire RDATA, latin1. */
-  rdata: string;
-  meta?: RecordMeta;
 }
 
 /** The Cloudflare fields a validated record carries into the zone. */
