@@ -17,18 +17,25 @@
  *   TSIG that verifies (RFC 8945 §5.4: a client discards an answer that does not; retries go
  *   on). NOERROR ends it as "answered", another RCODE as "error" (not retried), silence after
  *   the last try as "timeout". Datagrams matching nothing change nothing.
+ * - Faults (faults/kinds.ts, point "notify") act on each try as it leaves (`attempt`): one
+ *   try is one application. notify-drop ends the NOTIFY unsent ("dropped"), notify-from sends
+ *   it from another address, notify-unsigned without the peer's TSIG, serial-regression with
+ *   a lower serial in the SOA it carries. The record of the outcome names the faults.
  *
  * Time and the network are injected, so tests run on a fake clock and a fake transport.
  */
 
 import { randomInt } from "node:crypto";
+import type { FaultHit } from "../cloudflare/transfer/activity.js";
+import type { Fault, Faults } from "../faults/faults.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { formatHostPort } from "../transport/errors.js";
 import { OPCODE } from "../wire/message.js";
 import { canonicalName, nameKey } from "../wire/name.js";
-import { ResponseVerifier, signRequest, type TsigKey } from "../wire/tsig.js";
+import { ResponseVerifier, readTsig, signRequest, type TsigKey } from "../wire/tsig.js";
 import { CLASS_IN, T } from "../wire/types.js";
+import { withSoaSerial } from "../zone/journal.js";
 import { notifyRequest, rcodeName, readNotifyResponse } from "./message.js";
 import {
   type NotifySource,
@@ -86,7 +93,9 @@ export type NotifyOutcome =
    * The peer stopped being this target before an outcome: unlinked, its address, port or TSIG
    * changed, transfers disabled, the configuration or the zone removed; `detail` says which.
    */
-  | "cancelled";
+  | "cancelled"
+  /** A notify-drop fault kept it from leaving; no more tries (`faults` names the fault). */
+  | "dropped";
 
 /** What became of one NOTIFY to one peer. */
 export interface NotifyRecord {
@@ -105,6 +114,8 @@ export interface NotifyRecord {
    * cancelled NOTIFY, why it was cancelled ("peer unlinked from the zone", "transfers disabled").
    */
   detail?: string;
+  /** The faults that acted on its tries (faults/), each with what it did. */
+  faults?: FaultHit[];
 }
 
 /**
@@ -182,6 +193,8 @@ export interface NotifierOptions {
   retrySchedule?: readonly number[];
   onEvent?: (e: NotifyOutcomeEvent) => void;
   logger?: NotifyLogger;
+  /** The server's faults: those at point "notify" act on each try (see `attempt`). */
+  faults?: Faults;
 }
 
 interface InFlight {
@@ -189,11 +202,19 @@ interface InFlight {
   target: NotifyTarget;
   address: string;
   serial: number;
+  /** The SOA the request carries: a fault may send it again with another serial. */
+  soa: NotifySoa;
   reason: NotifyReason;
   id: number;
   message: Buffer;
   /** The request MAC when signed: the answer's MAC covers it. */
   mac?: Buffer;
+  /** The MACs of tries a fault made other bytes of (signed again), tried after `mac`. */
+  otherMacs?: Buffer[];
+  /** A try left without TSIG (notify-unsigned): an unsigned answer may be its answer. */
+  sentUnsigned?: boolean;
+  /** The faults that acted on its tries, one entry per fault and action. */
+  faults?: FaultHit[];
   tries: number;
   startedAt: number;
   timer: unknown;
@@ -235,8 +256,12 @@ export class Notifier {
     this.log = opts.logger ?? silentLogger();
     if (opts.transport) this.transport = opts.transport;
     else if (opts.source) {
-      this.transport = new UdpTransport(opts.source, (e) =>
-        this.log.warn({ err: e }, `NOTIFY socket error: ${e.message}`),
+      // A socket on a notify-from address is kept while an answer to a try from it may come:
+      // the longest wait of the schedule.
+      this.transport = new UdpTransport(
+        opts.source,
+        (e) => this.log.warn({ err: e }, `NOTIFY socket error: ${e.message}`),
+        Math.max(...this.schedule) + 1000,
       );
     } else throw new Error("the Notifier needs a source address or a transport");
     this.transport.onMessage((msg, rinfo) => this.receive(msg, rinfo));
@@ -381,7 +406,10 @@ export class Notifier {
     }
     p.target = target;
     if (p.inFlight) this.finish(p.inFlight, "replaced");
-    p.inFlight = this.start(z.zone, target, soa, reason);
+    const f = this.start(z.zone, target, soa, reason);
+    // In flight before the first try: a fault may finish it ("dropped") on the way out.
+    p.inFlight = f;
+    this.attempt(f);
   }
 
   /**
@@ -427,6 +455,7 @@ export class Notifier {
       target,
       address: normalizeAddress(target.host),
       serial: soa.serial,
+      soa,
       reason,
       id,
       message,
@@ -436,7 +465,6 @@ export class Notifier {
       timer: undefined,
     };
     this.byId.set(id, f);
-    this.attempt(f);
     return f;
   }
 
@@ -447,19 +475,105 @@ export class Notifier {
     }
   }
 
+  /** Send one try: the one place a NOTIFY leaves for a target, so faults act here. */
   private attempt(f: InFlight): void {
+    let message = f.message;
+    let from: string | undefined;
+    const faults = this.opts.faults;
+    if (faults !== undefined && faults.size > 0) {
+      const faulted = this.applyFaults(f, faults);
+      if (faulted === undefined) return; // dropped: finished
+      ({ message, from } = faulted);
+    }
     const wait = this.schedule[f.tries];
     f.tries++;
     f.timer = this.clock.setTimeout(() => this.timedOut(f), wait);
     const { host, port } = f.target;
-    this.transport.send(f.message, host, port).catch((e: Error) => {
+    this.transport.send(message, host, port, from).catch((e: Error) => {
       // A datagram that could not leave is a failed try: the timer runs on.
       f.detail = `send failed: ${e.message}`;
-      this.log.debug(
-        { zone: f.zone, peer: f.target.peerName, address: host, port, tries: f.tries },
-        `NOTIFY ${f.zone} to ${f.target.peerName}: ${f.detail}`,
+      const fields = { zone: f.zone, peer: f.target.peerName, address: host, port, tries: f.tries };
+      if (from === undefined) {
+        this.log.debug(fields, `NOTIFY ${f.zone} to ${f.target.peerName}: ${f.detail}`);
+        return;
+      }
+      // notify-from's address cannot be bound (not an address of this host) or cannot reach
+      // the peer: said loudly, and kept as the record's detail; the next try goes on (the
+      // address may be added, the fault removed).
+      this.log.warn(
+        { ...fields, fault: "notify-from", source: from },
+        `NOTIFY ${f.zone} to ${f.target.peerName}: fault notify-from: ${f.detail}`,
       );
     });
+  }
+
+  /**
+   * The faults on this try (one application each): undefined when notify-drop kept it from
+   * leaving (the NOTIFY is then finished, "dropped"), else the bytes to send and where from.
+   */
+  private applyFaults(f: InFlight, faults: Faults): { message: Buffer; from?: string } | undefined {
+    const active = faults.active(nameKey(f.zone), {
+      point: "notify",
+      address: f.address,
+      peerId: f.target.peerId,
+    });
+    if (active.length === 0) return { message: f.message };
+    const first = (kind: Fault["kind"]) => active.find((x) => x.kind === kind);
+    const drop = first("notify-drop");
+    if (drop !== undefined) {
+      this.faultActed(f, faults, drop, "NOTIFY not sent");
+      // Not sent, and not retried (RFC 1996 §3.6 has the primary resend until answered; a
+      // NOTIFY lost for good is the point): the secondary learns of the change only from its
+      // refresh timer (RFC 1996 §4.2 would have it check at once).
+      const detail =
+        f.tries === 0
+          ? "not sent (fault notify-drop)"
+          : `try ${f.tries + 1} not sent (fault notify-drop): no more tries`;
+      this.finish(f, "dropped", undefined, detail);
+      return undefined;
+    }
+    let message = f.message;
+    const regression = first("serial-regression");
+    // Without a key there is no TSIG to leave out: the fault has nothing to do.
+    const unsigned = f.target.key !== undefined ? first("notify-unsigned") : undefined;
+    if (regression !== undefined || unsigned !== undefined) {
+      let soa = f.soa;
+      if (regression !== undefined) {
+        // RFC 1996 §3.7: our NOTIFY carries the SOA in its answer section; its serial goes
+        // back by `delta` (RFC 1982 sequence space: at most 2^31 - 1, so it is "less").
+        const lowered = (f.soa.serial - Number(regression.params.delta)) >>> 0;
+        soa = { ...f.soa, rdata: withSoaSerial(f.soa.rdata, lowered) };
+        this.faultActed(
+          f,
+          faults,
+          regression,
+          `NOTIFY SOA serial ${lowered} instead of ${f.soa.serial}`,
+        );
+      }
+      message = notifyRequest(f.zone, soa, f.id);
+      if (unsigned !== undefined) {
+        f.sentUnsigned = true;
+        this.faultActed(f, faults, unsigned, `NOTIFY sent without TSIG ${f.target.key!.name}`);
+      } else if (f.target.key !== undefined) {
+        const signed = signRequest(message, f.target.key, this.clock.now() / 1000);
+        message = signed.message;
+        f.otherMacs = [...(f.otherMacs ?? []), signed.mac];
+      }
+    }
+    const fromFault = first("notify-from");
+    if (fromFault === undefined) return { message };
+    const from = String(fromFault.params.source);
+    this.faultActed(f, faults, fromFault, `NOTIFY from ${from}`);
+    return { message, from };
+  }
+
+  /** Count one application, and keep it for the NOTIFY's record (once per fault and action). */
+  private faultActed(f: InFlight, faults: Faults, fault: Fault, action: string): void {
+    faults.applied(f.zone, fault, { point: "notify", address: f.target.host, action });
+    const list = f.faults ?? [];
+    if (!list.some((h) => h.id === fault.id && h.action === action))
+      list.push({ id: fault.id, kind: fault.kind, action });
+    f.faults = list;
   }
 
   private timedOut(f: InFlight): void {
@@ -486,11 +600,18 @@ export class Notifier {
     ) {
       return;
     }
-    if (f.target.key && f.mac) {
-      // A new verifier per answer: one that fails must not spoil the next.
-      const check = new ResponseVerifier(f.target.key, f.mac, () => this.clock.now() / 1000).verify(
-        msg,
-      );
+    // A peer answers an unsigned NOTIFY (notify-unsigned) unsigned: that answer is what the
+    // secondary made of the fault, so it is taken as it is.
+    if (f.target.key && f.mac && !(f.sentUnsigned && !hasTsig(msg))) {
+      // A new verifier per answer: one that fails must not spoil the next. A try a fault made
+      // other bytes of was signed again: the answer may cover any of the MACs sent.
+      const now = () => this.clock.now() / 1000;
+      let check = new ResponseVerifier(f.target.key, f.mac, now).verify(msg);
+      for (const mac of f.otherMacs ?? []) {
+        if (check.ok) break;
+        const other = new ResponseVerifier(f.target.key, mac, now).verify(msg);
+        if (other.ok) check = other;
+      }
       if (!check.ok) {
         // RFC 8945 §5.4: discard it; the tries go on. Keep why, for the record.
         const rcode = rcodeName(r.rcode);
@@ -524,6 +645,7 @@ export class Notifier {
     if (rcode !== undefined) record.rcode = rcode;
     if (detail !== undefined) record.detail = detail;
     else if (f.detail !== undefined && outcome !== "answered") record.detail = f.detail;
+    if (f.faults !== undefined) record.faults = f.faults.map((h) => ({ ...h }));
     if (p) {
       if (p.inFlight === f) p.inFlight = null;
       p.last = record;
@@ -561,6 +683,7 @@ export class Notifier {
       rcode: e.rcode,
       ms: e.ms,
       detail: e.detail,
+      ...(e.faults ? { faults: e.faults.map((h) => h.kind) } : {}),
     };
     const line = `NOTIFY ${e.zone} serial ${e.serial} to ${e.peerName} ${where}: ${what} after ${tries}, ${e.ms} ms${extra}`;
     if (e.outcome === "error" || e.outcome === "timeout") this.log.warn(fields, line);
@@ -575,6 +698,15 @@ function howChanged(was: NotifyTarget, now: NotifyTarget): string | undefined {
   }
   if (!sameKey(was.key, now.key)) return "peer's TSIG changed";
   return undefined;
+}
+
+/** Whether a datagram ends with a TSIG record (a malformed one counts: verifying rejects it). */
+function hasTsig(msg: Buffer): boolean {
+  try {
+    return readTsig(msg) !== null;
+  } catch {
+    return true;
+  }
 }
 
 function sameKey(a: TsigKey | undefined, b: TsigKey | undefined): boolean {
