@@ -541,6 +541,8 @@ function startNotify(
       : {}),
     onEvent: (e) => answering.activity.notified(e),
     logger: logger.child({ component: "notify" }),
+    // notify-drop, notify-from, notify-unsigned and serial-regression act on each try.
+    faults: answering.faults,
   });
 }
 
