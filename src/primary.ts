@@ -18,7 +18,7 @@ import { TransferSettings } from "./cloudflare/transfer/settings.js";
 import { ZoneTimes } from "./cloudflare/zone-times.js";
 import type { LoadedConfig } from "./config/build.js";
 import { zonesToCreate } from "./config/zones.js";
-import { type FaultSpec, Faults } from "./faults/faults.js";
+import { type FaultSpec, Faults, peersOf } from "./faults/faults.js";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
 import { Notifier } from "./notify/notifier.js";
 import { followSettings, notifyDropReason, notifyTargets } from "./notify/peers.js";
@@ -372,9 +372,7 @@ function buildHandler(
 ): Answering {
   const { zones } = loaded;
   const keyring = createKeyring(settings, () => Date.now() / 1000);
-  const faults = new Faults({
-    peer: (id) => settings.listPeers().find((p) => p.id === id),
-  });
+  const faults = new Faults(peersOf(settings));
   const faultLog = logger.child({ component: "fault" });
   faults.onApplied((e) =>
     faultLog.warn(
@@ -499,6 +497,7 @@ async function startApi(
     apiToken: options.apiToken,
     bodyLimit: answering.limits.apiBodyBytes,
     activity: answering.activity,
+    faults: answering.faults,
     times: loaded.times,
     server: () => ({
       dns: { host: dns.tcp.address, port: dns.tcp.port },

@@ -4,6 +4,7 @@ import type { Account } from "../cloudflare/account.js";
 import type { RecordsContext } from "../cloudflare/records/operations.js";
 import type { TransferActivity } from "../cloudflare/transfer/activity.js";
 import type { TransferSettings } from "../cloudflare/transfer/settings.js";
+import type { Faults } from "../faults/faults.js";
 import type { ServerInfo } from "./routes/server-info.js";
 
 /**
@@ -17,6 +18,8 @@ export interface ApiContext extends RecordsContext {
   readonly server: () => ServerInfo;
   /** What each zone's secondaries did: checks, transfers, refusals, NOTIFY outcomes. */
   readonly activity: TransferActivity;
+  /** The faults attached to zones (the emulator's own /faults routes; docs/faults.md). */
+  readonly faults: Faults;
 }
 
 /** The request path without its query, as Cloudflare names it in 7003 messages. */

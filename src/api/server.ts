@@ -20,6 +20,7 @@ import { TransferActivity } from "../cloudflare/transfer/activity.js";
 import type { TransferSettings } from "../cloudflare/transfer/settings.js";
 import { ZoneTimes } from "../cloudflare/zone-times.js";
 import { dashboardRoutes, isDashboardAsset } from "../dashboard/serve.js";
+import { Faults, peersOf } from "../faults/faults.js";
 import type { Logger } from "../log.js";
 import { formatHostPort } from "../transport/errors.js";
 import { createAuthenticator } from "./auth.js";
@@ -31,6 +32,7 @@ import { accountRoutes } from "./routes/accounts.js";
 import { dnsRecordRoutes } from "./routes/dns-records.js";
 import { dnsRecordFileRoutes } from "./routes/dns-records-file.js";
 import { dnsSettingsRoutes } from "./routes/dns-settings.js";
+import { faultRoutes } from "./routes/faults.js";
 import { outgoingRoutes } from "./routes/outgoing.js";
 import { EXTENSION_PREFIX, renderingRoutes } from "./routes/rendering.js";
 import { secondaryRoutes } from "./routes/secondaries.js";
@@ -61,6 +63,8 @@ export interface ApiOptions {
   times?: ZoneTimes;
   /** Where the server answers DNS and notifies from (GET /dns-primary/v1/server). */
   server?: () => ServerInfo;
+  /** The faults the DNS side applies (default: an empty store of the API's own). */
+  faults?: Faults;
 }
 
 export class ApiOptionsError extends Error {
@@ -104,6 +108,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     times: options.times ?? new ZoneTimes(now),
     server: options.server ?? (() => ({ dns: { host: "", port: 0 }, notify_source: null })),
     activity: options.activity ?? new TransferActivity({ now }),
+    faults: options.faults ?? new Faults(peersOf(options.transfers), now),
   });
 
   // JSON and nothing else: other media types get 9207 rather than a string body.
@@ -154,13 +159,14 @@ export function createApi(options: ApiOptions): FastifyInstance {
     { prefix: API_PREFIX },
   );
   // The emulator's own extension, outside Cloudflare's paths (routes/rendering.ts,
-  // routes/secondaries.ts).
+  // routes/secondaries.ts, routes/faults.ts).
   app.register(
     async (ext) => {
       renderingRoutes(ext, ctx);
       secondaryRoutes(ext, ctx);
       serverInfoRoutes(ext, ctx);
       secondaryConfigRoutes(ext, ctx);
+      faultRoutes(ext, ctx);
     },
     { prefix: EXTENSION_PREFIX },
   );

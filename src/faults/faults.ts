@@ -19,7 +19,7 @@
 import { randomBytes } from "node:crypto";
 import { ApiError } from "../cloudflare/errors.js";
 import { isObject } from "../cloudflare/json.js";
-import { addressKey } from "../cloudflare/transfer/settings.js";
+import { addressKey, type TransferSettings } from "../cloudflare/transfer/settings.js";
 import { RCODE } from "../wire/message.js";
 import {
   FAULT_KIND_NAMES,
@@ -101,6 +101,11 @@ interface Entry extends Fault {
 export interface PeerLookup {
   /** The peer with this id (its address, if it has one), or undefined. */
   peer(id: string): { ip?: string } | undefined;
+}
+
+/** The peers of a transfer settings store (live: a peer created later is found). */
+export function peersOf(settings: Pick<TransferSettings, "listPeers">): PeerLookup {
+  return { peer: (id) => settings.listPeers().find((p) => p.id === id) };
 }
 
 export class Faults {
@@ -274,9 +279,11 @@ export class Faults {
     }
     let count: number | null = null;
     if (times !== undefined && times !== null) {
-      if (typeof times !== "number" || !Number.isInteger(times) || times < 1 || times > 1_000_000)
+      // As text too, like the parameters: `--fault` gives `times=3`.
+      const n = typeof times === "string" && /^[0-9]+$/.test(times) ? Number(times) : times;
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 1_000_000)
         throw invalid("times must be a whole number from 1 to 1000000 (absent: until removed)");
-      count = times;
+      count = n;
     }
     const id = randomBytes(16).toString("hex");
     const info: FaultInfo = {
