@@ -136,149 +136,263 @@ const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
  * from now on. Throws StoreError when the data dir cannot be used.
  */
 export function openStore(dir: string, opts: StoreOptions): Store {
-  const { cloudflare, transfers } = opts;
-  const logger = opts.logger;
-  const maxLogBytes = opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
-  mkdirSync(dir, { recursive: true });
-  const unlock = lockDir(dir);
-  let log: AppendLog;
-  let seq = 0;
-  const sources = new Map<string, string>();
-  const lastSerial = new Map<string, number>();
-  const objs: TransferState = {
-    tsig: new Map(),
-    peer: new Map(),
-    acl: new Map(),
-    outgoing: new Map(),
-    times: new Map(),
-  };
+  const unlock = lockStoreDir(dir);
+  let restored: Restored;
   try {
-    const snapshot = readSnapshot(dir);
-    const opened = AppendLog.open(dir);
-    log = opened.log;
-    if (opened.torn) {
-      logger?.warn(
-        { file: log.path, offset: opened.torn.offset },
-        `${log.path}:${opened.torn.offset}: dropped a torn last record (${opened.torn.reason}); it was never acknowledged`,
-      );
-    }
-    // What this start loaded (files, specs) is set aside: the stored state comes first.
-    const fresh = cloudflare.set.all();
-    for (const z of fresh) cloudflare.remove(z);
-    const ctx = { cloudflare, sources, lastSerial, objs };
-    if (snapshot !== undefined) seq = loadSnapshot(snapshot, ctx);
-    const logPath = join(dir, LOG_FILE);
-    for (const [i, r] of opened.records.entries()) {
-      const rec = r as { s?: number };
-      if (typeof rec.s !== "number")
-        throw new StoreError(`${logPath}: record ${i + 1} has no sequence number`);
-      if (rec.s <= seq) continue;
-      try {
-        replay(rec as LogRecord, ctx);
-      } catch (err) {
-        if (err instanceof StoreError) throw err;
-        throw new StoreError(
-          `${logPath}: record ${i + 1} (seq ${rec.s}) cannot be replayed: ${(err as Error).message}`,
-        );
-      }
-      seq = rec.s;
-    }
-    reconcileZones(fresh, ctx, logger);
-    reconcileTransfers(transfers, objs, logger);
+    // Damage, a newer format or a change that does not replay stops the start; the lock is
+    // released so that a corrected start (or another data dir) can go on in this process.
+    restored = restore(dir, opts);
   } catch (err) {
     unlock();
     throw err;
   }
-
-  let failed: Error | undefined;
-  let closed = false;
-  const stats: StoreStats = { appends: 0, appendMs: 0, snapshots: 0 };
-
-  const snapshotRecords = function* (): Generator<unknown> {
-    yield { t: "meta", seq, lastSerial: Object.fromEntries(lastSerial) };
-    for (const zone of cloudflare.set.all()) {
-      const src = sources.get(zone.key);
-      yield {
-        t: "zone",
-        origin: zone.origin,
-        settings: settingsOf(cloudflare, zone),
-        ...(src !== undefined ? { source: src } : {}),
-      };
-      let chunk: DiskRecord[] = [];
-      for (const r of zoneRecords(zone)) {
-        chunk.push(encodeRecord(r));
-        if (chunk.length >= CHUNK) {
-          yield { t: "rec", r: chunk };
-          chunk = [];
-        }
-      }
-      if (chunk.length > 0) yield { t: "rec", r: chunk };
-      for (const cs of zone.journal.changesets()) yield { t: "jnl", cs: encodeChangeset(cs) };
-    }
-    // Times of every outgoing configuration; the API-touched objects as they are now.
-    for (const cfg of transfers.listOutgoing()) objs.times.set(nameKey(cfg.name), timesOf(cfg));
-    for (const [key, v] of objs.outgoing)
-      if (v !== null) objs.outgoing.set(key, transfers.outgoing(v.name) ?? v);
-    yield {
-      t: "xfr",
-      tsig: [...objs.tsig],
-      peer: [...objs.peer],
-      acl: [...objs.acl],
-      outgoing: [...objs.outgoing],
-      times: [...objs.times],
-    };
-  };
-
-  const compact = () => {
-    if (closed || failed) return;
-    try {
-      writeSnapshot(dir, snapshotRecords());
-      log.reset();
-      stats.snapshots++;
-    } catch (err) {
-      fail(err);
-    }
-  };
-
-  const fail = (err: unknown): never => {
-    failed ??= new StoreError(`writing to ${dir} failed: ${(err as Error).message}`);
-    logger?.error({ err }, `${failed.message}; changes are no longer stored, restart to recover`);
-    throw failed;
-  };
-
-  /** Write one change; returns after fdatasync. Throws (the request fails) when it cannot. */
-  const append = (record: Record<string, unknown>) => {
-    if (closed) return;
-    if (failed) throw failed;
-    const t0 = performance.now();
-    try {
-      log.append({ s: seq + 1, ...record });
-    } catch (err) {
-      fail(err);
-    }
-    seq++;
-    stats.appends++;
-    stats.appendMs += performance.now() - t0;
-    if (log.bytes > maxLogBytes) compact();
-  };
-
+  const writer = new StoreWriter(dir, restored, opts);
   // The first snapshot holds the reconciled state; the log starts empty.
-  compact();
-  if (failed) {
-    unlock();
-    throw failed;
+  writer.compact();
+  // From here on, a change is on disk before the request that made it is answered.
+  followZones(opts.cloudflare, restored.ctx, writer);
+  followTransfers(opts.transfers, restored.ctx.objs, writer);
+  return storeHandle(dir, restored.ctx, writer, unlock);
+}
+
+// ------------------------------------------------------------------ opening
+
+/**
+ * Create the data dir and take its lock before anything in it is read: two processes (or two
+ * primaries in one process) appending to one log would interleave their records.
+ */
+function lockStoreDir(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  return lockDir(dir);
+}
+
+/** What the data dir held, restored into the model, and the log to go on appending to. */
+interface Restored {
+  ctx: Ctx;
+  log: AppendLog;
+  /** The last sequence number restored (from the snapshot or the log). */
+  seq: number;
+}
+
+/**
+ * The stored state comes first, then what this start loaded is reconciled with it (see the
+ * header): the snapshot, the log records written after it, then the zones and transfer
+ * objects this start loaded from files, specs and the config.
+ */
+function restore(dir: string, opts: StoreOptions): Restored {
+  const { cloudflare, transfers, logger } = opts;
+  const snapshot = readSnapshot(dir);
+  const opened = openLog(dir, logger);
+  // What this start loaded (files, specs) is set aside: the stored state comes first.
+  const fresh = cloudflare.set.all();
+  for (const z of fresh) cloudflare.remove(z);
+  const ctx: Ctx = {
+    cloudflare,
+    sources: new Map(),
+    lastSerial: new Map(),
+    objs: {
+      tsig: new Map(),
+      peer: new Map(),
+      acl: new Map(),
+      outgoing: new Map(),
+      times: new Map(),
+    },
+  };
+  let seq = snapshot !== undefined ? loadSnapshot(snapshot, ctx) : 0;
+  seq = replayLog(join(dir, LOG_FILE), opened.records, seq, ctx);
+  reconcileZones(fresh, ctx, logger);
+  reconcileTransfers(transfers, ctx.objs, logger);
+  return { ctx, log: opened.log, seq };
+}
+
+/**
+ * The log, its torn last record cut off: that write crashed before its fdatasync returned, so
+ * its request was never acknowledged and dropping it loses nothing a client was promised.
+ */
+function openLog(dir: string, logger: Logger | undefined): ReturnType<typeof AppendLog.open> {
+  const opened = AppendLog.open(dir);
+  const { log, torn } = opened;
+  if (torn) {
+    logger?.warn(
+      { file: log.path, offset: torn.offset },
+      `${log.path}:${torn.offset}: dropped a torn last record (${torn.reason}); it was never acknowledged`,
+    );
+  }
+  return opened;
+}
+
+/**
+ * Replay the log records written after the snapshot; returns the last sequence number. A
+ * record the snapshot already includes (a crash between the snapshot's rename and the log's
+ * truncation) is skipped, so nothing is applied twice.
+ */
+function replayLog(path: string, records: unknown[], seq: number, ctx: Ctx): number {
+  for (const [i, r] of records.entries()) {
+    const rec = r as { s?: number };
+    if (typeof rec.s !== "number")
+      throw new StoreError(`${path}: record ${i + 1} has no sequence number`);
+    if (rec.s <= seq) continue;
+    try {
+      replay(rec as LogRecord, ctx);
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(
+        `${path}: record ${i + 1} (seq ${rec.s}) cannot be replayed: ${(err as Error).message}`,
+      );
+    }
+    seq = rec.s;
+  }
+  return seq;
+}
+
+// ------------------------------------------------------------------ writing
+
+/**
+ * The writing side: one fdatasynced log record per change, and the snapshot that empties the
+ * log. The first failed write stops storing for good (every later change throws the same
+ * error): a log with a hole would replay into a state that never existed.
+ */
+class StoreWriter {
+  private readonly log: AppendLog;
+  private readonly state: Ctx;
+  private readonly maxLogBytes: number;
+  /** The sequence number of the last record written (or restored). */
+  private seq: number;
+  private failed: Error | undefined;
+  private closed = false;
+  private readonly counts: StoreStats = { appends: 0, appendMs: 0, snapshots: 0 };
+
+  constructor(
+    private readonly dir: string,
+    restored: Restored,
+    private readonly opts: StoreOptions,
+  ) {
+    this.log = restored.log;
+    this.state = restored.ctx;
+    this.seq = restored.seq;
+    this.maxLogBytes = opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
   }
 
+  stats(): StoreStats {
+    return { ...this.counts };
+  }
+
+  /** Write one change; returns after fdatasync. Throws (the request fails) when it cannot. */
+  append(record: Record<string, unknown>): void {
+    if (this.closed) return;
+    if (this.failed) throw this.failed;
+    const t0 = performance.now();
+    try {
+      this.log.append({ s: this.seq + 1, ...record });
+    } catch (err) {
+      this.fail(err);
+    }
+    this.seq++;
+    this.counts.appends++;
+    this.counts.appendMs += performance.now() - t0;
+    if (this.log.bytes > this.maxLogBytes) this.compact();
+  }
+
+  /** Write a snapshot of the whole state and empty the log. */
+  compact(): void {
+    if (this.closed || this.failed) return;
+    try {
+      writeSnapshot(this.dir, snapshotRecords(this.seq, this.opts.transfers, this.state));
+      this.log.reset();
+      this.counts.snapshots++;
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** A last snapshot, then the log is closed: later changes are not stored. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.compact();
+    } catch {
+      // Logged by fail(); the log still holds every change, the next start replays it.
+    } finally {
+      this.closed = true;
+      this.log.close();
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private fail(err: unknown): never {
+    this.failed ??= new StoreError(`writing to ${this.dir} failed: ${(err as Error).message}`);
+    this.opts.logger?.error(
+      { err },
+      `${this.failed.message}; changes are no longer stored, restart to recover`,
+    );
+    throw this.failed;
+  }
+}
+
+/**
+ * The whole state as snapshot records: per zone its settings and source, its records in
+ * chunks (a million-record zone is never one JSON string) and its journal, then the transfer
+ * objects. The sequence number says which log records it includes.
+ */
+function* snapshotRecords(seq: number, transfers: TransferSettings, ctx: Ctx): Generator<unknown> {
+  const { cloudflare, sources, lastSerial, objs } = ctx;
+  yield { t: "meta", seq, lastSerial: Object.fromEntries(lastSerial) };
+  for (const zone of cloudflare.set.all()) {
+    const src = sources.get(zone.key);
+    yield {
+      t: "zone",
+      origin: zone.origin,
+      settings: settingsOf(cloudflare, zone),
+      ...(src !== undefined ? { source: src } : {}),
+    };
+    let chunk: DiskRecord[] = [];
+    for (const r of zoneRecords(zone)) {
+      chunk.push(encodeRecord(r));
+      if (chunk.length >= CHUNK) {
+        yield { t: "rec", r: chunk };
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield { t: "rec", r: chunk };
+    for (const cs of zone.journal.changesets()) yield { t: "jnl", cs: encodeChangeset(cs) };
+  }
+  // Times of every outgoing configuration; the API-touched objects as they are now.
+  for (const cfg of transfers.listOutgoing()) objs.times.set(nameKey(cfg.name), timesOf(cfg));
+  for (const [key, v] of objs.outgoing)
+    if (v !== null) objs.outgoing.set(key, transfers.outgoing(v.name) ?? v);
+  yield {
+    t: "xfr",
+    tsig: [...objs.tsig],
+    peer: [...objs.peer],
+    acl: [...objs.acl],
+    outgoing: [...objs.outgoing],
+    times: [...objs.times],
+  };
+}
+
+// ------------------------------------------------------------------ following changes
+
+/**
+ * Every zone change is written before the writer's listener returns: CloudflareZones calls
+ * its listeners synchronously inside the API request, so the response goes out after the
+ * change is on disk.
+ */
+function followZones(cloudflare: CloudflareZones, ctx: Ctx, writer: StoreWriter): void {
+  const { sources, lastSerial } = ctx;
   cloudflare.on((e: ZonesEvent) => {
     const zone = e.zone;
     if (e.kind === "added") {
-      append(zoneRecord(cloudflare, zone, sources.get(zone.key)));
+      writer.append(zoneRecord(cloudflare, zone, sources.get(zone.key)));
     } else if (e.kind === "removed") {
+      // Kept so that the zone, back from its file later, never goes back in serial.
       lastSerial.set(zone.key, zone.serial);
       sources.delete(zone.key);
-      append({ t: "drop", origin: zone.origin, serial: zone.serial });
+      writer.append({ t: "drop", origin: zone.origin, serial: zone.serial });
     } else {
-      append({
+      writer.append({
         t: "commit",
         origin: zone.origin,
         change: encodeChange(e.change),
@@ -287,7 +401,15 @@ export function openStore(dir: string, opts: StoreOptions): Store {
       });
     }
   });
-  cloudflare.onStoredSettings((zone, dns) => append({ t: "dns", origin: zone.origin, dns }));
+  cloudflare.onStoredSettings((zone, dns) => writer.append({ t: "dns", origin: zone.origin, dns }));
+}
+
+/**
+ * Every TSIG, peer, ACL and outgoing change is written as the object it left (null when
+ * deleted): the stored object wins over the config's at the next start. `strict`: when the
+ * write fails, the caller (the API request) hears of it, as the change is not durable.
+ */
+function followTransfers(transfers: TransferSettings, objs: TransferState, writer: StoreWriter) {
   transfers.onChange(
     (c: SettingsChange) => {
       if (c.kind === "outgoing") {
@@ -296,37 +418,34 @@ export function openStore(dir: string, opts: StoreOptions): Store {
         objs.outgoing.set(key, v);
         // Cloudflare: disable and force_notify clear the IXFR backlog (primary.ts does it).
         const clear = c.action === "disable" || c.action === "force_notify";
-        append({ t: "obj", kind: "outgoing", key, v, ...(clear ? { clear: c.zone } : {}) });
+        writer.append({ t: "obj", kind: "outgoing", key, v, ...(clear ? { clear: c.zone } : {}) });
         return;
       }
       const v = lookup(transfers, c.kind, c.id);
       (objs[c.kind] as Map<string, unknown>).set(c.id, v);
-      append({ t: "obj", kind: c.kind, key: c.id, v });
+      writer.append({ t: "obj", kind: c.kind, key: c.id, v });
     },
     { strict: true },
   );
+}
 
+/** The Store the caller holds: the writer's operations, and the lock released at close. */
+function storeHandle(dir: string, ctx: Ctx, writer: StoreWriter, unlock: () => void): Store {
   return {
     dir,
     fileApplied(zone) {
+      // A reload: what the file says is the zone now; the next start compares against it.
       const fp = fingerprint(zone);
-      if (sources.get(zone.key) === fp) return;
-      sources.set(zone.key, fp);
-      append({ t: "source", origin: zone.origin, fp });
+      if (ctx.sources.get(zone.key) === fp) return;
+      ctx.sources.set(zone.key, fp);
+      writer.append({ t: "source", origin: zone.origin, fp });
     },
-    compact,
-    stats: () => ({ ...stats }),
+    compact: () => writer.compact(),
+    stats: () => writer.stats(),
     close() {
-      if (closed) return;
-      try {
-        compact();
-      } catch {
-        // Logged by fail(); the log still holds every change, the next start replays it.
-      } finally {
-        closed = true;
-        log.close();
-        unlock();
-      }
+      if (writer.isClosed) return;
+      writer.close();
+      unlock();
     },
   };
 }
