@@ -1,5 +1,6 @@
 /** A fake clock, a fake transport and a peer's answers, for the NOTIFY sender's tests. */
 
+import { createSocket, type Socket } from "node:dgram";
 import type { NotifyClock, NotifySoa } from "../../src/notify/notifier.js";
 import type { NotifyTransport, Rinfo } from "../../src/notify/udp.js";
 import { FLAG } from "../../src/wire/message.js";
@@ -132,4 +133,14 @@ export function signedAnswer(
   const tsig = readTsig(request);
   if (!tsig) throw new Error("the request is not signed");
   return new ResponseSigner(key, tsig, () => now).sign(answer(request, opts));
+}
+
+/** A UDP socket posing as a secondary, bound to `host` on an ephemeral port. */
+export async function udpPeer(host: string): Promise<Socket> {
+  const s = createSocket(host.includes(":") ? "udp6" : "udp4");
+  await new Promise<void>((resolve, reject) => {
+    s.once("error", reject);
+    s.bind(0, host, () => resolve());
+  });
+  return s;
 }

@@ -1,18 +1,8 @@
-import { createSocket, type Socket } from "node:dgram";
+import type { Socket } from "node:dgram";
 import t from "tap";
 import { Notifier, type NotifyOutcomeEvent } from "../../src/notify/notifier.js";
 import { normalizeAddress, UdpTransport } from "../../src/notify/udp.js";
-import { answer, soa } from "./helpers.js";
-
-/** A UDP socket posing as a secondary. */
-async function peer(host: string): Promise<Socket> {
-  const s = createSocket(host.includes(":") ? "udp6" : "udp4");
-  await new Promise<void>((resolve, reject) => {
-    s.once("error", reject);
-    s.bind(0, host, () => resolve());
-  });
-  return s;
-}
+import { answer, udpPeer as peer, soa } from "./helpers.js";
 
 t.test("a real NOTIFY over loopback, from the configured source, answered", async (t) => {
   const secondary = await peer("127.0.0.1");
