@@ -37,7 +37,7 @@ import { type PrimaryServer, startServer } from "../../src/primary.js";
 import { OPCODE, parseQuery } from "../../src/wire/message.js";
 import { tsigKey } from "../../src/wire/tsig.js";
 import { signedAnswer } from "../notify/helpers.js";
-import { kdig } from "../peers/dig.js";
+import { kdigAxfr } from "../peers/dig.js";
 import {
   captureLog,
   type LogCapture,
@@ -256,20 +256,8 @@ const knotTransfers = (s: Secondary) =>
   [...s.log().matchAll(/\] (AXFR|IXFR), incoming, remote \S+, finished/g)].map((m) => m[1]);
 
 /** The records of an AXFR as kdig prints them: sorted, TSIG and the closing SOA left out. */
-async function axfrLines(port: number, signed: boolean): Promise<string[]> {
-  const key = signed ? ["-y", `${KEY.algorithm}:${KEY.name}:${KEY.secret}`] : [];
-  const out = await kdig([...key, "@127.0.0.1", "-p", String(port), "+tcp", "AXFR", ORIGIN]);
-  const lines = out
-    .split("\n")
-    .filter((l) => l.trim() !== "" && !l.startsWith(";"))
-    .map((l) => {
-      const [name, ttl, klass, type, ...data] = l.trim().split(/\s+/);
-      return { type, line: `${name.toLowerCase()} ${ttl} ${klass} ${type} ${data.join(" ")}` };
-    })
-    .filter((r) => r.type !== "TSIG")
-    .map((r) => r.line);
-  return lines.slice(0, -1).sort();
-}
+const axfrLines = (port: number, signed: boolean) =>
+  kdigAxfr({ host: "127.0.0.1", port }, ORIGIN, signed ? KEY : undefined);
 
 // ---- a UDP socket posing as a third secondary ----
 

@@ -92,3 +92,35 @@ export function parseDigOutput(stdout: string): DigResult {
     transport,
   };
 }
+
+/**
+ * A zone's records as an AXFR by kdig returns them (over TCP, signed with `key` when given):
+ * one line per record, owner lowercased, fields single-spaced, sorted; TSIG records and the
+ * closing SOA left out. Two servers hold the same zone when their lines are equal.
+ */
+export async function kdigAxfr(
+  server: { host: string; port: number },
+  origin: string,
+  key?: { name: string; algorithm: string; secret: string },
+): Promise<string[]> {
+  const sign = key ? ["-y", `${key.algorithm}:${key.name}:${key.secret}`] : [];
+  const out = await kdig([
+    ...sign,
+    `@${server.host}`,
+    "-p",
+    String(server.port),
+    "+tcp",
+    "AXFR",
+    origin,
+  ]);
+  const records = out
+    .split("\n")
+    .filter((l) => l.trim() !== "" && !l.startsWith(";"))
+    .map((l) => {
+      const [name, ttl, klass, type, ...data] = l.trim().split(/\s+/);
+      return { type, line: `${name.toLowerCase()} ${ttl} ${klass} ${type} ${data.join(" ")}` };
+    })
+    .filter((r) => r.type !== "TSIG")
+    .map((r) => r.line);
+  return records.slice(0, -1).sort();
+}

@@ -80,6 +80,12 @@ export interface SecondaryOptions {
    * seconds). Unset: the servers' defaults.
    */
   minRetrySeconds?: number;
+  /**
+   * The shortest refresh interval, in seconds (BIND `min-refresh-time`, default 300, which
+   * otherwise overrides a zone's shorter SOA refresh; Knot `refresh-min-interval`, default 2).
+   * Unset: the servers' defaults.
+   */
+  minRefreshSeconds?: number;
 }
 
 /** The secondaries the interop tests run. */
@@ -96,6 +102,10 @@ export interface Secondary extends PeerServer {
   waitForSerial(serial: number, timeoutMs?: number): Promise<number>;
   /** The secondary's copy of the zone, by an unsigned AXFR from 127.0.0.1. */
   axfr(timeoutMs?: number): Promise<ParsedRR[]>;
+  /** A mark in the secondary's log (see `logSince`). */
+  logMark(): number;
+  /** The secondary's log lines after `mark`. */
+  logSince(mark: number): string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -256,6 +266,8 @@ function secondaryApi(
     pid: proc.pid,
     dir,
     log: proc.log,
+    logMark: proc.logMark,
+    logSince: proc.logSince,
     stop: async () => {
       await proc.stop();
       removeTempDir(dir);
@@ -346,7 +358,9 @@ options {
   check-names secondary ignore;
   version none;
   hostname none;
-  server-id none;${o.minRetrySeconds !== undefined ? `\n  min-retry-time ${o.minRetrySeconds};` : ""}
+  server-id none;${o.minRetrySeconds !== undefined ? `\n  min-retry-time ${o.minRetrySeconds};` : ""}${
+    o.minRefreshSeconds !== undefined ? `\n  min-refresh-time ${o.minRefreshSeconds};` : ""
+  }
 };
 ${zone}`;
 }
@@ -442,6 +456,8 @@ template:
     journal-content: changes
     semantic-checks: off${
       o.minRetrySeconds !== undefined ? `\n    retry-min-interval: ${o.minRetrySeconds}` : ""
+    }${
+      o.minRefreshSeconds !== undefined ? `\n    refresh-min-interval: ${o.minRefreshSeconds}` : ""
     }
 
 `;

@@ -142,6 +142,10 @@ export interface Spawned {
   pid: number;
   /** Combined stdout+stderr so far (the last 64 KiB). */
   log(): string;
+  /** Characters logged since the start: a mark for `logSince` that survives the 64 KiB cut. */
+  logMark(): number;
+  /** What was logged after `mark` (of the last 64 KiB: all of it when more came since). */
+  logSince(mark: number): string;
   /** Resolves with the exit code (or signal) when the process ends. */
   exited: Promise<string>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
@@ -153,8 +157,11 @@ export function spawnTracked(cmd: string, args: string[], opts: { cwd?: string }
   const proc = spawn(cmd, args, { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
   live.add(proc);
   let log = "";
+  let total = 0;
   const append = (d: Buffer) => {
-    log += d.toString();
+    const text = d.toString();
+    log += text;
+    total += text.length;
     if (log.length > 65536) log = log.slice(-65536);
   };
   proc.stdout?.on("data", append);
@@ -177,7 +184,16 @@ export function spawnTracked(cmd: string, args: string[], opts: { cwd?: string }
     await exited;
     clearTimeout(timer);
   };
-  return { proc, pid: proc.pid ?? -1, log: () => log, exited, stop };
+  const logSince = (mark: number) => log.slice(Math.max(0, log.length - (total - mark)));
+  return {
+    proc,
+    pid: proc.pid ?? -1,
+    log: () => log,
+    logMark: () => total,
+    logSince,
+    exited,
+    stop,
+  };
 }
 
 /**
