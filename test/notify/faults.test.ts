@@ -4,9 +4,14 @@
  */
 
 import type { RemoteInfo } from "node:dgram";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as packet from "dns-packet";
+import pino from "pino";
 import t, { type Test } from "tap";
 import { TransferActivity } from "../../src/cloudflare/transfer/activity.js";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import { type FaultApplied, Faults } from "../../src/faults/faults.js";
 import {
   Notifier,
@@ -15,6 +20,7 @@ import {
   type NotifyTarget,
 } from "../../src/notify/notifier.js";
 import { UdpTransport } from "../../src/notify/udp.js";
+import { startServer } from "../../src/primary.js";
 import { RCODE } from "../../src/wire/message.js";
 import { readTsig, type TsigKey, verifyRequest } from "../../src/wire/tsig.js";
 import { answer, KEY, signedAnswer, soa, udpPeer } from "./helpers.js";
@@ -23,6 +29,14 @@ const ZONE = "example.com.";
 const ZONE_KEY = "example.com.";
 const SERIAL = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(ok: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await sleep(10);
+  }
+}
 
 interface Datagram {
   msg: Buffer;
@@ -333,3 +347,47 @@ t.test(
     );
   },
 );
+
+t.test("a running server: declared and run-time faults reach its NOTIFYs", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "dns-primary-notify-faults-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(
+    join(dir, "example.com.zone"),
+    "$ORIGIN example.com.\n$TTL 300\n@ SOA ns hostmaster 41 3600 600 86400 60\n@ NS ns\nns A 192.0.2.53\n",
+  );
+  const a = await secondary(t, "unused");
+  const transfers = new TransferSettings();
+  const peer = transfers.createPeer({ name: "lab", ip: "127.0.0.1", port: a.target.port });
+  transfers.createOutgoing(ZONE, { peers: [peer.id], status: "Enabled" });
+  const lines: string[] = [];
+  const primary = await startServer({
+    zonesDir: dir,
+    dns: { host: "127.0.0.1", port: 0 },
+    transfers,
+    notify: { coalesceMs: 10, retrySchedule: [200, 200] },
+    // The config file's and --fault's faults: the NOTIFY at start leaves from 127.0.0.2.
+    faults: [{ zone: "example.com", spec: { kind: "notify-from", source: "127.0.0.2" } }],
+    logger: pino({ level: "info" }, { write: (l: string) => lines.push(l) }),
+  });
+  t.teardown(() => primary.close());
+  const view = () =>
+    primary.activity.secondaries(ZONE, [transfers.getPeer(peer.id)]).secondaries[0].last_notify;
+  await until(() => view()?.outcome === "answered");
+  t.equal(from(a.got[0]), "127.0.0.2");
+  t.match(view(), {
+    serial: 41,
+    faults: [{ kind: "notify-from", action: "NOTIFY from 127.0.0.2" }],
+  });
+  t.ok(
+    lines.some((l) => /fault applied: NOTIFY from 127\.0\.0\.2/.test(l)),
+    "one log line per application",
+  );
+
+  primary.faults.clear(ZONE_KEY);
+  const drop = primary.faults.add(ZONE_KEY, { kind: "notify-drop", peer_id: peer.id });
+  transfers.forceNotify(ZONE);
+  await until(() => view()?.outcome === "dropped");
+  t.match(view(), { faults: [{ id: drop.id, kind: "notify-drop", action: "NOTIFY not sent" }] });
+  t.equal(a.got.length, 1, "nothing more reached the secondary");
+  t.equal(primary.faults.get(ZONE_KEY, drop.id).applied, 1);
+});
