@@ -76,7 +76,7 @@ export interface NotifyInput {
   serial: number;
   /**
    * E.g. "answered", "error" (with `rcode`), "timeout", "replaced", "cancelled" (with why in
-   * `detail`).
+   * `detail`), "dropped" (a notify-drop fault, in `faults`).
    */
   outcome: string;
   /** The peer's RCODE, as a number or its mnemonic (the NOTIFY sender's events carry names). */
