@@ -5,7 +5,8 @@ import { V4 } from "./api.js";
 import { crudSection, fieldFrom } from "./crud.js";
 import { badge, copyButton, field, h, textInput } from "./dom.js";
 
-export const ALGORITHMS = [
+/** The TSIG algorithms the API accepts (wire/tsig/algorithms.ts), the form's default first. */
+const ALGORITHMS = [
   "hmac-sha256.",
   "hmac-sha512.",
   "hmac-sha384.",
@@ -35,189 +36,197 @@ export function randomSecret(algo) {
 
 export async function accountView(main, app) {
   const base = `${V4}/accounts/${app.account.id}/secondary_dns`;
-  let tsigs = [];
-  const tsigName = (id) => tsigs.find((t) => t.id === id)?.name ?? id;
+  // Each list shows names from the other (a peer's TSIG, a TSIG's peers): both sections read
+  // the rows last loaded by reload().
+  const shared = { tsigs: [], peers: [] };
+  const changed = () => reload();
+  const tsigs = tsigSection(`${base}/tsigs`, shared, changed);
+  const peers = peerSection(`${base}/peers`, shared, changed);
+  const acls = aclSection(`${base}/acls`);
 
-  const tsigSection = crudSection({
+  async function reload() {
+    await Promise.all([tsigs.refresh(), peers.refresh()]);
+    shared.tsigs = tsigs.rows();
+    shared.peers = peers.rows();
+    // Again, now with the TSIG names in peers and the users of each TSIG.
+    tsigs.render();
+    peers.render();
+  }
+
+  main.replaceChildren(
+    pageHead(app.account),
+    h("div", { class: "stack" }, tsigs.el, peers.el, acls.el),
+  );
+  await Promise.all([reload(), acls.refresh()]);
+}
+
+function pageHead(account) {
+  return h(
+    "div",
+    { class: "page-head" },
+    h("h1", { tabindex: "-1" }, "DNS Zone Transfers"),
+    h(
+      "p",
+      { class: "muted" },
+      "Account ",
+      h("code", {}, account.name),
+      " · ",
+      h("code", { class: "id" }, account.id),
+    ),
+  );
+}
+
+const none = (text) => h("span", { class: "muted" }, text);
+const idCell = { label: "ID", mono: true, cell: (r) => h("span", { class: "id" }, r.id) };
+
+// ------------------------------------------------------------------ TSIGs
+
+function tsigSection(path, shared, changed) {
+  // The peers that link a TSIG, by name.
+  const usedBy = (tsig) => {
+    const names = shared.peers.filter((p) => p.tsig_id === tsig.id).map((p) => p.name);
+    return names.length ? names.join(", ") : none("—");
+  };
+  return crudSection({
     id: "tsigs",
     title: "TSIG",
     noun: "TSIG",
     intro:
       "Transaction signatures authenticate the secondary's SOA queries and transfers, and the NOTIFY sent to it. The name must be the same at the secondary.",
-    path: `${base}/tsigs`,
+    path,
     columns: [
       { label: "Name", mono: true, cell: (r) => r.name },
       { label: "Algorithm", mono: true, cell: (r) => r.algo },
-      { label: "Secret", cell: () => h("span", { class: "muted" }, "hidden") },
+      { label: "Secret", cell: () => none("hidden") },
       { label: "Used by", cell: (r) => usedBy(r) },
-      { label: "ID", mono: true, cell: (r) => h("span", { class: "id" }, r.id) },
+      idCell,
     ],
-    fields: (row) => {
-      const name = textInput({
-        value: row?.name ?? "",
-        required: true,
-        placeholder: "tsig.example.",
-      });
-      const algo = h(
-        "select",
-        {},
-        ALGORITHMS.map((a) =>
-          h("option", { value: a, selected: (row?.algo ?? ALGORITHMS[0]) === a }, a),
-        ),
-      );
-      const secret = textInput({
-        value: "",
-        placeholder: row ? "unchanged" : "blank: generate a random one",
-        class: "mono",
-      });
-      return {
-        nodes: [
-          field({
-            name: "name",
-            label: "TSIG name",
-            input: name,
-            hint: "Domain name syntax (RFC 8945 §4.2)",
-          }),
-          field({ name: "algo", label: "Algorithm", input: algo }),
-          field({
-            name: "secret",
-            label: "Secret (optional)",
-            input: secret,
-            wide: true,
-            hint: row
-              ? "Base64. Blank keeps the current secret."
-              : "Base64. Blank generates a random secret in this browser, shown once.",
-          }),
-        ],
-        read: () => {
-          let s = secret.value.trim();
-          let generated = false;
-          if (s === "") {
-            if (row) s = row.secret;
-            else {
-              s = randomSecret(algo.value);
-              generated = true;
-            }
-          }
-          const body = { name: name.value.trim(), algo: algo.value, secret: s };
-          Object.defineProperty(body, "generated", { value: generated, enumerable: false });
-          return body;
-        },
-      };
-    },
+    fields: tsigFields,
     fieldOf: fieldFrom({ 9000: "name", 89008: "name", 89003: "algo", 89004: "secret" }, [
       "name",
       "algo",
       "secret",
     ]),
-    saved: (result, body, notice, created) => {
-      if (!created || !body.generated) {
-        notice.replaceChildren();
-        return;
-      }
-      const code = h("code", { class: "secret", id: "generated-secret" }, body.secret);
-      const box = h(
-        "div",
-        { class: "notice", role: "status" },
-        h("p", {}, h("strong", {}, "Secret generated for "), h("code", {}, result.name)),
-        h(
-          "p",
-          { class: "muted" },
-          "Shown once: paste it into the secondary's configuration now (or copy the ready configuration from a zone's Secondaries view).",
-        ),
-        h(
-          "div",
-          { class: "secret-row" },
-          code,
-          copyButton(() => body.secret, "Copy secret"),
-          h("button", { type: "button", class: "small", onclick: () => box.remove() }, "Dismiss"),
-        ),
-      );
-      notice.replaceChildren(box);
-      box.querySelector("button")?.focus();
-    },
-    changed: () => reload(),
+    saved: showGeneratedSecret,
+    changed,
   });
+}
 
-  let peerRows = [];
-  const usedBy = (tsig) => {
-    const names = peerRows.filter((p) => p.tsig_id === tsig.id).map((p) => p.name);
-    return names.length ? names.join(", ") : h("span", { class: "muted" }, "—");
+function tsigFields(row) {
+  const name = textInput({
+    value: row?.name ?? "",
+    required: true,
+    placeholder: "tsig.example.",
+  });
+  const algo = h(
+    "select",
+    {},
+    ALGORITHMS.map((a) =>
+      h("option", { value: a, selected: (row?.algo ?? ALGORITHMS[0]) === a }, a),
+    ),
+  );
+  const secret = textInput({
+    value: "",
+    placeholder: row ? "unchanged" : "blank: generate a random one",
+    class: "mono",
+  });
+  return {
+    nodes: [
+      field({
+        name: "name",
+        label: "TSIG name",
+        input: name,
+        hint: "Domain name syntax (RFC 8945 §4.2)",
+      }),
+      field({ name: "algo", label: "Algorithm", input: algo }),
+      field({
+        name: "secret",
+        label: "Secret (optional)",
+        input: secret,
+        wide: true,
+        hint: row
+          ? "Base64. Blank keeps the current secret."
+          : "Base64. Blank generates a random secret in this browser, shown once.",
+      }),
+    ],
+    read: () => readTsig(row, name, algo, secret),
   };
+}
 
-  const peerSection = crudSection({
+/**
+ * The body to send. A blank secret keeps the current one (an edit) or is generated here (a
+ * new TSIG); `generated` is not sent (not enumerable) but tells showGeneratedSecret to show it.
+ */
+function readTsig(row, name, algo, secret) {
+  let s = secret.value.trim();
+  let generated = false;
+  if (s === "") {
+    if (row) s = row.secret;
+    else {
+      s = randomSecret(algo.value);
+      generated = true;
+    }
+  }
+  const body = { name: name.value.trim(), algo: algo.value, secret: s };
+  Object.defineProperty(body, "generated", { value: generated, enumerable: false });
+  return body;
+}
+
+/**
+ * A secret generated in this browser is shown once, when its TSIG is created (the table hides
+ * secrets).
+ */
+function showGeneratedSecret(result, body, notice, created) {
+  if (!created || !body.generated) {
+    notice.replaceChildren();
+    return;
+  }
+  const code = h("code", { class: "secret", id: "generated-secret" }, body.secret);
+  const box = h(
+    "div",
+    { class: "notice", role: "status" },
+    h("p", {}, h("strong", {}, "Secret generated for "), h("code", {}, result.name)),
+    h(
+      "p",
+      { class: "muted" },
+      "Shown once: paste it into the secondary's configuration now (or copy the ready configuration from a zone's Secondaries view).",
+    ),
+    h(
+      "div",
+      { class: "secret-row" },
+      code,
+      copyButton(() => body.secret, "Copy secret"),
+      h("button", { type: "button", class: "small", onclick: () => box.remove() }, "Dismiss"),
+    ),
+  );
+  notice.replaceChildren(box);
+  box.querySelector("button")?.focus();
+}
+
+// ------------------------------------------------------------------ peers
+
+function peerSection(path, shared, changed) {
+  const tsigName = (id) => shared.tsigs.find((t) => t.id === id)?.name ?? id;
+  return crudSection({
     id: "peers",
     title: "Peer DNS servers",
     noun: "peer",
     intro:
       "Where NOTIFY is sent (IP and port) and the address a secondary transfers from. Link peers to a zone on the zone's Settings tab.",
-    path: `${base}/peers`,
+    path,
     columns: [
       { label: "Name", cell: (r) => r.name },
-      { label: "IP", mono: true, cell: (r) => r.ip ?? h("span", { class: "muted" }, "—") },
+      { label: "IP", mono: true, cell: (r) => r.ip ?? none("—") },
       { label: "Port", mono: true, cell: (r) => String(r.port) },
       { label: "IXFR", cell: (r) => (r.ixfr_enable ? badge("on", "ok") : badge("off")) },
       {
         label: "TSIG",
         mono: true,
-        cell: (r) => (r.tsig_id ? tsigName(r.tsig_id) : h("span", { class: "muted" }, "none")),
+        cell: (r) => (r.tsig_id ? tsigName(r.tsig_id) : none("none")),
       },
-      { label: "ID", mono: true, cell: (r) => h("span", { class: "id" }, r.id) },
+      idCell,
     ],
-    fields: (row) => {
-      const name = textInput({
-        value: row?.name ?? "",
-        required: true,
-        placeholder: "secondary-1",
-      });
-      const ip = textInput({
-        value: row?.ip ?? "",
-        class: "mono",
-        placeholder: "192.0.2.53",
-        inputmode: "decimal",
-      });
-      const port = textInput({
-        value: String(row?.port ?? 53),
-        class: "mono",
-        inputmode: "numeric",
-      });
-      const ixfr = h("input", { type: "checkbox", checked: row?.ixfr_enable ?? false });
-      const tsig = h(
-        "select",
-        {},
-        h("option", { value: "" }, "No TSIG"),
-        tsigs.map((t) => h("option", { value: t.id, selected: row?.tsig_id === t.id }, t.name)),
-      );
-      return {
-        nodes: [
-          field({ name: "name", label: "Name", input: name }),
-          field({
-            name: "ip",
-            label: "IP",
-            input: ip,
-            hint: "NOTIFY goes here; transfers from it are allowed",
-          }),
-          field({ name: "port", label: "Port", input: port }),
-          field({ name: "tsig_id", label: "Link an existing TSIG", input: tsig }),
-          field({
-            name: "ixfr_enable",
-            label: "Enable incremental (IXFR) zone transfers",
-            input: ixfr,
-            hint: "Stored only: as a primary, IXFR is always answered",
-          }),
-        ],
-        read: () => {
-          const p = port.value.trim();
-          return {
-            name: name.value.trim(),
-            ip: ip.value.trim() === "" ? null : ip.value.trim(),
-            port: p === "" ? null : /^\d+$/.test(p) ? Number(p) : p,
-            ixfr_enable: ixfr.checked,
-            tsig_id: tsig.value === "" ? null : tsig.value,
-          };
-        },
-      };
-    },
+    fields: (row) => peerFields(row, shared.tsigs),
     fieldOf: fieldFrom({ 89005: "ip", 89010: "tsig_id" }, [
       "port",
       "ip",
@@ -225,63 +234,98 @@ export async function accountView(main, app) {
       "tsig_id",
       "ixfr_enable",
     ]),
-    changed: () => reload(),
+    changed,
   });
+}
 
-  const aclSection = crudSection({
+function peerFields(row, tsigs) {
+  const name = textInput({
+    value: row?.name ?? "",
+    required: true,
+    placeholder: "secondary-1",
+  });
+  const ip = textInput({
+    value: row?.ip ?? "",
+    class: "mono",
+    placeholder: "192.0.2.53",
+    inputmode: "decimal",
+  });
+  const port = textInput({
+    value: String(row?.port ?? 53),
+    class: "mono",
+    inputmode: "numeric",
+  });
+  const ixfr = h("input", { type: "checkbox", checked: row?.ixfr_enable ?? false });
+  const tsig = h(
+    "select",
+    {},
+    h("option", { value: "" }, "No TSIG"),
+    tsigs.map((t) => h("option", { value: t.id, selected: row?.tsig_id === t.id }, t.name)),
+  );
+  return {
+    nodes: [
+      field({ name: "name", label: "Name", input: name }),
+      field({
+        name: "ip",
+        label: "IP",
+        input: ip,
+        hint: "NOTIFY goes here; transfers from it are allowed",
+      }),
+      field({ name: "port", label: "Port", input: port }),
+      field({ name: "tsig_id", label: "Link an existing TSIG", input: tsig }),
+      field({
+        name: "ixfr_enable",
+        label: "Enable incremental (IXFR) zone transfers",
+        input: ixfr,
+        hint: "Stored only: as a primary, IXFR is always answered",
+      }),
+    ],
+    read: () => {
+      const p = port.value.trim();
+      // A port that is not digits is sent as typed: the API's error names the field.
+      return {
+        name: name.value.trim(),
+        ip: ip.value.trim() === "" ? null : ip.value.trim(),
+        port: p === "" ? null : /^\d+$/.test(p) ? Number(p) : p,
+        ixfr_enable: ixfr.checked,
+        tsig_id: tsig.value === "" ? null : tsig.value,
+      };
+    },
+  };
+}
+
+// ------------------------------------------------------------------ ACLs
+
+function aclSection(path) {
+  return crudSection({
     id: "acls",
     title: "ACLs",
     noun: "ACL",
     intro:
       "Address ranges allowed to transfer the account's zones without being a linked peer (at most /24 for IPv4, /64 for IPv6).",
-    path: `${base}/acls`,
+    path,
     columns: [
       { label: "Name", cell: (r) => r.name },
       { label: "IP range", mono: true, cell: (r) => r.ip_range },
-      { label: "ID", mono: true, cell: (r) => h("span", { class: "id" }, r.id) },
+      idCell,
     ],
-    fields: (row) => {
-      const name = textInput({ value: row?.name ?? "", required: true });
-      const range = textInput({
-        value: row?.ip_range ?? "",
-        class: "mono",
-        placeholder: "192.0.2.0/24",
-      });
-      return {
-        nodes: [
-          field({ name: "name", label: "Name", input: name }),
-          field({ name: "ip_range", label: "IP range", input: range }),
-        ],
-        read: () => ({ name: name.value.trim(), ip_range: range.value.trim() }),
-      };
-    },
+    fields: aclFields,
     fieldOf: fieldFrom({ 89006: "ip_range", 89007: "ip_range" }, ["ip_range", "name"]),
   });
+}
 
-  async function reload() {
-    await Promise.all([tsigSection.refresh(), peerSection.refresh()]);
-    tsigs = tsigSection.rows();
-    peerRows = peerSection.rows();
-    // Again, now with the TSIG names in peers and the users of each TSIG.
-    tsigSection.render();
-    peerSection.render();
-  }
-
-  main.replaceChildren(
-    h(
-      "div",
-      { class: "page-head" },
-      h("h1", { tabindex: "-1" }, "DNS Zone Transfers"),
-      h(
-        "p",
-        { class: "muted" },
-        "Account ",
-        h("code", {}, app.account.name),
-        " · ",
-        h("code", { class: "id" }, app.account.id),
-      ),
-    ),
-    h("div", { class: "stack" }, tsigSection.el, peerSection.el, aclSection.el),
-  );
-  await Promise.all([reload(), aclSection.refresh()]);
+function aclFields(row) {
+  const name = textInput({ value: row?.name ?? "", required: true });
+  const range = textInput({
+    value: row?.ip_range ?? "",
+    class: "mono",
+    placeholder: "192.0.2.0/24",
+  });
+  return {
+    nodes: [
+      field({ name: "name", label: "Name", input: name }),
+      field({ name: "ip_range", label: "IP range", input: range }),
+    ],
+    read: () => ({ name: name.value.trim(), ip_range: range.value.trim() }),
+  };
 }
