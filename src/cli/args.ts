@@ -6,9 +6,12 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { parseArgs } from "node:util";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../api/defaults.js";
+import { ApiError } from "../cloudflare/errors.js";
+import { type FaultSpec, Faults } from "../faults/faults.js";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "../log.js";
 import { DEFAULT_LIMITS, type Limits } from "../transport/limits.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT } from "../transport/listen.js";
+import { canonicalName } from "../wire/name.js";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -42,6 +45,15 @@ export interface ServeCommand {
   limits?: Partial<Limits>;
   /** Keep the state in this folder across restarts, when given. */
   dataDir?: string;
+  /** `--fault ZONE:KIND[:k=v,...]`, in the order given, when any (docs/faults.md). */
+  faults?: DeclaredFault[];
+}
+
+/** One `--fault`: what ServerOptions.faults takes, and the text given (for messages). */
+export interface DeclaredFault {
+  zone: string;
+  spec: FaultSpec;
+  text: string;
 }
 
 /** The limit flags of serve: flag, limit, unit on the command line (seconds → ms). */
@@ -110,7 +122,7 @@ export const HELP = `Usage:
                     [--log-level LEVEL] [--udp-workers N] [--watch]
                     [--journal-versions N] [--journal-bytes N] [--api-token TOKEN]
                     [--notify-source HOST:PORT | --no-notify] [--data-dir DIR]
-                    [limits: see below]
+                    [--fault ZONE:KIND[:KEY=VALUE,...]]... [limits: see below]
   dns-primary check FILE...
   dns-primary rendering ZONE [--api HOST:PORT] [--api-token TOKEN] [--name NAME] [--json]
   dns-primary secondary-config --for bind|knot|nsd|powerdns --zone NAME [--peer NAME]
@@ -163,6 +175,14 @@ Options of serve:
                        Cloudflare notifies from addresses other than its transfer address:
                        e.g. 127.0.0.2:0 reproduces a secondary refusing such NOTIFY
   --no-notify          send no NOTIFY (secondaries then rely on their refresh timers)
+  --fault ZONE:KIND[:KEY=VALUE,...]
+                       misbehave on purpose for ZONE, to test its secondaries: KIND is a
+                       fault kind (docs/faults.md; GET /dns-primary/v1/fault-kinds lists
+                       them), the KEY=VALUEs its parameters (the others take their
+                       defaults), times=N to apply it N times, peer_id=ID or source=ADDRESS
+                       to narrow it to one peer or address. Repeatable. Added again at every
+                       start; faults added through the API or the dashboard are not kept.
+                       e.g. --fault example.com:xfr-truncate:after_messages=2,times=1
   --udp-workers N      answer UDP in N worker processes sharing the socket, to use more
                        than one core (default 0: the main process answers UDP)
   --log-level LEVEL    ${LOG_LEVELS.join(", ")}
@@ -238,6 +258,7 @@ const OPTIONS_OF: Record<string, readonly string[]> = {
     "notify-source",
     "no-notify",
     "data-dir",
+    "fault",
     ...LIMIT_FLAGS.map(([flag]) => flag),
   ],
   check: [],
@@ -417,6 +438,7 @@ export function parseCommandLine(argv: string[]): Command {
       if (values["data-dir"] === "") throw new UsageError("--data-dir: empty folder name");
       cmd.dataDir = values["data-dir"];
     }
+    if (values.fault !== undefined) cmd.faults = values.fault.map(parseFault);
     return cmd;
   }
 
@@ -449,6 +471,7 @@ function parse(argv: string[]) {
       "journal-bytes": { type: "string" },
       "api-token": { type: "string" },
       "data-dir": { type: "string" },
+      fault: { type: "string", multiple: true },
       "tcp-connections": { type: "string" },
       "tcp-connections-per-ip": { type: "string" },
       "tcp-idle-timeout": { type: "string" },
@@ -470,6 +493,54 @@ function parse(argv: string[]) {
       version: { type: "boolean" },
     },
   });
+}
+
+/**
+ * Values are checked by the fault store itself, as the API checks a POST body, so the flag,
+ * the config file and the API can never disagree. Peers are known only once the server has
+ * its transfer settings (the config file, the data dir): this store takes any peer id, and
+ * the server checks that it names a peer when it adds the fault at start.
+ */
+const FAULT_CHECK = new Faults({ peer: () => ({}) });
+const FAULT_FORM =
+  "ZONE:KIND[:KEY=VALUE,...], e.g. --fault example.com:xfr-truncate:after_messages=2";
+
+/**
+ * `--fault ZONE:KIND[:KEY=VALUE,...]`: the zone, the kind, then its parameters, `times`,
+ * `peer_id` and `source` (values as text: the store reads numbers from text). Only the first
+ * two colons separate: an IPv6 `source=::1` keeps its own.
+ */
+export function parseFault(text: string): DeclaredFault {
+  const bad = (why: string) => new UsageError(`--fault ${text}: ${why}`);
+  const first = text.indexOf(":");
+  if (first < 0) throw bad(`expected ${FAULT_FORM}`);
+  const zone = text.slice(0, first);
+  const second = text.indexOf(":", first + 1);
+  const kind = second < 0 ? text.slice(first + 1) : text.slice(first + 1, second);
+  const rest = second < 0 ? "" : text.slice(second + 1);
+  if (zone === "") throw bad(`no zone before the kind (${FAULT_FORM})`);
+  if (kind === "") throw bad(`no kind after the zone (${FAULT_FORM})`);
+  try {
+    canonicalName(zone.endsWith(".") ? zone : `${zone}.`);
+  } catch (err) {
+    throw bad(`"${zone}" is not a zone name: ${(err as Error).message}`);
+  }
+  const spec: FaultSpec = { kind };
+  for (const pair of rest === "" ? [] : rest.split(",")) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw bad(`"${pair}" is not KEY=VALUE`);
+    const key = pair.slice(0, eq);
+    if (Object.hasOwn(spec, key)) throw bad(`${key} is given twice`);
+    spec[key] = pair.slice(eq + 1);
+  }
+  try {
+    FAULT_CHECK.add(zone, spec);
+  } catch (err) {
+    if (err instanceof ApiError) throw bad(err.message);
+    throw err;
+  }
+  FAULT_CHECK.clear(zone);
+  return { zone, spec, text };
 }
 
 /** parseArgs messages are long and suggest `--`; say the essential in one line. */

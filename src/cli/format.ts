@@ -3,6 +3,7 @@
 import { isAbsolute, relative } from "node:path";
 import type { PrimaryServer, ZoneSummary } from "../primary.js";
 import { formatHostPort } from "../transport/errors.js";
+import { withoutTrailingDot } from "../wire/name.js";
 import type { HostPort } from "./args.js";
 
 /** A path as the user would type it: relative to the working folder when inside it. */
@@ -26,7 +27,8 @@ export function formatCounts(counts: Record<string, number>): string {
 
 /** The one summary `serve` prints when it has started. */
 export function formatServeSummary(
-  primary: Pick<PrimaryServer, "dns" | "zones"> & Partial<Pick<PrimaryServer, "transfers" | "api">>,
+  primary: Pick<PrimaryServer, "dns" | "zones"> &
+    Partial<Pick<PrimaryServer, "transfers" | "api" | "faults">>,
   opts: { api: HostPort; zonesDir: string; config?: string },
 ): string {
   const { udp, tcp } = primary.dns;
@@ -51,6 +53,19 @@ export function formatServeSummary(
     lines.push(
       `  transfers: ${opts.config}: ${plural(outgoing.length, "zone")} configured, ${enabled} enabled`,
     );
+  }
+  // A server that misbehaves on purpose says so (--fault, the config file's faults).
+  const faults = primary.faults;
+  for (const key of faults?.zones() ?? []) {
+    for (const f of faults!.list(key)) {
+      const words = Object.entries(f.params).map(([k, v]) => `${k}=${v}`);
+      if (f.peer_id !== null) words.push(`peer_id=${f.peer_id}`);
+      if (f.source !== null) words.push(`source=${f.source}`);
+      if (f.times !== null) words.push(`times=${f.times}`);
+      // In --fault's own form, defaults filled in.
+      const text = [withoutTrailingDot(key), f.kind, ...(words.length ? [words.join(",")] : [])];
+      lines.push(`  fault: ${text.join(":")}`);
+    }
   }
   return `${lines.join("\n")}\n`;
 }

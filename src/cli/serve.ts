@@ -1,6 +1,7 @@
 /** `dns-primary serve`: start a primary, print one summary, run until SIGINT/SIGTERM. */
 
 import { resolve } from "node:path";
+import { ApiError } from "../cloudflare/errors.js";
 import { loadConfig } from "../config/load.js";
 import { createLogger } from "../log.js";
 import { startServer } from "../primary.js";
@@ -11,7 +12,7 @@ function isLoopback(host: string): boolean {
   return host === "::1" || host.startsWith("127.");
 }
 
-import type { ServeCommand } from "./args.js";
+import { type ServeCommand, UsageError } from "./args.js";
 import { formatServeSummary } from "./format.js";
 import type { CliIO } from "./io.js";
 import { watchZoneFiles } from "./watch.js";
@@ -33,6 +34,13 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     apiToken: cmd.apiToken,
     ...(cmd.dataDir !== undefined ? { dataDir: cmd.dataDir } : {}),
     notify: cmd.noNotify ? false : cmd.notifySource ? { source: cmd.notifySource } : {},
+    ...(cmd.faults !== undefined ? { faults: cmd.faults } : {}),
+  }).catch((err) => {
+    // Whether a --fault's zone is served and its peer_id names a peer is known only once the
+    // zones and the settings are loaded (args.ts checked the rest): still a usage error.
+    if (cmd.faults !== undefined && isFaultError(err))
+      throw new UsageError(`--fault: ${err.message}`);
+    throw err;
   });
   if (cmd.apiToken === undefined && !isLoopback(cmd.api.host)) {
     logger.warn(
@@ -81,4 +89,14 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
   await primary.close();
   logger.info("dns-primary stopped");
   return 0;
+}
+
+/** A declared fault the server refused at start (primary.ts addDeclaredFaults). */
+function isFaultError(err: unknown): err is ApiError {
+  if (!(err instanceof ApiError)) return false;
+  return (
+    err.kind === "INVALID_FAULT" ||
+    err.kind === "UNKNOWN_FAULT_KIND" ||
+    (err.kind === "NOT_FOUND" && err.message.startsWith("fault for "))
+  );
 }
