@@ -198,11 +198,17 @@ function restore(dir: string, opts: StoreOptions): Restored {
       times: new Map(),
     },
   };
-  let seq = snapshot !== undefined ? loadSnapshot(snapshot, ctx) : 0;
-  seq = replayLog(join(dir, LOG_FILE), opened.records, seq, ctx);
-  reconcileZones(fresh, ctx, logger);
-  reconcileTransfers(transfers, ctx.objs, logger);
-  return { ctx, log: opened.log, seq };
+  try {
+    let seq = snapshot !== undefined ? loadSnapshot(snapshot, ctx) : 0;
+    seq = replayLog(join(dir, LOG_FILE), opened.records, seq, ctx);
+    reconcileZones(fresh, ctx, logger);
+    reconcileTransfers(transfers, ctx.objs, logger);
+    return { ctx, log: opened.log, seq };
+  } catch (err) {
+    // The log is not handed on: its file descriptor would stay open for the process's life.
+    opened.log.close();
+    throw err;
+  }
 }
 
 /**

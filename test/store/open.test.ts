@@ -1,0 +1,56 @@
+// openStore when it fails: what it opened is closed again (the log's file descriptor, the
+// data dir's lock) and the zone set holds what it held before, so that a corrected start in
+// the same process goes on from the same state.
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import t from "tap";
+import { CloudflareZones } from "../../src/cloudflare/rules/zones.js";
+import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
+import { AppendLog } from "../../src/store/files.js";
+import { openStore, type StoreOptions } from "../../src/store/store.js";
+import { zoneFromText } from "../../src/zone/load.js";
+import { ZoneSet } from "../../src/zone/zoneset.js";
+
+const ZONE = `$ORIGIN open.test.
+$TTL 300
+@ SOA ns hostmaster 100 3600 600 86400 60
+@ NS ns
+ns A 192.0.2.53
+`;
+
+function tempDir(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), "dns-primary-open-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** What a start loaded before opening its data dir: one zone from its file. */
+function loaded(): StoreOptions {
+  const cloudflare = new CloudflareZones(new ZoneSet());
+  cloudflare.add(
+    zoneFromText(ZONE, { file: "open.test.zone", renderer: cloudflare.renderer }).zone,
+  );
+  return { cloudflare, transfers: new TransferSettings() };
+}
+
+/** Open file descriptors of this process. */
+const fds = () => readdirSync("/proc/self/fd").length;
+
+/** A log record that does not replay: a change to a zone the data dir does not hold. */
+function appendUnreplayable(dir: string): void {
+  const { log } = AppendLog.open(dir);
+  log.append({ s: 1, t: "dns", origin: "gone.test.", dns: {} });
+  log.close();
+}
+
+t.test("a log that does not replay: the log's file descriptor is closed", async (t) => {
+  const dir = tempDir(t);
+  appendUnreplayable(dir);
+  const before = fds();
+  t.throws(() => openStore(dir, loaded()), {
+    name: "StoreError",
+    message: /a change to zone gone\.test\., which is not stored/,
+  });
+  t.equal(fds(), before, "no file descriptor left open");
+});
