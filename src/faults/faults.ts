@@ -84,6 +84,9 @@ export interface FaultApplied {
   action: string;
 }
 
+/** Every fault of a store, by zone key (`Faults.snapshot`, `Faults.mirror`); plain data. */
+export type FaultSnapshot = Array<[zoneKey: string, faults: FaultInfo[]]>;
+
 /** A fault as the points read it: its kind and parameters, typed. */
 export interface Fault {
   readonly id: string;
@@ -113,6 +116,7 @@ export class Faults {
   private readonly byZone = new Map<string, Entry[]>();
   private count = 0;
   private readonly listeners: Array<(e: FaultApplied) => void> = [];
+  private readonly changeListeners: Array<() => void> = [];
 
   constructor(
     private readonly peers: PeerLookup,
@@ -131,6 +135,7 @@ export class Faults {
     if (list) list.push(entry);
     else this.byZone.set(zoneKey, [entry]);
     this.count++;
+    this.changed();
     return entry.info;
   }
 
@@ -151,6 +156,7 @@ export class Faults {
     const [e] = list.splice(i, 1);
     if (list.length === 0) this.byZone.delete(zoneKey);
     this.count--;
+    this.changed();
     return e!.info;
   }
 
@@ -159,6 +165,7 @@ export class Faults {
     const n = this.byZone.get(zoneKey)?.length ?? 0;
     this.byZone.delete(zoneKey);
     this.count -= n;
+    if (n > 0) this.changed();
     return n;
   }
 
@@ -184,6 +191,11 @@ export class Faults {
       else out.push(e);
     }
     return out ?? NONE;
+  }
+
+  /** The fault with this id on the zone, active or not (a UDP worker reports one by id). */
+  fault(zoneKey: string, id: string): Fault | undefined {
+    return this.byZone.get(zoneKey)?.find((x) => x.id === id);
   }
 
   /** The first active fault of `kind` for the exchange, if any. */
@@ -215,6 +227,57 @@ export class Faults {
       const i = this.listeners.indexOf(listener);
       if (i >= 0) this.listeners.splice(i, 1);
     };
+  }
+
+  /** Told after a fault is added or removed (`add`, `remove`, `clear`, `mirror`). */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.push(listener);
+    return () => {
+      const i = this.changeListeners.indexOf(listener);
+      if (i >= 0) this.changeListeners.splice(i, 1);
+    };
+  }
+
+  private changed(): void {
+    for (const l of this.changeListeners) l();
+  }
+
+  /** Every fault by zone key, as plain data: what a copy in another process is made from. */
+  snapshot(): FaultSnapshot {
+    return [...this.byZone].map(([zoneKey, list]) => [zoneKey, list.map((e) => e.info)]);
+  }
+
+  /**
+   * Hold the faults of another store's snapshot instead of these: a UDP worker's store follows
+   * the main process's (same ids, parameters, scope and counts), so that its answers misbehave
+   * alike. A fault held already keeps the lower of its two counts of `times` left: each
+   * process learns its own applications at once and the others' only with the next snapshot,
+   * so both counts are at least what is truly left, and a used-up fault is never revived.
+   */
+  mirror(snapshot: FaultSnapshot): void {
+    const held = new Map<string, FaultInfo>();
+    for (const list of this.byZone.values()) for (const e of list) held.set(e.id, e.info);
+    this.byZone.clear();
+    this.count = 0;
+    for (const [zoneKey, infos] of snapshot) {
+      if (infos.length === 0) continue;
+      this.byZone.set(
+        zoneKey,
+        infos.map((given) => {
+          const info: FaultInfo = { ...given, params: { ...given.params } };
+          const mine = held.get(info.id)?.times;
+          if (info.times !== null && mine !== undefined && mine !== null)
+            info.times = Math.min(info.times, mine);
+          if (info.times === 0) info.active = false;
+          const entry: Entry = { id: info.id, kind: info.kind, params: info.params, info };
+          const sourceKey = info.source === null ? undefined : addressKey(info.source);
+          if (sourceKey !== undefined) entry.sourceKey = sourceKey;
+          return entry;
+        }),
+      );
+      this.count += infos.length;
+    }
+    this.changed();
   }
 
   private inScope(e: Entry, x: Exchange): boolean {
