@@ -19,31 +19,19 @@
  * CI=true it fails.
  */
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
-import t, { type Test } from "tap";
+import t from "tap";
 import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import { type PrimaryServer, startServer } from "../../src/primary.js";
 import { loadZonesDir } from "../../src/zone/load.js";
+import { CHROMIUM, CHROMIUM_FLAGS, requireChromium, shot } from "../peers/chromium.js";
 import { kdig } from "../peers/dig.js";
 import { type Secondary, startBindSecondary } from "../peers/secondary.js";
 import { makeTempDir, removeTempDir, requireTool } from "../peers/tools.js";
 
-export const CHROMIUM = "/usr/bin/chromium";
-/** What Chromium needs on this closed network (no background calls to Google's hosts). */
-export const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const SHOTS = fileURLToPath(new URL("../../test-results/dashboard/", import.meta.url));
 const BUNDLED = fileURLToPath(new URL("../../zones/", import.meta.url));
 const TOKEN = "dashboard-e2e-token";
 const ORIGIN = "example.com.";
@@ -64,20 +52,6 @@ mail  IN A   192.0.2.25
 @     IN MX  10 mail
 ${Array.from({ length: 24 }, (_, i) => `host${String(i).padStart(2, "0")} IN A 198.51.100.${i + 1}`).join("\n")}
 `;
-
-function requireChromium(t: Test): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  const message = `${CHROMIUM} not installed: apt-get install chromium`;
-  if (process.env.CI === "true") t.fail(message);
-  else t.pass(message, { skip: message });
-  return false;
-}
-
-/** A screenshot of the whole page (or of the window, `fullPage: false`). */
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -583,7 +557,7 @@ t.test("the bundled zones: first paint, readiness and the zone tab bar", async (
         t.ok(bar.scrollWidth <= bar.clientWidth, `${width} px: the tabs fit`);
         if (width === 1280) await shot(page, "22-zone-tabs-1280", false);
       }
-      // Too narrow for the three tabs: they scroll sideways, still without a vertical bar.
+      // Too narrow for the four tabs: they scroll sideways, still without a vertical bar.
       const page = await open(320);
       await page.goto(`${root}/#/zones/${id}/settings`);
       t.equal(await ready(page), "true");
@@ -591,10 +565,10 @@ t.test("the bundled zones: first paint, readiness and the zone tab bar", async (
       t.ok(bar.scrollWidth > bar.clientWidth, "320 px: the tabs are wider than the bar");
       t.ok(bar.scrollHeight <= bar.clientHeight, "320 px: no vertical overflow");
       t.equal(bar.verticalBar, 0, "320 px: no vertical scrollbar");
-      await page.locator("#tab-secondaries").scrollIntoViewIfNeeded();
+      await page.locator("#tab-faults").scrollIntoViewIfNeeded();
       const end = (await page.evaluate(`(() => {
       const nav = document.querySelector("nav.tabs").getBoundingClientRect();
-      const last = document.getElementById("tab-secondaries").getBoundingClientRect();
+      const last = document.getElementById("tab-faults").getBoundingClientRect();
       return { scrolled: document.querySelector("nav.tabs").scrollLeft, fits: last.right <= nav.right + 0.5 };
     })()`)) as { scrolled: number; fits: boolean };
       t.ok(end.scrolled > 0 && end.fits, "the last tab scrolls into view");

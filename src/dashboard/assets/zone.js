@@ -1,10 +1,12 @@
 // One zone: the page head (its name, SOA serial, outgoing status and id) and the tab bar over
-// its three tabs, each a module of its own: the records (step 5's NS records among them), the
-// DNS settings and outgoing transfers (steps 3, 5 and 6), and the live view of its secondaries
-// with the ready-to-paste configuration for each.
+// its four tabs, each a module of its own: the records (step 5's NS records among them), the
+// DNS settings and outgoing transfers (steps 3, 5 and 6), the live view of its secondaries
+// with the ready-to-paste configuration for each, and the faults that make this primary
+// misbehave towards them (issue 14).
 
 import { EXT, get, V4 } from "./api.js";
 import { h } from "./dom.js";
+import { faultsTab } from "./zone-faults.js";
 import { recordsTab } from "./zone-records.js";
 import { secondariesTab } from "./zone-secondaries.js";
 import { outgoingBadge, settingsTab } from "./zone-settings.js";
@@ -14,6 +16,7 @@ const TABS = [
   ["records", "DNS records", recordsTab],
   ["settings", "Settings & transfers", settingsTab],
   ["secondaries", "Secondaries", secondariesTab],
+  ["faults", "Faults", faultsTab],
 ];
 
 /**
