@@ -133,16 +133,21 @@ const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
 /**
  * Open the data dir: restore the stored state into `cloudflare` and `transfers` (which hold
  * what this start loaded: zone files, specs, the config), reconcile, and store every change
- * from now on. Throws StoreError when the data dir cannot be used.
+ * from now on. Throws StoreError when the data dir cannot be used; the zone set then holds
+ * what it held before the call, and the data dir is free for a corrected start.
  */
 export function openStore(dir: string, opts: StoreOptions): Store {
   const unlock = lockStoreDir(dir);
+  // What this start loaded (files, specs) is set aside: the stored state comes first.
+  const fresh = setAside(opts.cloudflare);
   let restored: Restored;
   try {
-    // Damage, a newer format or a change that does not replay stops the start; the lock is
-    // released so that a corrected start (or another data dir) can go on in this process.
-    restored = restore(dir, opts);
+    // Damage, a newer format or a change that does not replay stops the start; the zone set
+    // is left as it was found and the lock released, so that a corrected start (or another
+    // data dir) can go on in this process.
+    restored = restore(dir, fresh, opts);
   } catch (err) {
+    putBack(opts.cloudflare, fresh);
     unlock();
     throw err;
   }
@@ -166,6 +171,25 @@ function lockStoreDir(dir: string): () => void {
   return lockDir(dir);
 }
 
+/** Take the zones this start loaded out of the zone set; restore() serves them again. */
+function setAside(cloudflare: CloudflareZones): Zone[] {
+  const fresh = cloudflare.set.all();
+  for (const z of fresh) cloudflare.remove(z);
+  return fresh;
+}
+
+/**
+ * After a failed start, the zone set holds again what it held before: the zones this start
+ * loaded, the same objects (the caller knows them by identity), and none of the stored ones.
+ * Left empty or holding the stored zones, a retry with this zone set would take a stored zone
+ * created through the API for one loaded from a file, and drop it when the file is not there.
+ */
+function putBack(cloudflare: CloudflareZones, fresh: Zone[]): void {
+  const loaded = new Set(fresh);
+  for (const z of cloudflare.set.all()) if (!loaded.has(z)) cloudflare.remove(z);
+  for (const z of fresh) if (cloudflare.set.get(z.origin) !== z) cloudflare.add(z);
+}
+
 /** What the data dir held, restored into the model, and the log to go on appending to. */
 interface Restored {
   ctx: Ctx;
@@ -179,13 +203,10 @@ interface Restored {
  * header): the snapshot, the log records written after it, then the zones and transfer
  * objects this start loaded from files, specs and the config.
  */
-function restore(dir: string, opts: StoreOptions): Restored {
+function restore(dir: string, fresh: Zone[], opts: StoreOptions): Restored {
   const { cloudflare, transfers, logger } = opts;
   const snapshot = readSnapshot(dir);
   const opened = openLog(dir, logger);
-  // What this start loaded (files, specs) is set aside: the stored state comes first.
-  const fresh = cloudflare.set.all();
-  for (const z of fresh) cloudflare.remove(z);
   const ctx: Ctx = {
     cloudflare,
     sources: new Map(),

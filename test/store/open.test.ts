@@ -7,7 +7,7 @@ import { join } from "node:path";
 import t from "tap";
 import { CloudflareZones } from "../../src/cloudflare/rules/zones.js";
 import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
-import { AppendLog } from "../../src/store/files.js";
+import { AppendLog, LOG_FILE } from "../../src/store/files.js";
 import { openStore, type StoreOptions } from "../../src/store/store.js";
 import { zoneFromText } from "../../src/zone/load.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";
@@ -37,10 +37,13 @@ function loaded(): StoreOptions {
 /** Open file descriptors of this process. */
 const fds = () => readdirSync("/proc/self/fd").length;
 
-/** A log record that does not replay: a change to a zone the data dir does not hold. */
+/**
+ * A log record that does not replay: a change to a zone the data dir does not hold (its
+ * sequence number past any snapshot's, so that it is not skipped as already included).
+ */
 function appendUnreplayable(dir: string): void {
   const { log } = AppendLog.open(dir);
-  log.append({ s: 1, t: "dns", origin: "gone.test.", dns: {} });
+  log.append({ s: 1000, t: "dns", origin: "gone.test.", dns: {} });
   log.close();
 }
 
@@ -54,3 +57,43 @@ t.test("a log that does not replay: the log's file descriptor is closed", async 
   });
   t.equal(fds(), before, "no file descriptor left open");
 });
+
+t.test(
+  "a restore that fails puts back the zones this start loaded, and nothing else",
+  async (t) => {
+    const dir = tempDir(t);
+    // A first start stores the zone from its file and one created through the API.
+    const first = loaded();
+    const a = openStore(dir, first);
+    first.cloudflare.create("api.test.");
+    a.close();
+    appendUnreplayable(dir);
+    const start = loaded();
+    const zone = start.cloudflare.set.get("open.test.");
+    t.throws(() => openStore(dir, start), { name: "StoreError" });
+    const left = start.cloudflare.set.all();
+    t.equal(left.length, 1, "only the loaded zone, none of the stored ones");
+    t.equal(left[0], zone, "the loaded zone itself, as it was loaded");
+    // The bad log moved aside (as an operator would): the same start now succeeds and takes
+    // the file's zone for the file's, the API's zone for the API's.
+    rmSync(join(dir, LOG_FILE));
+    openStore(dir, start).close();
+    t.same(
+      start.cloudflare.set
+        .all()
+        .map((z) => z.origin)
+        .sort(),
+      ["api.test.", "open.test."],
+    );
+    const fileGone = {
+      cloudflare: new CloudflareZones(new ZoneSet()),
+      transfers: new TransferSettings(),
+    };
+    openStore(dir, fileGone).close();
+    t.same(
+      fileGone.cloudflare.set.all().map((z) => z.origin),
+      ["api.test."],
+      "without its file the file's zone is not served; the API's zone has no file and stays",
+    );
+  },
+);
