@@ -225,7 +225,14 @@ function whoCell(s) {
 
 /** The last NOTIFY sent: serial, outcome, tries and time, and why when not answered. */
 function notifyCell(n) {
-  const kind = n.outcome === "answered" ? "ok" : n.outcome === "replaced" ? "" : "bad";
+  // A NOTIFY a fault acted on (dropped, sent unsigned or from elsewhere) did what was asked.
+  const kind = n.faults?.length
+    ? "warn"
+    : n.outcome === "answered"
+      ? "ok"
+      : n.outcome === "replaced"
+        ? ""
+        : "bad";
   return [
     h("div", {}, h("code", {}, String(n.serial)), " ", badge(n.outcome, kind)),
     h(
