@@ -7,7 +7,8 @@
  * through the form and listed; then a real AXFR by kdig from the peer's address, which
  * receives a closing SOA with another serial than the opening one, while the tab's applied
  * count moves to 1 and the fault is used up without a reload; the Secondaries view naming the
- * fault on that transfer; the next AXFR clean; remove and clear all. A fault declared at
+ * fault on that transfer; the next AXFR clean; a notify-drop fault named on the NOTIFY that
+ * Force NOTIFY did not send; remove and clear all. A fault declared at
  * start (`--fault`, the config file) shows as such.
  */
 
@@ -249,7 +250,29 @@ t.test(
     await form.getByLabel("Kind").selectOption("xfr-truncate");
     await form.getByRole("button", { name: "Add fault" }).click();
     await page.locator("#faults tbody tr", { hasText: "xfr-truncate" }).waitFor();
-    t.equal(await page.locator("#faults-count").textContent(), "2");
+    // A NOTIFY fault: Force NOTIFY's NOTIFY to the peer is not sent, and Secondaries says why.
+    await page.click("#add-fault");
+    await form.getByLabel("Kind").selectOption("notify-drop");
+    await form.getByLabel("Times").fill("1");
+    await form.getByRole("button", { name: "Add fault" }).click();
+    const drop = page.locator("#faults tbody tr", { hasText: "notify-drop" });
+    await drop.waitFor();
+    await page.locator("#tab-settings").click();
+    await page.locator("#force-notify").click();
+    await page.locator("#notify-result:not(:empty)").waitFor();
+    await page.locator("#tab-secondaries").click();
+    const notifyHit = secondary.locator(".notify .fault-hits li");
+    await notifyHit.waitFor();
+    t.equal(await notifyHit.locator(".fault-kind").textContent(), "notify-drop");
+    t.match(
+      await secondary.locator(".notify").textContent(),
+      /dropped/,
+      "the Secondaries view shows the NOTIFY dropped, by the fault it names",
+    );
+    await shot(page, "34-secondaries-notify-fault-1280");
+    await page.locator("#tab-faults").click();
+    await drop.locator(".applied", { hasText: "1" }).waitFor();
+    t.equal(await page.locator("#faults-count").textContent(), "3");
     page.once("dialog", (d) => d.accept());
     await page.click("#clear-faults");
     await page.locator("#faults .empty").waitFor();
