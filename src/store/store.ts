@@ -140,20 +140,23 @@ export function openStore(dir: string, opts: StoreOptions): Store {
   const unlock = lockStoreDir(dir);
   // What this start loaded (files, specs) is set aside: the stored state comes first.
   const fresh = setAside(opts.cloudflare);
-  let restored: Restored;
+  let restored: Restored | undefined;
+  let writer: StoreWriter;
   try {
-    // Damage, a newer format or a change that does not replay stops the start; the zone set
-    // is left as it was found and the lock released, so that a corrected start (or another
-    // data dir) can go on in this process.
+    // Damage, a newer format or a change that does not replay stops the start, and so does a
+    // first snapshot that cannot be written (a full disk, a read-only data dir): the log is
+    // closed, the zone set left as it was found and the lock released, so that a corrected
+    // start (or another data dir) can go on in this process.
     restored = restore(dir, fresh, opts);
+    writer = new StoreWriter(dir, restored, opts);
+    // The first snapshot holds the reconciled state; the log starts empty.
+    writer.compact();
   } catch (err) {
+    restored?.log.close();
     putBack(opts.cloudflare, fresh);
     unlock();
     throw err;
   }
-  const writer = new StoreWriter(dir, restored, opts);
-  // The first snapshot holds the reconciled state; the log starts empty.
-  writer.compact();
   // From here on, a change is on disk before the request that made it is answered.
   followZones(opts.cloudflare, restored.ctx, writer);
   followTransfers(opts.transfers, restored.ctx.objs, writer);

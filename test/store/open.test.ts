@@ -1,13 +1,13 @@
 // openStore when it fails: what it opened is closed again (the log's file descriptor, the
 // data dir's lock) and the zone set holds what it held before, so that a corrected start in
 // the same process goes on from the same state.
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { CloudflareZones } from "../../src/cloudflare/rules/zones.js";
 import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
-import { AppendLog, LOG_FILE } from "../../src/store/files.js";
+import { AppendLog, LOCK_FILE, LOG_FILE, SNAPSHOT_FILE } from "../../src/store/files.js";
 import { openStore, type StoreOptions } from "../../src/store/store.js";
 import { zoneFromText } from "../../src/zone/load.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";
@@ -97,3 +97,39 @@ t.test(
     );
   },
 );
+
+t.test("a first snapshot that cannot be written: lock, log and zones are given back", async (t) => {
+  const dir = tempDir(t);
+  const first = loaded();
+  const a = openStore(dir, first);
+  first.cloudflare.create("api.test.");
+  a.close();
+  // The snapshot is written to snapshot.tmp first; a folder there makes that write fail
+  // (EISDIR) after the restore succeeded, whoever runs the test (root ignores file modes).
+  const tmp = join(dir, `${SNAPSHOT_FILE}.tmp`);
+  mkdirSync(tmp);
+  const start = loaded();
+  const zone = start.cloudflare.set.get("open.test.");
+  const before = fds();
+  t.throws(() => openStore(dir, start), {
+    name: "StoreError",
+    message: /writing to .* failed: EISDIR/,
+  });
+  t.notOk(existsSync(join(dir, LOCK_FILE)), "the lock file is removed");
+  t.equal(fds(), before, "the log's file descriptor is closed");
+  const left = start.cloudflare.set.all();
+  t.equal(left.length, 1, "the stored zone restored for the snapshot is taken out again");
+  t.equal(left[0], zone, "the loaded zone itself");
+  // Corrected, the same start in the same process takes the data dir.
+  rmSync(tmp, { recursive: true });
+  const store = openStore(dir, start);
+  store.close();
+  t.equal(store.stats().snapshots, 2, "the first snapshot and the one at close");
+  t.same(
+    start.cloudflare.set
+      .all()
+      .map((z) => z.origin)
+      .sort(),
+    ["api.test.", "open.test."],
+  );
+});
