@@ -90,8 +90,9 @@ export interface ServerOptions {
   transfers?: TransferSettings;
   /**
    * A configuration file as `loadConfig` or `configFromObject` read it: its TSIGs, peers,
-   * ACLs and outgoing configurations (instead of `transfers`), its account and its zones'
-   * DNS settings (under `account` and `dnsSettings` when those are given too). Every zone it
+   * ACLs and outgoing configurations (instead of `transfers`), its account, its zones'
+   * DNS settings (under `account` and `dnsSettings` when those are given too) and faults
+   * (before those of `faults`). Every zone it
    * names must be served once `zonesDir`, `zones` and `dataDir` are loaded, or say
    * `create: true` to be created then as `POST /zones` creates a zone; otherwise the start
    * fails with a ConfigError naming the file, line and zone (config/zones.ts).
@@ -128,9 +129,10 @@ export interface ServerOptions {
    */
   dataDir?: string;
   /**
-   * Faults to start with (faults/kinds.ts; docs/faults.md), by zone name: `--fault` and the
-   * config file's `faults:` sections. Added again at every start; those added at run time are
-   * not kept across a restart. Rejects with ApiError when one is invalid or its zone unknown.
+   * Faults to start with (faults/kinds.ts; docs/faults.md), by zone name: `--fault`'s (the
+   * config file's `faults:` come with `config`, and are added first). Added again at every
+   * start; those added at run time are not kept across a restart. Rejects with ApiError when
+   * one is invalid or its zone unknown.
    */
   faults?: { zone: string; spec: FaultSpec }[];
 }
@@ -423,7 +425,9 @@ function buildHandler(
 
 /** Step 4b: the faults `--fault` and the config file declare (not kept otherwise). */
 function addDeclaredFaults(options: ServerOptions, loaded: Loaded, faults: Faults): void {
-  for (const { zone: name, spec } of options.faults ?? []) {
+  // The config file's first (checked when it was read, their zones by createConfigZones).
+  const declared = [...(options.config?.faults ?? []), ...(options.faults ?? [])];
+  for (const { zone: name, spec } of declared) {
     const zone = loaded.zones.get(canonicalName(name.endsWith(".") ? name : `${name}.`));
     if (zone === undefined)
       throw new ApiError("NOT_FOUND", `fault for ${name}: no such zone is served`);

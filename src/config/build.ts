@@ -31,11 +31,13 @@ import {
   TransferSettings,
 } from "../cloudflare/transfer/settings.js";
 import { zoneName } from "../cloudflare/zone-name.js";
+import { type FaultSpec, Faults, peersOf } from "../faults/faults.js";
 import { canonicalName, nameKey } from "../wire/name.js";
 import { ConfigError, type ConfigProblem, formatPath, suggest } from "./errors.js";
 import {
   accountSchema,
   aclSchema,
+  faultSchema,
   keysAt,
   listSchema,
   type outgoingSchema,
@@ -66,6 +68,16 @@ export interface ConfigZone {
   create: boolean;
 }
 
+/** A fault under a zone's `faults:` (added at start: ServerOptions.faults). */
+export interface ConfigFault {
+  /** The zone, canonical, with the trailing dot. */
+  zone: string;
+  /** As the fault store takes it: the peer's name resolved to its `peer_id`. */
+  spec: FaultSpec;
+  /** The line of the entry, when the source was a file. */
+  line?: number;
+}
+
 export interface LoadedConfig {
   settings: TransferSettings;
   account?: Account;
@@ -73,6 +85,8 @@ export interface LoadedConfig {
   dnsSettings: Record<string, Record<string, unknown>>;
   /** Every zone under `zones:`, in file order (checked against the served zones at start). */
   zones: ConfigZone[];
+  /** The zones' `faults:`, in file order, already checked. */
+  faults: ConfigFault[];
   /** The file, or the source name given to configFromObject: later problems name it. */
   source: string;
 }
@@ -139,9 +153,9 @@ export function buildConfig(
   const tsigs = loadTsigs(cfg, settings, add);
   const peers = loadPeers(cfg, settings, tsigs, add);
   loadAcls(cfg, settings, add);
-  const { dnsSettings, zones } = loadZones(cfg, settings, peers, add, locate);
+  const { dnsSettings, zones, faults } = loadZones(cfg, settings, peers, add, locate);
   if (found.length > 0) throw new ConfigError(source, inReadingOrder(found));
-  const loaded: LoadedConfig = { settings, dnsSettings, zones, source };
+  const loaded: LoadedConfig = { settings, dnsSettings, zones, faults, source };
   if (account !== undefined) loaded.account = account;
   return loaded;
 }
@@ -189,6 +203,8 @@ interface ZoneItem {
   create: boolean;
   outgoing?: z.infer<typeof outgoingSchema>;
   dnsSettings?: Record<string, unknown>;
+  /** Each entry checked on its own: undefined where its shape is wrong (reported). */
+  faults?: (z.infer<typeof faultSchema> | undefined)[];
 }
 
 /** `value` against `schema`, problems reported under `at`; undefined when it does not fit. */
@@ -244,9 +260,19 @@ function readZone(key: string, v: unknown, add: Add): ZoneItem {
   const create = part("create", zoneSchema.shape.create);
   const outgoing = part("outgoing", zoneSchema.shape.outgoing);
   const dnsSettings = part("dns_settings", zoneSchema.shape.dns_settings);
+  // The list, then each entry on its own: one entry that is not a mapping hides no other.
+  const faults = check(listSchema, entry.faults, [...at, "faults"], add);
+  if (faults === undefined) whole = false;
   const item: ZoneItem = { key, whole, create: create === true };
   if (outgoing !== undefined) item.outgoing = outgoing;
   if (dnsSettings !== undefined) item.dnsSettings = dnsSettings;
+  if (faults?.value) {
+    item.faults = faults.value.map((v, i) => {
+      const c = check(faultSchema, v, [...at, "faults", i], add);
+      if (c === undefined) whole = false;
+      return c?.value;
+    });
+  }
   return item;
 }
 
@@ -365,9 +391,12 @@ function loadZones(
   peers: Loaded,
   add: Add,
   locate: Locate,
-): Pick<LoadedConfig, "dnsSettings" | "zones"> {
+): Pick<LoadedConfig, "dnsSettings" | "zones" | "faults"> {
   const dnsSettings: LoadedConfig["dnsSettings"] = {};
   const zones: ConfigZone[] = [];
+  const faults: ConfigFault[] = [];
+  // The store that will hold them judges them, over the peers of this file.
+  const judge = new Faults(peersOf(settings));
   const first = new Map<string, string>();
   const peerNames = names(cfg.peers);
   for (const z of cfg.zones) {
@@ -405,6 +434,24 @@ function loadZones(
     if (ds !== undefined && checkDnsSettings(name, ds, ["zones", zone], add)) {
       dnsSettings[name] = ds;
     }
+    (z.faults ?? []).forEach((entry, i) => {
+      if (entry === undefined) return;
+      const at: ConfigPath = ["zones", zone, "faults", i];
+      const spec = faultSpec(entry, at, peers, peerNames, add);
+      if (spec === undefined) return;
+      try {
+        judge.add(nameKey(name), spec, "config");
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        // The entry's line: the store's message names the parameter.
+        add(at, err.message, { code: err.code });
+        return;
+      }
+      const f: ConfigFault = { zone: name, spec };
+      const line = locate(at, false);
+      if (line !== undefined) f.line = line;
+      faults.push(f);
+    });
     const out = z.outgoing;
     if (out === undefined) continue;
     const base: ConfigPath = ["zones", zone, "outgoing"];
@@ -426,7 +473,44 @@ function loadZones(
       add([...base, ...modelPath(err.path)], err.message, { code: err.code });
     }
   }
-  return { dnsSettings, zones };
+  return { dnsSettings, zones, faults };
+}
+
+/**
+ * A `faults:` entry as the store takes it: `peer` (a name, as the file names objects) becomes
+ * `peer_id`; undefined when the peer is unknown (reported) or failed to load (reported where
+ * it is defined).
+ */
+function faultSpec(
+  entry: Record<string, unknown>,
+  at: ConfigPath,
+  peers: Loaded,
+  peerNames: string[],
+  add: Add,
+): FaultSpec | undefined {
+  const { peer, ...spec } = entry;
+  if (Object.hasOwn(spec, "peer_id")) {
+    add(
+      [...at, "peer_id"],
+      'unknown field (a fault names its peer in a file: write "peer: <peer name>")',
+      {
+        atKey: true,
+        kind: "unknown",
+      },
+    );
+    return undefined;
+  }
+  if (peer === undefined || peer === null) return spec as FaultSpec;
+  if (typeof peer !== "string") {
+    add([...at, "peer"], `expected a peer's name, not ${shown(peer)}`);
+    return undefined;
+  }
+  if (!peers.has(peer)) {
+    add([...at, "peer"], `no peer named "${peer}"${didYouMean(peer, peerNames)}`);
+    return undefined;
+  }
+  const id = peers.get(peer);
+  return id === undefined ? undefined : ({ ...spec, peer_id: id } as FaultSpec);
 }
 
 /**

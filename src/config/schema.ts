@@ -23,6 +23,8 @@
  *   example.com:
  *     outgoing: { peers: [local-bind], status: Enabled }
  *     dns_settings: { multi_provider: true }
+ *     faults:
+ *       - { kind: xfr-truncate, after_messages: 2, peer: local-bind, times: 1 }
  *   new.example:
  *     create: true
  * ```
@@ -71,6 +73,13 @@ export const outgoingSchema = z.strictObject({
   status: z.enum(["Enabled", "Disabled"]),
 });
 
+/**
+ * A fault a zone starts with (docs/faults.md): `kind`, the kind's parameters, `times`,
+ * `source`, and `peer` (a peer's name, where the API takes `peer_id`). Its keys and values are
+ * judged by the fault store (faults/faults.ts), the code that judges the API.
+ */
+export const faultSchema = z.record(z.string(), z.unknown());
+
 export const zoneSchema = z.strictObject({
   /**
    * Every zone named here must be served at start (a zone file, the library's `zones`, the
@@ -89,6 +98,8 @@ export const zoneSchema = z.strictObject({
    * SOA comes from the zone file, so `soa` is not taken here.
    */
   dns_settings: z.record(z.string(), z.unknown()).nullish(),
+  /** Faults the zone starts with, added again at every start (faultSchema). */
+  faults: z.array(faultSchema).nullish(),
 });
 
 export const configSchema = z.strictObject({
