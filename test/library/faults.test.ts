@@ -1,8 +1,9 @@
 /**
  * The library's faults handle (docs/faults.md): add, list, get, remove and clear by zone name
  * or id, with the store's checks and error codes; declared faults at start; a deleted zone
- * takes its faults with it.
+ * takes its faults with it; the "fault" event when a fault acted (a real NOTIFY dropped).
  */
+import dgram from "node:dgram";
 import t, { type Test } from "tap";
 import { FAULT_KINDS, type Primary, startPrimary } from "../../src/index.js";
 
@@ -162,6 +163,56 @@ t.test("faults declared at start; a deleted zone's faults go with it", async (t)
     started(t, { faults: [{ zone: "alpha.test", spec: { kind: "latency", ms: -1 } }] }),
     code(89202),
   );
+});
+
+/** A secondary's NOTIFY side: counts what arrives, answers nothing. */
+async function notifyPeer(t: Test): Promise<{ port: number; got: () => number }> {
+  const sock = dgram.createSocket("udp4");
+  let got = 0;
+  sock.on("message", () => {
+    got++;
+  });
+  await new Promise<void>((r) => sock.bind(0, "127.0.0.1", () => r()));
+  t.teardown(() => new Promise<void>((r) => sock.close(() => r())));
+  return { port: sock.address().port, got: () => got };
+}
+
+t.test("the fault event, and the handle following what the server did", async (t) => {
+  const peerSide = await notifyPeer(t);
+  const p = await started(t, { notify: { coalesceMs: 10 } });
+  const peer = p.transfers.createPeer({ name: "bind", ip: "127.0.0.1", port: peerSide.port });
+  const drop = p.faults.add("alpha.test", { kind: "notify-drop", peer_id: peer.id, times: 1 });
+  const seen: string[] = [];
+  const off = p.on("fault", (e) => seen.push(e.fault.kind));
+  const event = p.waitFor("fault", (e) => e.fault.id === drop.id, { timeoutMs: 5000 });
+  const dropped = p.waitFor("notify", (e) => e.outcome === "dropped", { timeoutMs: 5000 });
+  // Enabling transfers notifies the linked peer: the fault keeps that NOTIFY from leaving.
+  p.transfers.createOutgoing("alpha.test.", { peers: [peer.id], status: "Enabled" });
+  const e = await event;
+  t.match(e, {
+    zone: "alpha.test.",
+    point: "notify",
+    address: "127.0.0.1",
+    action: "NOTIFY not sent",
+    fault: { id: drop.id, kind: "notify-drop", applied: 1, times: 0, active: false },
+  });
+  t.match((await dropped).faults, [{ id: drop.id, kind: "notify-drop" }]);
+  t.same(seen, ["notify-drop"]);
+  off();
+  // The handle is live: the store's counts, not those at add().
+  t.equal(drop.applied, 1);
+  t.equal(drop.active, false, "times used up");
+  t.equal(drop.last_applied, e.fault.last_applied);
+  t.equal(peerSide.got(), 0, "no NOTIFY reached the peer");
+
+  // Used up: the next change's NOTIFY leaves; the event's fault was a copy.
+  p.records("alpha.test").create({ name: "new", type: "A", content: "192.0.2.8" });
+  const deadline = Date.now() + 5000;
+  while (peerSide.got() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.ok(peerSide.got() >= 1, "the peer got the next NOTIFY");
+  t.equal(drop.applied, 1);
+  t.equal(e.fault.applied, 1);
+  t.same(seen, ["notify-drop"], "no more events");
 });
 
 t.test("the kinds are exported with their parameters", async (t) => {
