@@ -4,6 +4,8 @@
  * request is REFUSED and the secondary tries again after its retry interval (RFC 1035 §4.3.5).
  */
 
+import type { StreamItem } from "./handler.js";
+
 export class TransferLimits {
   private running = 0;
   private readonly byZone = new Map<string, number>();
@@ -50,9 +52,9 @@ export class TransferLimits {
  * the stream is suspended in the middle of a message.
  */
 export function holding(
-  stream: AsyncGenerator<Buffer>,
+  stream: AsyncGenerator<StreamItem>,
   release: () => void,
-): AsyncIterable<Buffer> {
+): AsyncIterable<StreamItem> {
   return {
     [Symbol.asyncIterator]: () => ({
       async next() {

@@ -15,6 +15,7 @@ import { T } from "../wire/types.js";
 import { MessageWriter, Overflow } from "../wire/writer.js";
 import type { Changeset, RR } from "../zone/journal.js";
 import type { ZoneNode } from "../zone/rrset.js";
+import { isControl, type StreamItem } from "./handler.js";
 
 /** NSD sends 16 KiB messages, BIND about 20 KiB; Knot up to 64 KiB. */
 export const DEFAULT_MESSAGE_SIZE = 16 * 1024;
@@ -50,6 +51,18 @@ export interface XfrOptions {
   payload?: number;
   /** Octets kept free at the end of every message for the OPT and TSIG (default 512). */
   reserve?: number;
+  // What a fault (server/transfer-faults.ts) changes; absent, the answer is the zone's.
+  /** The SOA that opens (and closes) an AXFR, instead of the apex's (serial-regression). */
+  soa?: RR;
+  /** The SOA that closes an AXFR, when it is not the opening one (axfr-soa-mismatch). */
+  closingSoa?: RR;
+  /**
+   * The closing SOA in a message of its own, so that a stream cut or changed after some
+   * messages is cut before it even when the zone fits one message.
+   */
+  closeApart?: boolean;
+  /** Every AXFR record but the SOA sent twice (axfr-duplicate-records). */
+  duplicate?: boolean;
 }
 
 /** One record to send: owner as a wire string, type, TTL, RDATA. */
@@ -172,7 +185,8 @@ export function* axfrParts(
   opts: XfrOptions = {},
 ): Generator<Buffer> {
   const p = new MessagePacker(req, stats, opts);
-  const soa = soaOf(apex);
+  const soa = opts.soa ? wireRR(opts.soa) : soaOf(apex);
+  const copies = opts.duplicate ? 2 : 1;
   p.add(soa);
   for (const node of nodes) {
     if (node.empty) continue;
@@ -180,11 +194,12 @@ export function* axfrParts(
     for (const set of node.sets) {
       if (set.type === T.SOA && node.name === apex.name) continue;
       for (let i = 0; i < set.size; i++)
-        p.add({ owner, type: set.type, ttl: set.ttl, rdata: set.at(i) });
+        for (let c = 0; c < copies; c++) p.record(owner, set.type, set.ttl, set.at(i));
     }
     if (p.done.length > 0) yield* p.done.splice(0);
   }
-  p.add(soa);
+  if (opts.closeApart && p.pending > 0) p.flush();
+  p.add(opts.closingSoa ? wireRR(opts.closingSoa) : soa);
   p.flush();
   yield* p.done.splice(0);
 }
@@ -207,6 +222,7 @@ export function* ixfrParts(
     for (const r of cs.added) p.add(wireRR(r));
     if (p.done.length > 0) yield* p.done.splice(0);
   }
+  if (opts.closeApart && p.pending > 0) p.flush();
   p.add(soa);
   p.flush();
   yield* p.done.splice(0);
@@ -258,9 +274,15 @@ export function singleSoaMessage(req: XfrRequest, soa: RR, opts: XfrOptions = {}
   return p.done[0];
 }
 
-/** Every message of a stream, collected (IXFR over UDP, tests). */
-export async function collect(messages: AsyncIterable<Buffer>): Promise<Buffer[]> {
+/**
+ * Every message of a stream, collected (IXFR over UDP, tests): what a client would receive,
+ * so it skips `pace` and `delay` and stops at `close`, `reset` and `stall` (handler.ts).
+ */
+export async function collect(messages: AsyncIterable<StreamItem>): Promise<Buffer[]> {
   const out: Buffer[] = [];
-  for await (const m of messages) out.push(m);
+  for await (const m of messages) {
+    if (!isControl(m)) out.push(m);
+    else if (m.control !== "pace" && m.control !== "delay") break;
+  }
   return out;
 }

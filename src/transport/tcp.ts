@@ -15,11 +15,15 @@
  * time cannot keep the idle timer alive forever), and a multi-message answer not written in
  * full within `transferMs` is cut. On close, the listener stops accepting at once, idle
  * connections are closed, and answers in progress get `shutdownMs` to finish.
+ *
+ * A multi-message answer may carry instructions about the connection (StreamControl,
+ * server/handler.ts: how transfer faults cut, stall, slow or delay a transfer): the transport
+ * carries them out where they stand in the stream, so that server/ never holds a socket.
  */
 
 import net from "node:net";
 import type { Logger } from "pino";
-import type { DnsHandler, RequestContext } from "../server/handler.js";
+import type { DnsHandler, RequestContext, StreamControl, StreamItem } from "../server/handler.js";
 import { listenError } from "./errors.js";
 import type { Limits } from "./limits.js";
 
@@ -27,6 +31,8 @@ import type { Limits } from "./limits.js";
 const HEADER_LEN = 12;
 /** The length prefix is 16 bits (RFC 1035 §4.2.2). */
 const MAX_MESSAGE = 0xffff;
+/** Between the last message written and an RST a stream asked for (StreamControl `reset`). */
+const RESET_GRACE_MS = 50;
 
 export interface TcpServer {
   readonly server: net.Server;
@@ -162,6 +168,8 @@ class Connection {
   private closing = false;
   /** A multi-message answer is being written. */
   streaming = false;
+  /** The answer in progress was told to stall: nothing more is written until the close. */
+  private stalled = false;
   /** Runs from the first octet of a message until the message is complete. */
   private messageTimer: NodeJS.Timeout | null = null;
 
@@ -197,7 +205,8 @@ class Connection {
   /** The server is closing: close now if nothing is in progress, else after it. */
   shutdown(): void {
     this.closing = true;
-    if (!this.streaming) this.finish();
+    // A stalled answer will never finish: no grace for it.
+    if (!this.streaming || this.stalled) this.finish();
   }
 
   private readonly onMessageTimeout = (): void => {
@@ -348,9 +357,11 @@ class Connection {
    * socket's buffer is full. The messages are written without copying, so the handler must
    * not reuse a buffer after yielding it.
    */
-  private async stream(messages: AsyncIterable<Buffer>): Promise<void> {
+  private async stream(messages: AsyncIterable<StreamItem>): Promise<void> {
     const socket = this.socket;
     this.streaming = true;
+    /** Set by a `pace` instruction: what follows is written at this rate. */
+    let pace: Pacer | undefined;
     const started = Date.now();
     const deadline = setTimeout(() => {
       this.logger.warn(
@@ -364,7 +375,16 @@ class Connection {
     try {
       for await (const msg of messages) {
         if (this.done) return; // leaving the loop calls the iterator's return()
+        if (!Buffer.isBuffer(msg)) {
+          if (msg.control === "pace") pace = new Pacer(msg.bytesPerSecond);
+          else if (!(await this.control(msg))) return;
+          continue;
+        }
         if (!this.checkSize(msg)) return;
+        if (pace !== undefined) {
+          if (!(await this.writePaced(msg, pace))) return;
+          continue;
+        }
         const prefix = Buffer.allocUnsafe(2);
         prefix.writeUInt16BE(msg.length, 0);
         socket.cork();
@@ -386,6 +406,59 @@ class Connection {
       clearTimeout(deadline);
       this.streaming = false;
     }
+  }
+
+  /**
+   * Carry out an instruction of the answer (all but `pace`, which is the writer's); false
+   * when the answer ends there.
+   */
+  private async control(c: Exclude<StreamControl, { control: "pace" }>): Promise<boolean> {
+    const socket = this.socket;
+    switch (c.control) {
+      case "delay":
+        // Our own wait, not the peer's silence: the idle timer is off meanwhile (the
+        // transfer deadline still runs).
+        socket.setTimeout(0);
+        await sleepOrClose(socket, c.ms);
+        socket.setTimeout(this.limits.tcpIdleMs);
+        return !this.done && !socket.destroyed;
+      case "close":
+        // A FIN once what was written is flushed; nothing more is read or answered.
+        this.finish();
+        return false;
+      case "reset":
+        // What was written goes to the system first, and the peer gets a moment to read it:
+        // an RST that arrives before the peer read the data can make its system drop them.
+        await flushed(socket);
+        await sleepOrClose(socket, RESET_GRACE_MS);
+        this.done = true;
+        if (!socket.destroyed) socket.resetAndDestroy();
+        return false;
+      case "stall":
+        // Nothing more is written or read; the idle timer (no traffic either way) or the
+        // transfer deadline closes the connection, and the answer ends with it.
+        this.stalled = true;
+        if (this.closing) this.finish();
+        await closed(socket);
+        return false;
+    }
+  }
+
+  /** One message written in slices at the pacer's rate; false when the connection went. */
+  private async writePaced(msg: Buffer, pace: Pacer): Promise<boolean> {
+    const socket = this.socket;
+    const frame = Buffer.allocUnsafe(msg.length + 2);
+    frame.writeUInt16BE(msg.length, 0);
+    msg.copy(frame, 2);
+    for (let off = 0; off < frame.length; off += pace.slice) {
+      const part = frame.subarray(off, off + pace.slice);
+      const wait = pace.wait(part.length);
+      if (wait > 0) await sleepOrClose(socket, wait);
+      if (this.done || socket.destroyed) return false;
+      if (!socket.write(part)) await drainOrClose(socket);
+      if (this.done || socket.destroyed) return false;
+    }
+    return true;
   }
 
   /** A TCP message cannot exceed 65535 octets (RFC 1035 §4.2.2); a bigger one is a bug. */
@@ -434,6 +507,53 @@ class Connection {
     if (this.socket.writableEnded || this.socket.destroyed) return;
     this.socket.end(() => this.socket.destroy());
   }
+}
+
+/**
+ * A rate in bytes per second, kept over the whole answer: slices of a twentieth of a second
+ * (one octet at least), each sent when the bytes before it are due.
+ */
+class Pacer {
+  readonly slice: number;
+  private readonly started = Date.now();
+  private sent = 0;
+
+  constructor(private readonly bytesPerSecond: number) {
+    this.slice = Math.max(1, Math.floor(bytesPerSecond / 20));
+  }
+
+  /** Milliseconds to wait before sending `n` more octets. */
+  wait(n: number): number {
+    const due = this.started + (this.sent * 1000) / this.bytesPerSecond;
+    this.sent += n;
+    return Math.max(0, due - Date.now());
+  }
+}
+
+/** Resolves after `ms`, or at once when the socket closes. */
+function sleepOrClose(socket: net.Socket, ms: number): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      socket.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    socket.on("close", done);
+  });
+}
+
+/** Resolves when the socket has closed. */
+function closed(socket: net.Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => socket.once("close", () => resolve()));
+}
+
+/** Resolves once what was written has been handed to the system (or the socket is gone). */
+function flushed(socket: net.Socket): Promise<void> {
+  if (socket.destroyed || socket.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
 }
 
 function drainOrClose(socket: net.Socket): Promise<void> {
