@@ -10,6 +10,7 @@
 import type { Logger } from "pino";
 import type { TransferActivity } from "../cloudflare/transfer/activity.js";
 import type { SourceCheck, TransferSettings } from "../cloudflare/transfer/settings.js";
+import type { Faults } from "../faults/faults.js";
 import { FLAG, type Query } from "../wire/message.js";
 import type { ResponseSigner } from "../wire/tsig.js";
 import { T } from "../wire/types.js";
@@ -19,6 +20,7 @@ import type { Zone } from "../zone/zone.js";
 import type { ZoneSet } from "../zone/zoneset.js";
 import type { RequestContext } from "./handler.js";
 import type { SignedRequest } from "./signed.js";
+import type { FaultPlan } from "./transfer-faults.js";
 import type { TransferLimits } from "./transfer-limits.js";
 import type { XfrOptions, XfrRequest, XfrStats } from "./xfr.js";
 
@@ -62,6 +64,8 @@ export interface StepEnv {
   messageSize?: number;
   /** Our EDNS payload size. */
   payload?: number;
+  /** The server's faults (the main process; a UDP worker has none and never streams). */
+  faults?: Pick<Faults, "size" | "active" | "applied">;
 }
 
 export type AnswerKind = "AXFR" | "IXFR" | "IXFR-AXFR" | "IXFR-SOA";
@@ -105,6 +109,8 @@ export interface TransferRequest {
   stats: XfrStats;
   /** A slot under the limits, held until the stream ends; given back if nothing streams. */
   release?: () => void;
+  /** What the faults do to this answer (transfer-faults.ts); absent when none applies. */
+  faults?: FaultPlan;
 }
 
 export function newRequest(

@@ -11,7 +11,8 @@ import type { RR } from "../zone/journal.js";
 import { RCODE } from "../zone/lookup.js";
 import { serialLe } from "../zone/serial.js";
 import type { Zone } from "../zone/zone.js";
-import type { HandlerResult } from "./handler.js";
+import type { HandlerResult, StreamItem } from "./handler.js";
+import { faultedMessage, faultedStream } from "./transfer-faults.js";
 import { holding } from "./transfer-limits.js";
 import type { Answer, Refusal, TransferRequest, TsigCheck } from "./transfer-request.js";
 import {
@@ -166,19 +167,31 @@ export function admit(rq: TransferRequest): Refusal | undefined {
   return undefined;
 }
 
-/** The messages of the answer chosen; the outcome is recorded when they are all out. */
+/**
+ * The messages of the answer chosen; the outcome is recorded when they are all out. With a
+ * fault plan (transfer-faults.ts) they go through it; over TCP a single message then becomes a
+ * stream of one, which can be delayed, paced or cut.
+ */
 export function stream(rq: TransferRequest): HandlerResult {
   const a = rq.answer!;
+  const plan = rq.faults;
   if (!isStream(a)) {
     const m = a.message ?? soaAlone(rq, a.soa);
-    recordOutcome(rq, "finished");
-    return m;
+    if (plan === undefined || rq.ctx.transport === "udp") {
+      const out = plan === undefined ? m : faultedMessage(rq, plan, m);
+      recordOutcome(rq, "finished");
+      return out;
+    }
+    return recorded(faultedStream(rq, plan, one(m)), (outcome) => recordOutcome(rq, outcome));
   }
   const messages =
     a.kind === "IXFR"
       ? ixfrMessages(rq.xfr!, a.soa, a.history!, rq.stats, rq.opts)
       : axfrMessages(rq.xfr!, a.apex, requireZone(rq).transferSnapshot(), rq.stats, rq.opts);
-  const out = recorded(messages, (outcome) => recordOutcome(rq, outcome));
+  const out = recorded(
+    plan === undefined ? messages : faultedStream(rq, plan, messages),
+    (outcome) => recordOutcome(rq, outcome),
+  );
   const release = rq.release;
   rq.release = undefined;
   return release ? holding(out, release) : out;
@@ -193,7 +206,9 @@ function soaAlone(rq: TransferRequest, soa: RR): Buffer {
 type Outcome = "finished" | "aborted";
 
 /** One summary line per transfer, the zone's last transfer, and the secondary's record. */
-export function recordOutcome(rq: TransferRequest, outcome: Outcome): void {
+export function recordOutcome(rq: TransferRequest, given: Outcome): void {
+  // A fault that cut the stream: the transfer did not finish, whatever the reader did next.
+  const outcome = rq.faults?.aborted ? "aborted" : given;
   const ms = Math.round(performance.now() - (rq.started ?? performance.now()));
   logOutcome(rq, outcome, ms);
   if (outcome === "finished") rq.env.settings?.markTransferred(rq.zone!.origin, rq.answer!.serial);
@@ -205,6 +220,10 @@ function logOutcome(rq: TransferRequest, outcome: Outcome, ms: number): void {
   const a = rq.answer!;
   const zone = rq.zone!.origin;
   const { peer, acl } = rq.source ?? {};
+  const hits = rq.faults?.hits;
+  const faulted = hits?.length
+    ? `; faults: ${hits.map((h) => `${h.kind} (${h.action})`).join(", ")}`
+    : "";
   rq.env.logger?.info(
     {
       zone,
@@ -218,8 +237,9 @@ function logOutcome(rq: TransferRequest, outcome: Outcome, ms: number): void {
       ...stats,
       ms,
       outcome,
+      ...(hits?.length ? { faults: hits } : {}),
     },
-    `${a.kind} of ${zone} to ${ctx.remoteAddress}: ${outcome}, ${stats.records} records, ${stats.messages} messages, ${stats.bytes} bytes, ${ms} ms`,
+    `${a.kind} of ${zone} to ${ctx.remoteAddress}: ${outcome}, ${stats.records} records, ${stats.messages} messages, ${stats.bytes} bytes, ${ms} ms${faulted}`,
   );
 }
 
@@ -241,14 +261,15 @@ function keepOutcome(rq: TransferRequest, outcome: Outcome, ms: number): void {
     ms,
     outcome,
     ...(a.why ? { why: a.why } : {}),
+    ...(rq.faults?.hits.length ? { faults: rq.faults.hits } : {}),
   });
 }
 
 /** Pass the messages through, calling `done` when the stream ends or is abandoned. */
 async function* recorded(
-  messages: AsyncGenerator<Buffer>,
+  messages: AsyncIterable<StreamItem>,
   done: (outcome: Outcome) => void,
-): AsyncGenerator<Buffer> {
+): AsyncGenerator<StreamItem> {
   let finished = false;
   try {
     yield* messages;
@@ -256,6 +277,10 @@ async function* recorded(
   } finally {
     done(finished ? "finished" : "aborted");
   }
+}
+
+async function* one(m: Buffer): AsyncGenerator<Buffer> {
+  yield m;
 }
 
 function requireZone(rq: TransferRequest): Zone {

@@ -17,32 +17,41 @@
  * 5. admit           a multi-message answer only under the limits (as BIND's transfers-out;
  *                    else REFUSED): after chooseAnswer, since only the answer chosen tells
  *                    whether it is a stream that counts;
- * 6. stream          the messages (xfr.ts), holding the slot until they are all out;
- * 7. recordOutcome   one summary log line, the zone's last transfer and the secondary's
- *                    activity record, when the stream finishes or is abandoned.
+ * 6. injectFaults    the zone's faults (transfer-faults.ts; faults/, issue 14): after the
+ *                    policy and the limits, so a fault never bypasses them; ixfr-refuse
+ *                    refuses, the others change the answer chosen (admitted again if it
+ *                    became a stream) or leave a plan on the request for `stream`; with no
+ *                    fault anywhere one comparison;
+ * 7. stream          the messages (xfr.ts), holding the slot until they are all out;
+ * 8. recordOutcome   one summary log line, the zone's last transfer and the secondary's
+ *                    activity record (with the faults that acted), when the stream finishes
+ *                    or is abandoned.
  *
  * A step that refuses stops the chain; `refuse()` then logs the reason, keeps it in the
  * activity store and answers (signed when the request was). The main process and the UDP
  * workers run the same steps; what differs is in their StepEnv: a worker verifies no TSIG
  * (a signed request is REFUSED, left to the main process), has its own policy list, answers
  * every IXFR over UDP with the SOA alone (RFC 1995 §2, which sends the client to TCP), and has
- * no limits, logger or activity.
+ * no limits, logger, activity or faults.
  *
  * Adding a step: put a function `(rq) => Refusal | undefined` into the list below. A fault
- * (a refusal, another rcode, a delay or a damaged stream) goes between `admit` and `stream`:
- * the answer is then chosen and admitted, and a refusal there gives the slot back (runSteps);
- * a step that changes the messages sets a field that `stream` applies to them, since every
- * step runs synchronously within one call (the answer's version is read in chooseAnswer and
- * its snapshot in stream, in the same tick). Observing each step goes into runSteps' loop.
+ * (a refusal, another rcode, a delay or a damaged stream) goes between `admit` and `stream`,
+ * as injectFaults does: the answer is then chosen and admitted, and a refusal there gives the
+ * slot back (runSteps); a step that changes the messages sets a field that `stream` applies
+ * to them (injectFaults: `rq.faults`), since every step runs synchronously within one call
+ * (the answer's version is read in chooseAnswer and its snapshot in stream, in the same
+ * tick). Observing each step goes into runSteps' loop.
  */
 
 import type { Logger } from "pino";
 import type { TransferActivity } from "../cloudflare/transfer/activity.js";
 import type { TransferSettings } from "../cloudflare/transfer/settings.js";
+import type { Faults } from "../faults/faults.js";
 import type { Query } from "../wire/message.js";
 import type { ZoneSet } from "../zone/zoneset.js";
 import type { HandlerResult, RequestContext } from "./handler.js";
 import { createKeyring, type Keyring } from "./signed.js";
+import { injectFaults } from "./transfer-faults.js";
 import { TransferLimits } from "./transfer-limits.js";
 import { primaryPolicy, workerPolicy } from "./transfer-policy.js";
 import {
@@ -80,12 +89,21 @@ export interface TransferEnv {
   maxTransfers?: number;
   /** Multi-message transfers of one zone in progress at once (default: no limit). */
   maxTransfersPerZone?: number;
+  /** The server's faults, applied by the injectFaults step (transfer-faults.ts). */
+  faults?: Faults;
 }
 
 export type Step = (rq: TransferRequest) => Refusal | undefined;
 
 /** The steps before `stream`, in order (see above for why admit follows chooseAnswer). */
-export const STEPS: readonly Step[] = [findZone, verifyTsig, checkPolicy, chooseAnswer, admit];
+export const STEPS: readonly Step[] = [
+  findZone,
+  verifyTsig,
+  checkPolicy,
+  chooseAnswer,
+  admit,
+  injectFaults,
+];
 
 /** Run the steps; the first refusal is the answer, else the stream of the answer chosen. */
 export function runSteps(steps: readonly Step[], rq: TransferRequest): HandlerResult {
@@ -116,6 +134,7 @@ export function createTransferHandler(env: TransferEnv) {
     activity: env.activity,
     messageSize: env.messageSize,
     payload: env.payload,
+    faults: env.faults,
   };
   return (msg: Buffer, q: Query, ctx: RequestContext): HandlerResult =>
     runSteps(STEPS, newRequest(steps, msg, q, ctx));

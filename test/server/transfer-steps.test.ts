@@ -149,7 +149,7 @@ const addA = (zone: ReturnType<typeof setup>["open"], name: string) =>
 t.test("the chain's order, and the main process's policy rules in theirs", async (t) => {
   t.same(
     STEPS.map((s) => s.name),
-    ["findZone", "verifyTsig", "checkPolicy", "chooseAnswer", "admit"],
+    ["findZone", "verifyTsig", "checkPolicy", "chooseAnswer", "admit", "injectFaults"],
   );
   t.same(
     primaryPolicy(new TransferSettings()).map((r) => r.name),
@@ -461,7 +461,15 @@ t.test("a step can be added: a fault after admit refuses and the slot is given b
   );
   const res = runSteps(observed, rq(env, request("open.test.", "AXFR"))) as Buffer;
   t.equal(rcode(res), RCODE.SERVFAIL);
-  t.same(seen, ["findZone", "verifyTsig", "checkPolicy", "chooseAnswer", "admit", "fault!"]);
+  t.same(seen, [
+    "findZone",
+    "verifyTsig",
+    "checkPolicy",
+    "chooseAnswer",
+    "admit",
+    "injectFaults",
+    "fault!",
+  ]);
   t.equal(env.limits!.inProgress(), 0, "the slot admit took is given back");
   t.match(logs.at(-1)?.obj, { reason: "fault", zone: "open.test." });
   seen.length = 0;
