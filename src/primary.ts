@@ -400,6 +400,7 @@ function buildHandler(
     logger: logger.child({ component: "xfr" }),
     maxTransfers: limits.transfersMax,
     maxTransfersPerZone: limits.transfersPerZone,
+    faults,
   });
   const handler = createQueryHandler(zones, {
     logger: logger.child({ component: "query" }),
