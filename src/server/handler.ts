@@ -45,8 +45,10 @@ export type StreamItem = Buffer | StreamControl;
  * - null: send nothing (a message that must be dropped, e.g. a stray response);
  * - an AsyncIterable of messages: a multi-message response (AXFR/IXFR over TCP), which the
  *   transport writes one message at a time, waiting for `drain` between them (back-pressure);
- *   it may carry StreamControl items among the messages (TCP only: a UDP transport drops any
- *   stream, so a handler never answers UDP with one).
+ *   it may carry StreamControl items among the messages. It is also how one answer comes
+ *   later (a query fault's latency: a `delay`, then the message; server/query-faults.ts):
+ *   over UDP the transport waits out the delays and sends the first message only, and any
+ *   other instruction means no answer.
  */
 export type HandlerResult = Buffer | null | AsyncIterable<StreamItem>;
 

@@ -2,12 +2,16 @@
  * DNS over UDP (RFC 1035 §4.2.1): one datagram in, at most one datagram out. The handler sizes
  * the answer to what the client can take (512 octets, or the EDNS(0) size, RFC 6891 §6.2.5);
  * the transport only moves bytes.
+ *
+ * An answer may come later: a stream (server/handler.ts) whose `delay` instructions are waited
+ * out before its one message is sent (a latency fault, faults/). The answer of every other
+ * query is sent at once, from the handler's call, as before.
  */
 
 import dgram from "node:dgram";
 import { isIPv6 } from "node:net";
 import type { Logger } from "pino";
-import type { DnsHandler, RequestContext } from "../server/handler.js";
+import type { DnsHandler, RequestContext, StreamItem } from "../server/handler.js";
 import { listenError } from "./errors.js";
 
 /**
@@ -80,6 +84,8 @@ function serve(socket: dgram.Socket, handler: DnsHandler, logger: Logger): UdpSe
     if (err) logger.warn({ err }, "udp send failed");
   };
 
+  /** Set by close(): an answer a stream makes due after it is dropped. */
+  let closing = false;
   let lastErrorLog = 0;
   let suppressedErrors = 0;
 
@@ -112,17 +118,39 @@ function serve(socket: dgram.Socket, handler: DnsHandler, logger: Logger): UdpSe
     }
     if (res === null) return;
     if (!Buffer.isBuffer(res)) {
-      // A multi-message response only makes sense over TCP (AXFR is TCP-only, RFC 5936 §4.2).
-      logger.error({ peer: rinfo.address }, "udp handler returned a stream; dropped");
+      void sendLater(res, rinfo.port, rinfo.address);
       return;
     }
     socket.send(res, 0, res.length, rinfo.port, rinfo.address, onSent);
   });
 
+  /**
+   * A stream over UDP: its delays waited out, its first message sent, and nothing read after
+   * it (one datagram out: a multi-message answer is TCP's, RFC 5936 §4.2). Any other
+   * instruction (close, reset, stall, pace) means no answer over UDP: nothing is sent. A
+   * delay does not keep the process alive, and what is due once the socket closed is dropped.
+   */
+  async function sendLater(items: AsyncIterable<StreamItem>, port: number, address: string) {
+    try {
+      for await (const item of items) {
+        if (Buffer.isBuffer(item)) {
+          if (!closing) socket.send(item, 0, item.length, port, address, onSent);
+          return;
+        }
+        if (item.control !== "delay") return;
+        await new Promise((resolve) => setTimeout(resolve, item.ms).unref());
+      }
+      logger.error({ peer: address }, "udp handler returned a stream without a message; dropped");
+    } catch (err) {
+      logger.error({ err, peer: address }, "udp handler's stream failed; dropped");
+    }
+  }
+
   let closed: Promise<void> | undefined;
   return {
     socket,
     close() {
+      closing = true;
       closed ??= new Promise<void>((resolve) => {
         try {
           socket.close(() => resolve());

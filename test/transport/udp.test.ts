@@ -10,6 +10,10 @@ const ECHO = 0;
 const DROP = 1;
 const THROW = 2;
 const STREAM = 3;
+/** A stream of a 150 ms delay and the answer, as a latency fault answers. */
+const DELAYED = 4;
+/** A stream that stalls: no answer over UDP. */
+const STALL = 5;
 
 function query(id: number, cmd = ECHO): Buffer {
   const b = Buffer.alloc(13);
@@ -27,6 +31,16 @@ const handler: DnsHandler & { contexts: RequestContext[] } = {
     if (msg[12] === STREAM) return (async function* () {})();
     const res = Buffer.from(msg);
     res[2] |= 0x80;
+    if (msg[12] === DELAYED)
+      return (async function* () {
+        yield { control: "delay" as const, ms: 150 };
+        yield res;
+      })();
+    if (msg[12] === STALL)
+      return (async function* () {
+        yield { control: "stall" as const };
+        yield res;
+      })();
     return res;
   },
 };
@@ -97,6 +111,33 @@ t.test("udp: short datagrams, dropped answers, exceptions and streams", async (t
   // 0 if the burst came within a second of the last logged error, else 1; never 50
   t.ok(lines.filter((l) => l.level === 50).length - errorsBefore <= 1, "at most one line");
 });
+
+t.test(
+  "udp: a stream's delay is waited out before its message; other instructions send nothing",
+  async (t) => {
+    const { logger } = capture();
+    const dns = await listenDns({ host: "127.0.0.1", port: 0, handler, logger });
+    t.teardown(() => dns.close());
+    const sock = dgram.createSocket("udp4");
+    t.teardown(() => sock.close());
+    const arrived = new Map<number, number>();
+    sock.on("message", (m) => arrived.set(m.readUInt16BE(0), performance.now()));
+    sock.bind(0, "127.0.0.1");
+    await once(sock, "listening");
+    const sent = performance.now();
+    for (const d of [query(7, DELAYED), query(8, STALL), query(9)])
+      sock.send(d, dns.udp.port, "127.0.0.1");
+    const deadline = Date.now() + 3000;
+    while (!arrived.has(7) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    t.ok(arrived.has(9), "the plain answer came");
+    t.ok(arrived.has(7), "the delayed answer came");
+    // Never an upper bound: a loaded machine may be late, never early.
+    t.ok(arrived.get(7)! - sent >= 149, `at least 150 ms later (${arrived.get(7)! - sent} ms)`);
+    t.ok(arrived.get(9)! < arrived.get(7)!, "the delay held back no other answer");
+    t.notOk(arrived.has(8), "a stall sends nothing over UDP");
+  },
+);
 
 t.test("ipv6 ::1", async (t) => {
   const probe = dgram.createSocket("udp6");
