@@ -8,6 +8,7 @@
  */
 
 import type { Logger } from "pino";
+import type { Fault, Faults } from "../faults/faults.js";
 import { type Edns, FLAG, type Query } from "../wire/message.js";
 import { nameToWireString } from "../wire/name.js";
 import type { ResponseSigner } from "../wire/tsig.js";
@@ -31,6 +32,8 @@ export interface QueryEnv {
   onSoaQuery?: (qname: string, ctx: RequestContext) => void;
   onNotify?: (qname: string, ctx: RequestContext) => void;
   transfer?: (msg: Buffer, q: Query, ctx: RequestContext) => HandlerResult;
+  /** The server's faults (query-faults.ts); without them nothing misbehaves. */
+  faults?: Pick<Faults, "size" | "active" | "applied">;
 }
 
 /** The largest DNS message (RFC 1035 §4.2.2: a 16-bit length); TCP answers may be this big. */
@@ -76,6 +79,8 @@ export class QueryRequest implements Reply {
   signer: ResponseSigner | undefined = undefined;
   /** The zone the question falls in (longest match). */
   zone: Zone | undefined = undefined;
+  /** The zone's active query faults for this exchange; undefined when none applies. */
+  faults: readonly Fault[] | undefined = undefined;
   /** The answer so far: whole, then sized to the transport, then signed. */
   response: Buffer | undefined = undefined;
 

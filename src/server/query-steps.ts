@@ -10,6 +10,7 @@ import { nameKey, readNameWire } from "../wire/name.js";
 import { T } from "../wire/types.js";
 import { lookup, RCODE } from "../zone/lookup.js";
 import type { HandlerResult, RequestContext } from "./handler.js";
+import { faultDelivery, findFaults, regressSerial } from "./query-faults.js";
 import {
   BADVERS,
   CLASS_ANY,
@@ -208,33 +209,53 @@ export function checkQuestion(rq: QueryRequest): HandlerResult | undefined {
 
 /**
  * Step 7: the zone the question falls in, by longest match (zone/zoneset.ts). None: REFUSED,
- * not authoritative (RFC 1034 §4.3.2 step 2).
+ * not authoritative (RFC 1034 §4.3.2 step 2). Then the zone's faults for this exchange
+ * (query-faults.ts), asked only when some zone has one.
  */
 export function findZone(rq: QueryRequest): HandlerResult | undefined {
   rq.zone = rq.env.zones.find(nameKey(rq.q.qname));
   if (rq.zone === undefined) return fail(rq, RCODE.REFUSED);
+  findFaults(rq);
   return undefined;
 }
 
 /**
- * Step 8: the answer, looked up in the zone version current at this moment (zone/lookup.ts)
- * and encoded whole; the whole answer of a plain query is what the cache keeps.
+ * Step 9, unless a fault answered: the answer, looked up in the zone version current at this
+ * moment (zone/lookup.ts) and encoded whole; the whole answer of a plain query is what the
+ * cache keeps. When some zone has a fault, step 2 was skipped: the cache is asked here, once
+ * this zone is known to have none. An answer a fault applies to neither comes from the cache
+ * nor goes into it; serial-regression changes its SOA records before it is encoded.
  */
 export function answer(rq: QueryRequest): HandlerResult | undefined {
-  const { env, q } = rq;
+  if (rq.response !== undefined) return undefined;
+  const { env, q, plain } = rq;
+  const faulted = rq.faults !== undefined;
+  if (plain !== null && !faulted && faultsAnywhere(env)) {
+    const cached = fromCache(env, rq.msg, plain, rq.ctx);
+    if (cached !== undefined) {
+      rq.response = cached;
+      return undefined;
+    }
+  }
   const found = lookup(env.zones, q.qname, q.qtype);
   if (!found) return fail(rq, RCODE.REFUSED);
   rq.rcode = found.rcode;
   rq.aa = found.aa;
   rq.answer = found;
+  if (faulted) regressSerial(rq);
   rq.limit = MAX_MESSAGE;
   rq.response = encodeReply(rq, env.maxUdp);
-  if (rq.plain) env.cache.set(rq.plain.key, env.zones.generation, rq.response);
+  if (plain !== null && !faulted) env.cache.set(plain.key, env.zones.generation, rq.response);
   return undefined;
 }
 
+/** Whether any zone has a fault: step 2 is then skipped, and the cache asked in `answer`. */
+export function faultsAnywhere(env: QueryEnv): boolean {
+  return env.faults !== undefined && env.faults.size > 0;
+}
+
 /**
- * Step 9: the answer sized for the transport. Over UDP, an answer larger than the client's
+ * Step 10: the answer sized for the transport. Over UDP, an answer larger than the client's
  * size (512 octets, or its EDNS size up to ours) is encoded again to that size: whole RRsets
  * only, TC when answer or authority data is left out (RFC 2181 §9).
  */
@@ -245,13 +266,19 @@ export function fit(rq: QueryRequest): HandlerResult | undefined {
   return undefined;
 }
 
-/** Step 10, RFC 8945 §5.3: the answer to a signed request is signed. */
+/** Step 11, RFC 8945 §5.3: the answer to a signed request is signed. */
 export function sign(rq: QueryRequest): HandlerResult | undefined {
   if (rq.signer) rq.response = rq.signer.sign(rq.response!);
   return undefined;
 }
 
-/** Step 11: the answer handed to the transport. */
+/**
+ * Step 12: the answer handed to the transport; a fault that changes its delivery goes here
+ * (query-faults.ts: udp-drop drops it, latency delays it).
+ */
 export function deliver(rq: QueryRequest): HandlerResult {
-  return rq.response!;
+  const response = rq.response!;
+  if (rq.faults === undefined) return response;
+  const faulted = faultDelivery(rq, response);
+  return faulted === undefined ? response : faulted;
 }

@@ -1,12 +1,13 @@
 /**
  * The query handler: bytes of a request in, bytes of a response out (RFC 1034 §4.3.2,
  * RFC 1035 §4.1, RFC 6891), as a short chain of named steps, each a small function in
- * query-steps.ts over one request object (query-request.ts):
+ * query-steps.ts (query-faults.ts for the faults) over one request object (query-request.ts):
  *
  * 1. screen        a message shorter than a header, or a response (QR=1): no answer at all;
  * 2. fromCache     a plain query whose whole answer is cached and fits the transport: a copy,
  *                  patched (answer-cache.ts). The hot path: nothing before it is parsed or
- *                  allocated, and an observer of SOA checks (`noteSoaCheck`) is told first;
+ *                  allocated, and an observer of SOA checks (`noteSoaCheck`) is told first.
+ *                  Skipped while any zone has a fault (the cache is then asked in step 9);
  * 3. parse         the request read (wire/message.ts); FORMERR when it cannot be;
  * 4. classify      a NOTIFY (told to its observer, answered NOTIMP in step 6), a transfer
  *                  (handed to the transfer chain, transfer.ts, which answers it whole), or an
@@ -15,32 +16,40 @@
  *                  here on every answer to a verified request is signed (§5.3);
  * 6. checkQuestion BADVERS, NOTIMP, FORMERR, REFUSED for what this handler does not answer;
  * 7. findZone      the zone the question falls in; none: REFUSED (RFC 1034 §4.3.2 step 2);
- * 8. answer        looked up (zone/lookup.ts) and encoded whole, which the cache keeps;
- * 9. fit           encoded again to the transport's size when it does not fit (TC);
- * 10. sign         the TSIG of a verified request (RFC 8945 §5.3);
- * 11. deliver      the answer handed to the transport.
+ *                  then the zone's active faults for this exchange (when some zone has one);
+ * 8. faultAnswer   a fault that answers instead of the zone: soa-rcode (its RCODE, or none);
+ * 9. answer        from the cache, or looked up (zone/lookup.ts) and encoded whole, which the
+ *                  cache keeps; serial-regression lowers the SOA's serial here; an answer a
+ *                  fault applies to neither comes from the cache nor goes into it;
+ * 10. fit          encoded again to the transport's size when it does not fit (TC);
+ * 11. sign         the TSIG of a verified request (RFC 8945 §5.3);
+ * 12. deliver      the answer handed to the transport; udp-drop drops it, latency delays it.
  *
  * Steps 1 to 3 work on the bytes; from step 4 a step returns undefined to go on or the answer
  * that ends the chain (null: none), as transfer.ts's steps return a refusal. Every step runs
- * synchronously, in one call, so the whole answer comes from one version of the zones.
+ * synchronously, in one call, so the whole answer comes from one version of the zones; a
+ * delayed answer is a stream of a delay and the message (handler.ts), not a pending promise.
  *
  * Adding a step: put a function `(rq) => HandlerResult | undefined` into STEPS. What must see
- * every query, cached or not (an observer, or a fault that must not be cached over), goes
- * before step 2 and must cost nothing when it has nothing to do; what needs the zone goes
- * after step 7. Observing each step goes into runSteps' loop.
+ * every query, cached or not (an observer), goes before step 2 and must cost nothing when it
+ * has nothing to do; a fault needs the zone and goes after step 7, where it is known whether
+ * one applies (query-faults.ts). Observing each step goes into runSteps' loop.
  */
 
 import type { Logger } from "pino";
+import type { Faults } from "../faults/faults.js";
 import type { Query } from "../wire/message.js";
 import type { ZoneSet } from "../zone/zoneset.js";
 import { AnswerCache, plainQueryKey } from "./answer-cache.js";
 import type { DnsHandler, HandlerResult, RequestContext } from "./handler.js";
+import { faultAnswer } from "./query-faults.js";
 import type { QueryEnv, QueryRequest } from "./query-request.js";
 import {
   answer,
   checkQuestion,
   classify,
   deliver,
+  faultsAnywhere,
   findZone,
   fit,
   fromCache,
@@ -77,6 +86,11 @@ export interface QueryHandlerOptions {
   onNotify?: (qname: string, ctx: RequestContext) => void;
   /** Answers AXFR and IXFR; without it every transfer is refused. */
   transfer?: (msg: Buffer, q: Query, ctx: RequestContext) => HandlerResult;
+  /**
+   * The server's faults (faults/): the query point asks them for the zone of each answer,
+   * once some zone has one (query-faults.ts).
+   */
+  faults?: Pick<Faults, "size" | "active" | "applied">;
 }
 
 export type Step = (rq: QueryRequest) => HandlerResult | undefined;
@@ -87,6 +101,7 @@ export const STEPS: readonly Step[] = [
   verifyTsig,
   checkQuestion,
   findZone,
+  faultAnswer,
   answer,
   fit,
   sign,
@@ -112,6 +127,7 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
     onSoaQuery: opts.onSoaQuery,
     onNotify: opts.onNotify,
     transfer: opts.transfer,
+    faults: opts.faults,
   };
   return {
     handle(msg: Buffer, ctx: RequestContext): HandlerResult {
@@ -119,8 +135,10 @@ export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {
       const plain = plainQueryKey(msg);
       if (plain !== null) {
         noteSoaCheck(env, msg, plain, ctx);
-        const cached = fromCache(env, msg, plain, ctx);
-        if (cached !== undefined) return cached;
+        if (!faultsAnywhere(env)) {
+          const cached = fromCache(env, msg, plain, ctx);
+          if (cached !== undefined) return cached;
+        }
       }
       const rq = parse(env, msg, ctx, plain);
       if (Buffer.isBuffer(rq)) return rq;
