@@ -38,6 +38,7 @@ import {
 import { bindTcp } from "./transport/tcp.js";
 import { canonicalName, nameKey } from "./wire/name.js";
 import { T } from "./wire/types.js";
+import { countReport, faultsCommand, followFaults } from "./workers/faults.js";
 import {
   startUdpWorkers,
   type UdpWorkerPool,
@@ -228,7 +229,9 @@ export async function startServer(options: ServerOptions = {}): Promise<PrimaryS
     createConfigZones(options, loaded);
     const answering = buildHandler(loaded, settings, logger, resolveLimits(options.limits));
     addDeclaredFaults(options, loaded, answering.faults);
-    const dns = opened.add(await listen(options, loaded, settings, answering.handler, logger));
+    const dns = opened.add(
+      await listen(options, loaded, settings, answering.handler, answering.faults, logger),
+    );
     const api = opened.add(await startApi(options, loaded, settings, answering, dns, logger));
     const notifier = opened.add(startNotify(options, loaded, settings, answering, dns, logger));
     followChanges(loaded, settings, dns, notifier, answering.faults, logger);
@@ -406,6 +409,7 @@ function buildHandler(
     logger: logger.child({ component: "query" }),
     transfer,
     keyring,
+    faults,
     onNotify(qname, ctx) {
       activity.incomingNotify(qname, { address: ctx.remoteAddress, port: ctx.remotePort });
     },
@@ -444,6 +448,7 @@ async function listen(
   loaded: Loaded,
   settings: TransferSettings,
   handler: DnsHandler,
+  faults: Faults,
   logger: Logger,
 ): Promise<Dns> {
   const host = options.dns?.host ?? DEFAULT_DNS_HOST;
@@ -462,6 +467,7 @@ async function listen(
           loaded.cloudflare,
           loaded.fromDir,
           settings,
+          faults,
         )
       : await listenDns({
           host,
@@ -767,6 +773,7 @@ async function listenWithWorkers(
   cloudflare: CloudflareZones,
   fromDir: WeakSet<Zone>,
   settings: TransferSettings,
+  faults: Faults,
 ): Promise<DnsListener & { broadcast?: (m: WorkerCommand) => void }> {
   const tcp = await bindTcp(host, port, handler, logger, resolveLimits(options.limits));
   const tcpAddress = tcp.server.address() as AddressInfo;
@@ -783,7 +790,8 @@ async function listenWithWorkers(
       },
       logger,
       () => zoneCommands(cloudflare),
-      () => tsigCommand(settings),
+      () => [tsigCommand(settings), faultsCommand(faults, peersOf(settings))],
+      (report) => countReport(faults, report),
     );
   } catch (err) {
     await tcp.close();
@@ -792,12 +800,15 @@ async function listenWithWorkers(
   // Zones not from zonesDir (inline, other files) are sent to the workers whole.
   for (const zone of cloudflare.set.all())
     if (!fromDir.has(zone)) pool.broadcast(zoneCommand(cloudflare, zone));
+  // The workers' copies of the faults follow the store (workers/faults.ts).
+  const unfollow = followFaults(faults, peersOf(settings), settings, (c) => pool.broadcast(c));
   let closed: Promise<void> | undefined;
   return {
     udp: { ...tcpAddress },
     tcp: tcpAddress,
     broadcast: (m) => pool.broadcast(m),
     close() {
+      unfollow();
       closed ??= Promise.all([pool.close(), tcp.close()]).then(() => undefined);
       return closed;
     },

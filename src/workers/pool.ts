@@ -18,6 +18,7 @@ import type { DnsSettings, ZoneProfile } from "../cloudflare/rules/dns-settings.
 import type { Tsig } from "../cloudflare/transfer/settings.js";
 import type { LogLevel } from "../log.js";
 import type { Change, RecordMeta } from "../zone/zone.js";
+import type { FaultReport, FaultsCommand } from "./faults.js";
 
 export interface WorkerConfig {
   zonesDir?: string;
@@ -31,7 +32,11 @@ export interface WorkerConfig {
 /** Worker → main process. */
 export type WorkerMessage =
   /** The worker listens for commands: nothing is sent to it before (it would be lost). */
-  { type: "hello" } | { type: "ready" } | { type: "failed"; message: string };
+  | { type: "hello" }
+  | { type: "ready" }
+  | { type: "failed"; message: string }
+  /** A fault acted on an answer of the worker's (faults.ts): counted by the main process. */
+  | FaultReport;
 
 /** A record as it crosses to a worker: name, type, TTL, RDATA (latin1), Cloudflare fields. */
 export type WorkerRecord = [string, number, number, string, RecordMeta?];
@@ -51,6 +56,8 @@ export type WorkerCommand =
   | { type: "remove"; origin: string }
   /** Every TSIG, so a worker verifies and signs what it answers (RFC 8945 §5.3). */
   | { type: "tsigs"; tsigs: Array<Pick<Tsig, "id" | "name" | "algo" | "secret">> }
+  /** Every fault, so a worker's answers misbehave as the main process's (faults.ts). */
+  | FaultsCommand
   /**
    * A zone as the main process serves it now, records and settings: what a worker that
    * replaces a dead one starts from (the zone files are not the current state).
@@ -92,8 +99,10 @@ export async function startUdpWorkers(
   logger: Logger,
   /** The current state of every zone, for a worker that replaces a dead one. */
   snapshot: () => WorkerCommand[],
-  /** The TSIGs now, sent to every worker first. */
-  keys: () => WorkerCommand,
+  /** What every worker is sent first, as it is now: the TSIGs, the faults. */
+  state: () => WorkerCommand[],
+  /** Told of each fault a worker applied. */
+  onFaultApplied: (report: FaultReport) => void = () => {},
 ): Promise<UdpWorkerPool> {
   if (!Number.isInteger(count) || count < 1 || count > 64) {
     throw new RangeError(`udpWorkers must be an integer from 1 to 64, got ${count}`);
@@ -120,12 +129,14 @@ export async function startUdpWorkers(
           const held = workers.get(w) ?? [];
           workers.set(w, null);
           // The snapshot already holds the held changes.
-          for (const command of [keys(), ...(replacement ? snapshot() : held)]) w.send(command);
+          for (const command of [...state(), ...(replacement ? snapshot() : held)]) w.send(command);
         } else if (m.type === "ready") {
           started = true;
           resolve(w);
         } else if (m.type === "failed") {
           reject(new WorkerStartError(`UDP worker failed to start: ${m.message}`));
+        } else if (m.type === "fault-applied") {
+          onFaultApplied(m);
         }
       });
       w.on("exit", (code, signal) => {

@@ -15,6 +15,7 @@ import { bindUdp } from "../transport/udp.js";
 import { canonicalName, nameKey } from "../wire/name.js";
 import { loadZonesDir } from "../zone/load.js";
 import { ZoneSet } from "../zone/zoneset.js";
+import { workerFaults } from "./faults.js";
 import type { WorkerCommand, WorkerConfig, WorkerMessage } from "./pool.js";
 
 async function main(): Promise<void> {
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   // message sent before this listener exists is lost, so the main process waits for hello.
   const queue: WorkerCommand[] = [];
   let apply: ((m: WorkerCommand) => void) | null = null;
-  const KINDS = new Set(["commit", "remove", "zone", "tsigs"]);
+  const KINDS = new Set(["commit", "remove", "zone", "tsigs", "faults"]);
   // The TSIGs the main process holds, by name (case-insensitive, trailing dot optional).
   let tsigs = new Map<string, Tsig>();
   const tsigKeyOf = (name: string) =>
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     { tsigByName: (name) => tsigs.get(tsigKeyOf(name)) },
     () => Date.now() / 1000,
   );
+  // A copy of the main process's faults; what acts here is counted there (faults.ts).
+  const faults = workerFaults(send);
   process.on("message", (m: WorkerCommand) => {
     if (!KINDS.has(m?.type)) return;
     if (apply) apply(m);
@@ -61,6 +64,10 @@ async function main(): Promise<void> {
       try {
         if (m.type === "tsigs") {
           tsigs = new Map(m.tsigs.map((t) => [tsigKeyOf(t.name), t as Tsig]));
+          return;
+        }
+        if (m.type === "faults") {
+          faults.apply(m);
           return;
         }
         if (m.type === "zone") {
@@ -95,6 +102,7 @@ async function main(): Promise<void> {
       logger,
       keyring,
       transfer: udpWorkerTransfer(zones),
+      faults: faults.faults,
     });
     // In a cluster worker, bind() asks the primary for the shared socket of host:port.
     const udp = await bindUdp(config.host, config.port, handler, logger);
