@@ -376,6 +376,29 @@ const SECTIONS = new Map<string, (t: Test, p: Ports, ran: Ran[]) => Promise<void
     },
   ],
   [
+    "docs/faults.md#With the REST API",
+    async (t, p, ran) => {
+      const [zone] = await api<Array<{ id: string }>>(p, "/zones?name=example.com");
+      const kinds = ran.find((r) => /fault-kinds/.test(r.cmd))!;
+      t.match(kinds.out, /^xfr-truncate: the TCP connection is closed after some messages/m);
+      const shown = ran.find((r) => /jq -c/.test(r.cmd))!;
+      t.same(
+        JSON.parse(shown.out),
+        { kind: "soa-rcode", applied: 1, times: 0, active: false },
+        "applied once, used up",
+      );
+      t.match(ran.at(-1)!.out, /"removed":1/, "the latency fault cleared");
+      t.same(await ext(p, `/zones/${zone.id}/faults`), [], "no fault left");
+    },
+  ],
+  [
+    "docs/faults.md#From the command line",
+    async (t, _p, ran) => {
+      // The second server's start summary names its fault, defaults filled in.
+      t.match(ran[0]!.out, /^ {2}fault: example\.com:soa-rcode:rcode=REFUSED,drop=false$/m);
+    },
+  ],
+  [
     "docs/dashboard.md#The secondary's configuration",
     async (t, p, ran) => {
       const [page, , config] = ran;
@@ -432,6 +455,21 @@ for (const b of RUNNABLE.filter((b) => b.lang === "js" && !b.skip)) {
       t.ok(
         ns.some((r) => r.content === "ns1.secondary.example.net"),
         "the SDK added the NS",
+      );
+    });
+  } else if (/primary\.faults\.add/.test(b.code)) {
+    JS_RUN.set(where(b), async (t, _p, stdout) => {
+      t.equal(
+        stdout,
+        [
+          "status: REFUSED",
+          "query answered the SOA query with REFUSED",
+          "1 false",
+          "status: NOERROR",
+          "true",
+          "",
+        ].join("\n"),
+        "the fault refused one SOA query, then was used up and removed",
       );
     });
   } else if (/from "dns-primary"/.test(b.code)) {
