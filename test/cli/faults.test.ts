@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { HELP, parseCommandLine, parseFault, UsageError } from "../../src/cli/args.js";
-import type { CliIO } from "../../src/cli/io.js";
 import { run } from "../../src/cli/run.js";
+import { fakeIO } from "./fake-io.js";
 
 const ZONE = `$ORIGIN example.net.
 $TTL 60
@@ -14,18 +14,6 @@ $TTL 60
 @   NS  ns.example.net.
 ns  A   192.0.2.1
 `;
-
-function fakeIO() {
-  let stop: (s: string) => void = () => {};
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    stdout: (s) => void out.push(s),
-    stderr: (s) => void err.push(s),
-    waitForStop: () => new Promise((r) => (stop = r)),
-  };
-  return { io, out: () => out.join(""), err: () => err.join(""), stop: () => stop("SIGTERM") };
-}
 
 function zonesDir(t: { teardown(fn: () => unknown): void }): string {
   const dir = mkdtempSync(join(tmpdir(), "dns-primary-fault-"));

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { displayPath, formatCounts, formatServeSummary } from "../../src/cli/format.js";
-import type { CliIO } from "../../src/cli/io.js";
 import { run, version } from "../../src/cli/run.js";
+import { fakeIO } from "./fake-io.js";
 
 const ZONE = `$ORIGIN example.net.
 $TTL 60
@@ -16,23 +16,6 @@ $TTL 60
 @   NS  ns.example.net.
 ns  A   192.0.2.1
 `;
-
-function fakeIO() {
-  let stop: (s: string) => void = () => {};
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    stdout: (s) => void out.push(s),
-    stderr: (s) => void err.push(s),
-    waitForStop: () => new Promise((r) => (stop = r)),
-  };
-  return {
-    io,
-    out: () => out.join(""),
-    err: () => err.join(""),
-    stop: (s = "SIGTERM") => stop(s),
-  };
-}
 
 function tempDir(t: { teardown(fn: () => unknown): void }): string {
   const dir = mkdtempSync(join(tmpdir(), "dns-primary-run-"));

@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t, { type Test } from "tap";
-import type { CliIO } from "../../src/cli/io.js";
 import { run } from "../../src/cli/run.js";
 import { derivedId } from "../../src/cloudflare/transfer/settings.js";
 import { ConfigError, configFromObject, parseConfig } from "../../src/config/load.js";
 import { startServer } from "../../src/primary.js";
+import { fakeIO } from "../cli/fake-io.js";
 
 const SECRET = "NoTCJU+DMqFWywaPyxSijrDEA/eC3nK0xi3AMEZuPVk=";
 
@@ -174,14 +174,11 @@ t.test("serve --config: a bad fault is a config error (exit 1, file:line)", asyn
     file,
     "zones:\n  lab.example:\n    create: true\n    faults:\n      - { kind: latency, ms: 0 }\n",
   );
-  const err: string[] = [];
-  const io: CliIO = {
-    stdout: () => {},
-    stderr: (s) => void err.push(s),
-    waitForStop: () => new Promise(() => {}),
-  };
-  t.equal(await run(["serve", "--zones", dir, "--config", file, "--log-level", "silent"], io), 1);
-  t.same(err, [
+  const f = fakeIO();
+  t.equal(await run(["serve", "--zones", dir, "--config", file, "--log-level", "silent"], f.io), 1);
+  t.equal(
+    f.err(),
     `dns-primary: ${file}:5: zones["lab.example"].faults[0]: latency: ms must be a whole number from 1 to 600000 (the delay before each answer)\n`,
-  ]);
+  );
+  t.equal(f.out(), "", "nothing started");
 });
