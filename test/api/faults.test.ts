@@ -204,6 +204,13 @@ t.test("bad input: 400 with 89201 or 89202 and a message naming the mistake", as
       /source "localhost" is not an IP address/,
     ],
     ["an array", [{ kind: "notify-drop" }], 89202, /a fault is an object/],
+    ["an Object method as kind", { kind: "hasOwnProperty" }, 89201, /unknown fault kind/],
+    [
+      "an Object method as parameter",
+      { kind: "notify-drop", toString: 1 },
+      89202,
+      /no parameter toString/,
+    ],
   ];
   for (const [what, body, code, message] of cases)
     failed(t, await ext(app, "POST", base, body), 400, code, message, what);

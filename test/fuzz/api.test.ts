@@ -44,6 +44,10 @@ t.test("with a token, every route refuses a missing or wrong credential", async 
     ["GET", `${EXT}/zones/${id}/rendering`],
     ["GET", `${EXT}/zones/${id}/secondaries`],
     ["GET", `${EXT}/server`],
+    ["GET", `${EXT}/zones/${id}/faults`],
+    ["POST", `${EXT}/zones/${id}/faults`],
+    ["DELETE", `${EXT}/zones/${id}/faults`],
+    ["GET", `${EXT}/fault-kinds`],
     ["GET", `${EXT}/no-such-route`],
   ];
   // Each refused with Cloudflare's status and code (api/auth.ts).
