@@ -31,6 +31,7 @@ import path from "node:path";
 import t, { type Test } from "tap";
 import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import type { FaultSpec } from "../../src/faults/faults.js";
+import { FAULT_KIND_NAMES } from "../../src/faults/kinds.js";
 import {
   type FaultEvent,
   type NotifyEvent,
@@ -667,6 +668,11 @@ const CASES: Case[] = [
 ];
 
 t.test("faults against real secondaries", async (t) => {
+  t.same(
+    CASES.map((c) => c.kind).sort(),
+    [...FAULT_KIND_NAMES].sort(),
+    "one case per kind of faults/kinds.ts",
+  );
   for (const tool of TOOLS) if (!requireTool(t, tool)) return;
   const withNsd = findTool("nsd") !== null;
   const lab = await startLab(t, withNsd);
