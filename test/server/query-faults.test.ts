@@ -263,3 +263,35 @@ t.test("a signed query's faulted answer is signed over what is sent", async (t) 
   t.equal(serialIn(parseMessage(m).answer), 1999, "the lowered serial...");
   t.match(new ResponseVerifier(key, mac, now).verify(m), { ok: true }, "...under a valid MAC");
 });
+
+t.test("mutated messages with every query fault on never throw out of the handler", async (t) => {
+  const { h, faults, example } = setup();
+  faults.add(example.key, { kind: "serial-regression" });
+  faults.add(example.key, { kind: "soa-rcode", drop: true, times: 1000 });
+  faults.add(example.key, { kind: "udp-drop" });
+  faults.add(example.key, { kind: "latency", ms: 1 });
+  let seed = 7;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed;
+  };
+  const valid = [
+    encodeQuery("example.", TYPE.SOA, { id: 1 }),
+    encodeQuery("nope.example.", TYPE.A, { id: 2 }),
+    encodeQuery("www.example.", TYPE.ANY, { id: 3, edns: null }),
+  ];
+  let bad = 0;
+  let answered = 0;
+  for (let i = 0; i < 5000; i++) {
+    const m = Buffer.from(valid[i % valid.length]);
+    for (let f = rnd() % 4; f > 0; f--) m[12 + (rnd() % (m.length - 12))] = rnd() & 0xff;
+    const got = await items(h.handle(m, i % 2 ? udp : tcp));
+    for (const item of got ?? []) {
+      if (!Buffer.isBuffer(item)) continue;
+      answered++;
+      if (item.length < 12 || item.readUInt16BE(0) !== m.readUInt16BE(0)) bad++;
+    }
+  }
+  t.equal(bad, 0, "every answer echoes the ID");
+  t.ok(answered > 1000, `${answered} answers among 5000 messages`);
+});
