@@ -21,19 +21,36 @@ import type { AnswerCache, plainQueryKey } from "./answer-cache.js";
 import type { HandlerResult, RequestContext } from "./handler.js";
 import type { Keyring } from "./signed.js";
 
+/** What the handler's user plugs in (QueryHandlerOptions, query.ts). */
+export interface QueryHooks {
+  logger?: Logger;
+  /** Verifies signed requests and signs their answers; without it TSIGs are ignored. */
+  keyring?: Keyring;
+  /**
+   * Told of every SOA query (before the answer cache), so that a primary can record when a
+   * secondary last checked a zone (Cloudflare's `checked_time`).
+   */
+  onSoaQuery?: (qname: string, ctx: RequestContext) => void;
+  /**
+   * Told of every NOTIFY request (RFC 1996) received, once per message, before it is answered
+   * NOTIMP: this server is a primary and never acts on one.
+   */
+  onNotify?: (qname: string, ctx: RequestContext) => void;
+  /** Answers AXFR and IXFR; without it every transfer is refused. */
+  transfer?: (msg: Buffer, q: Query, ctx: RequestContext) => HandlerResult;
+  /**
+   * The server's faults (faults/): the query point asks them for the zone of each answer,
+   * once some zone has one (query-faults.ts); without them nothing misbehaves.
+   */
+  faults?: Pick<Faults, "size" | "active" | "applied">;
+}
+
 /** What the steps depend on: built once per handler (query.ts). */
-export interface QueryEnv {
+export interface QueryEnv extends QueryHooks {
   zones: ZoneSet;
   cache: AnswerCache;
   /** Largest UDP response we send, whatever the client advertises. */
   maxUdp: number;
-  logger?: Logger;
-  keyring?: Keyring;
-  onSoaQuery?: (qname: string, ctx: RequestContext) => void;
-  onNotify?: (qname: string, ctx: RequestContext) => void;
-  transfer?: (msg: Buffer, q: Query, ctx: RequestContext) => HandlerResult;
-  /** The server's faults (query-faults.ts); without them nothing misbehaves. */
-  faults?: Pick<Faults, "size" | "active" | "applied">;
 }
 
 /** The largest DNS message (RFC 1035 §4.2.2: a 16-bit length); TCP answers may be this big. */

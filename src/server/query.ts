@@ -36,14 +36,11 @@
  * one applies (query-faults.ts). Observing each step goes into runSteps' loop.
  */
 
-import type { Logger } from "pino";
-import type { Faults } from "../faults/faults.js";
-import type { Query } from "../wire/message.js";
 import type { ZoneSet } from "../zone/zoneset.js";
 import { AnswerCache, plainQueryKey } from "./answer-cache.js";
 import type { DnsHandler, HandlerResult, RequestContext } from "./handler.js";
 import { faultAnswer } from "./query-faults.js";
-import type { QueryEnv, QueryRequest } from "./query-request.js";
+import type { QueryEnv, QueryHooks, QueryRequest } from "./query-request.js";
 import {
   answer,
   checkQuestion,
@@ -59,12 +56,10 @@ import {
   sign,
   verifyTsig,
 } from "./query-steps.js";
-import type { Keyring } from "./signed.js";
 
 export { encodeReply } from "./query-request.js";
 
-export interface QueryHandlerOptions {
-  logger?: Logger;
+export interface QueryHandlerOptions extends QueryHooks {
   /**
    * Largest UDP response we send, whatever the client advertises. 1232 avoids IP
    * fragmentation on common paths (DNS Flag Day 2020), as BIND 9.18 and Knot default to.
@@ -72,25 +67,6 @@ export interface QueryHandlerOptions {
   maxUdpPayload?: number;
   /** Entries in the answer cache (0 disables it). */
   cacheEntries?: number;
-  /** Verifies signed requests and signs their answers; without it TSIGs are ignored. */
-  keyring?: Keyring;
-  /**
-   * Told of every SOA query (before the answer cache), so that a primary can record when a
-   * secondary last checked a zone (Cloudflare's `checked_time`).
-   */
-  onSoaQuery?: (qname: string, ctx: RequestContext) => void;
-  /**
-   * Told of every NOTIFY request (RFC 1996) received, once per message, before it is answered
-   * NOTIMP: this server is a primary and never acts on one.
-   */
-  onNotify?: (qname: string, ctx: RequestContext) => void;
-  /** Answers AXFR and IXFR; without it every transfer is refused. */
-  transfer?: (msg: Buffer, q: Query, ctx: RequestContext) => HandlerResult;
-  /**
-   * The server's faults (faults/): the query point asks them for the zone of each answer,
-   * once some zone has one (query-faults.ts).
-   */
-  faults?: Pick<Faults, "size" | "active" | "applied">;
 }
 
 export type Step = (rq: QueryRequest) => HandlerResult | undefined;
@@ -118,6 +94,7 @@ export function runSteps(steps: readonly Step[], rq: QueryRequest): HandlerResul
 }
 
 export function createQueryHandler(zones: ZoneSet, opts: QueryHandlerOptions = {}): DnsHandler {
+  // Every field named, so that every handler's env has one shape.
   const env: QueryEnv = {
     zones,
     cache: new AnswerCache(opts.cacheEntries ?? 100_000),
