@@ -36,6 +36,7 @@ import { canonicalName, nameKey } from "../wire/name.js";
 import { ResponseVerifier, readTsig, signRequest, type TsigKey } from "../wire/tsig.js";
 import { CLASS_IN, T } from "../wire/types.js";
 import { withSoaSerial } from "../zone/journal.js";
+import { serialAdd } from "../zone/serial.js";
 import { notifyRequest, rcodeName, readNotifyResponse } from "./message.js";
 import {
   type NotifySource,
@@ -541,7 +542,7 @@ export class Notifier {
       if (regression !== undefined) {
         // RFC 1996 §3.7: our NOTIFY carries the SOA in its answer section; its serial goes
         // back by `delta` (RFC 1982 sequence space: at most 2^31 - 1, so it is "less").
-        const lowered = (f.soa.serial - Number(regression.params.delta)) >>> 0;
+        const lowered = serialAdd(f.soa.serial, -Number(regression.params.delta));
         soa = { ...f.soa, rdata: withSoaSerial(f.soa.rdata, lowered) };
         this.faultActed(
           f,

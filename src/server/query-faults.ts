@@ -31,6 +31,7 @@ import { T } from "../wire/types.js";
 import { soaSerialOf, withSoaSerial } from "../zone/journal.js";
 import type { Entry } from "../zone/lookup.js";
 import { RRset } from "../zone/rrset.js";
+import { serialAdd } from "../zone/serial.js";
 import type { HandlerResult, StreamItem } from "./handler.js";
 import { encodeReply, type QueryRequest } from "./query-request.js";
 
@@ -110,7 +111,7 @@ export function regressSerial(rq: QueryRequest): void {
 
 function lowered(e: Entry, delta: number): Entry {
   const rdata = e.set.at(0);
-  const serial = (soaSerialOf(rdata) - delta) >>> 0;
+  const serial = serialAdd(soaSerialOf(rdata), -delta);
   return { ...e, set: new RRset(T.SOA, e.set.ttl, withSoaSerial(rdata, serial)) };
 }
 

@@ -30,7 +30,7 @@ import type { FaultKind } from "../faults/kinds.js";
 import { readTsig } from "../wire/tsig.js";
 import { T } from "../wire/types.js";
 import { type Changeset, type RR, soaSerialOf, withSoaSerial } from "../zone/journal.js";
-import { serialLe } from "../zone/serial.js";
+import { serialAdd, serialLe } from "../zone/serial.js";
 import type { HandlerResult, StreamControl, StreamItem } from "./handler.js";
 import type { Refusal, TransferRequest } from "./transfer-request.js";
 import { admit, isStream } from "./transfer-steps.js";
@@ -115,7 +115,7 @@ export function injectFaults(rq: TransferRequest): Refusal | undefined {
   const axfrStyle = a.kind === "AXFR" || a.kind === "IXFR-AXFR";
   const mismatch = axfrStyle ? of("axfr-soa-mismatch") : undefined;
   if (mismatch) {
-    const serial = serialPlus(a.serial, mismatch.params.serial_delta as number);
+    const serial = serialAdd(a.serial, mismatch.params.serial_delta as number);
     rq.opts = { ...rq.opts, closingSoa: { ...a.soa, rdata: withSoaSerial(a.soa.rdata, serial) } };
     plan.last.push({
       fault: mismatch,
@@ -179,7 +179,7 @@ function refuseIxfr(rq: TransferRequest, fault: Fault): Refusal {
  */
 function regress(rq: TransferRequest, plan: FaultPlan, fault: Fault): void {
   const a = rq.answer!;
-  const served = serialPlus(a.serial, 2 ** 32 - (fault.params.delta as number));
+  const served = serialAdd(a.serial, -(fault.params.delta as number));
   const soa: RR = { ...a.soa, rdata: withSoaSerial(a.soa.rdata, served) };
   if (a.kind === "AXFR") rq.answer = { ...a, soa, serial: served };
   else {
@@ -464,9 +464,6 @@ function corruptMac(m: Buffer): void {
   const end = m.length - 6 - tsig.otherData.length;
   for (let i = end - tsig.mac.length; i < end; i++) m[i] ^= 0xff;
 }
-
-/** RFC 1982 §3.1 addition (the caller keeps `n` below 2^32). */
-const serialPlus = (serial: number, n: number) => (serial + n) % 2 ** 32;
 
 /** TXT RDATA (one character-string) as the journal holds RDATA: latin1 wire octets. */
 function txtRdata(text: string): string {

@@ -28,3 +28,11 @@ export function serialNext(s: number, step = 1): number {
   const n = (s + step) % MOD;
   return n === 0 ? 1 : n;
 }
+
+/**
+ * RFC 1982 §3.1 serial addition: `s + n` modulo 2^32 (0 included, unlike serialNext). A
+ * negative `n` goes back; with |n| < 2^31 the result is greater (or less) than `s`.
+ */
+export function serialAdd(s: number, n: number): number {
+  return (((s + n) % MOD) + MOD) % MOD;
+}
