@@ -303,146 +303,156 @@ export function parseCommandLine(argv: string[]): Command {
   const [command, ...rest] = positionals;
   if (command === undefined)
     throw new UsageError("missing command: serve, check, rendering or secondary-config");
-  if (OPTIONS_OF[command] === undefined) {
+  // Own keys only: "constructor" or "__proto__" is no command.
+  if (!Object.hasOwn(COMMANDS, command)) {
     throw new UsageError(
       `unknown command "${command}"; the commands are serve, check, rendering and secondary-config`,
     );
   }
   checkOptions(command, values);
+  return COMMANDS[command](values, rest);
+}
 
-  if (command === "secondary-config") {
-    if (rest.length > 0) throw new UsageError(`secondary-config: unexpected argument "${rest[0]}"`);
-    const kinds = ["bind", "knot", "nsd", "powerdns"] as const;
-    const kind = values.for;
-    if (kind === undefined) throw new UsageError("secondary-config: --for bind|knot|nsd|powerdns");
-    if (!kinds.includes(kind as (typeof kinds)[number]))
-      throw new UsageError(`--for: "${kind}" is not one of ${kinds.join(", ")}`);
-    if (values.zone === undefined || values.zone === "")
-      throw new UsageError("secondary-config: --zone NAME");
-    const cmd: SecondaryConfigCommand = {
-      kind: "secondary-config",
-      for: kind as (typeof kinds)[number],
-      zone: values.zone,
-      api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
-    };
-    if (values.peer !== undefined) cmd.peer = values.peer;
-    const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
-    if (token) cmd.apiToken = token;
-    if (values.config !== undefined) {
-      if (values.api !== undefined) throw new UsageError("--config and --api: choose one");
-      cmd.config = values.config;
-    } else if (values.dns !== undefined || values["notify-source"] !== undefined) {
+type Values = ReturnType<typeof parse>["values"];
+
+/** Each command's own reading of the options and arguments (checkOptions ran before). */
+const COMMANDS: Record<string, (values: Values, rest: string[]) => Command> = {
+  serve: serveCommand,
+  check: checkCommand,
+  rendering: renderingCommand,
+  "secondary-config": secondaryConfigCommand,
+};
+
+function secondaryConfigCommand(values: Values, rest: string[]): SecondaryConfigCommand {
+  if (rest.length > 0) throw new UsageError(`secondary-config: unexpected argument "${rest[0]}"`);
+  const kinds = ["bind", "knot", "nsd", "powerdns"] as const;
+  const kind = values.for;
+  if (kind === undefined) throw new UsageError("secondary-config: --for bind|knot|nsd|powerdns");
+  if (!kinds.includes(kind as (typeof kinds)[number]))
+    throw new UsageError(`--for: "${kind}" is not one of ${kinds.join(", ")}`);
+  if (values.zone === undefined || values.zone === "")
+    throw new UsageError("secondary-config: --zone NAME");
+  const cmd: SecondaryConfigCommand = {
+    kind: "secondary-config",
+    for: kind as (typeof kinds)[number],
+    zone: values.zone,
+    api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
+  };
+  if (values.peer !== undefined) cmd.peer = values.peer;
+  const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
+  if (token) cmd.apiToken = token;
+  if (values.config !== undefined) {
+    if (values.api !== undefined) throw new UsageError("--config and --api: choose one");
+    cmd.config = values.config;
+  } else if (values.dns !== undefined || values["notify-source"] !== undefined) {
+    throw new UsageError(
+      "--dns and --notify-source go with --config (a running server says its own)",
+    );
+  }
+  if (values.dns !== undefined) cmd.dns = parseHostPort(values.dns, "--dns");
+  if (values["notify-source"] !== undefined)
+    cmd.notifySource = parseHostPort(values["notify-source"], "--notify-source");
+  if (values.standalone !== undefined) {
+    if (values.standalone === "") throw new UsageError("--standalone: empty folder name");
+    cmd.standalone = values.standalone;
+  }
+  if (values.listen !== undefined) {
+    if (cmd.standalone === undefined)
       throw new UsageError(
-        "--dns and --notify-source go with --config (a running server says its own)",
+        "--listen goes with --standalone (a snippet listens where its server does)",
       );
-    }
-    if (values.dns !== undefined) cmd.dns = parseHostPort(values.dns, "--dns");
-    if (values["notify-source"] !== undefined)
-      cmd.notifySource = parseHostPort(values["notify-source"], "--notify-source");
-    if (values.standalone !== undefined) {
-      if (values.standalone === "") throw new UsageError("--standalone: empty folder name");
-      cmd.standalone = values.standalone;
-    }
-    if (values.listen !== undefined) {
-      if (cmd.standalone === undefined)
-        throw new UsageError(
-          "--listen goes with --standalone (a snippet listens where its server does)",
-        );
-      cmd.listen = parseHostPort(values.listen, "--listen");
-      // A configuration file names a port; 0 would leave the secondary unreachable for NOTIFY.
-      if (cmd.listen.port === 0) throw new UsageError("--listen: give a port (0 picks none here)");
-    }
-    return cmd;
+    cmd.listen = parseHostPort(values.listen, "--listen");
+    // A configuration file names a port; 0 would leave the secondary unreachable for NOTIFY.
+    if (cmd.listen.port === 0) throw new UsageError("--listen: give a port (0 picks none here)");
   }
+  return cmd;
+}
 
-  if (command === "rendering") {
-    if (rest.length === 0) throw new UsageError("rendering: name the zone (a zone name or id)");
-    if (rest.length > 1) throw new UsageError(`rendering: unexpected argument "${rest[1]}"`);
-    const cmd: RenderingCommand = {
-      kind: "rendering",
-      zone: rest[0],
-      api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
-      json: values.json === true,
-    };
-    const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
-    if (token !== undefined) {
-      if (token === "") throw new UsageError("--api-token: empty token");
-      cmd.apiToken = token;
-    }
-    if (values.name !== undefined) {
-      if (values.name === "") throw new UsageError("--name: empty name");
-      cmd.name = values.name;
-    }
-    return cmd;
+function renderingCommand(values: Values, rest: string[]): RenderingCommand {
+  if (rest.length === 0) throw new UsageError("rendering: name the zone (a zone name or id)");
+  if (rest.length > 1) throw new UsageError(`rendering: unexpected argument "${rest[1]}"`);
+  const cmd: RenderingCommand = {
+    kind: "rendering",
+    zone: rest[0],
+    api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
+    json: values.json === true,
+  };
+  const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
+  if (token !== undefined) {
+    if (token === "") throw new UsageError("--api-token: empty token");
+    cmd.apiToken = token;
   }
-
-  if (command === "check") {
-    if (rest.length === 0) throw new UsageError("check: name at least one zone file");
-    return { kind: "check", files: rest };
+  if (values.name !== undefined) {
+    if (values.name === "") throw new UsageError("--name: empty name");
+    cmd.name = values.name;
   }
+  return cmd;
+}
 
-  if (command === "serve") {
-    if (rest.length > 0) throw new UsageError(`serve: unexpected argument "${rest[0]}"`);
-    const zonesDir = values.zones ?? DEFAULT_ZONES_DIR;
-    if (zonesDir === "") throw new UsageError("--zones: empty folder name");
-    const level = values["log-level"] ?? "info";
-    if (!isLogLevel(level)) {
-      throw new UsageError(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(", ")}`);
-    }
-    const cmd: ServeCommand = {
-      kind: "serve",
-      zonesDir,
-      dns: parseHostPort(values.dns ?? `${DEFAULT_DNS_HOST}:${DEFAULT_DNS_PORT}`, "--dns"),
-      api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
-      logLevel: level,
-      udpWorkers: parseCount(values["udp-workers"] ?? "0", "--udp-workers", 64),
-      watch: values.watch === true,
-      journal: {},
-    };
-    for (const [flag, key, unit] of LIMIT_FLAGS) {
-      const text = values[flag as keyof typeof values];
-      if (typeof text !== "string") continue;
-      const max = unit === "s" ? 86_400 : 2 ** 40;
-      const n = parseCount(text, `--${flag}`, max);
-      if (n === 0) throw new UsageError(`--${flag}: must be at least 1`);
-      cmd.limits ??= {};
-      cmd.limits[key] = unit === "s" ? n * 1000 : n;
-    }
-    if (values["notify-source"] !== undefined)
-      cmd.notifySource = parseHostPort(values["notify-source"], "--notify-source");
-    if (values["no-notify"] === true) {
-      if (cmd.notifySource !== undefined)
-        throw new UsageError("--no-notify and --notify-source: choose one");
-      cmd.noNotify = true;
-    }
-    const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
-    if (token !== undefined) {
-      if (token === "") throw new UsageError("--api-token: empty token");
-      cmd.apiToken = token;
-    }
-    if (values["journal-versions"] !== undefined) {
-      cmd.journal.maxVersions = parseCount(
-        values["journal-versions"],
-        "--journal-versions",
-        1_000_000,
-      );
-    }
-    if (values["journal-bytes"] !== undefined) {
-      cmd.journal.maxBytes = parseCount(values["journal-bytes"], "--journal-bytes", 2 ** 40);
-    }
-    if (values.config !== undefined) {
-      if (values.config === "") throw new UsageError("--config: empty file name");
-      cmd.config = values.config;
-    }
-    if (values["data-dir"] !== undefined) {
-      if (values["data-dir"] === "") throw new UsageError("--data-dir: empty folder name");
-      cmd.dataDir = values["data-dir"];
-    }
-    if (values.fault !== undefined) cmd.faults = values.fault.map(parseFault);
-    return cmd;
+function checkCommand(_values: Values, rest: string[]): Command {
+  if (rest.length === 0) throw new UsageError("check: name at least one zone file");
+  return { kind: "check", files: rest };
+}
+
+function serveCommand(values: Values, rest: string[]): ServeCommand {
+  if (rest.length > 0) throw new UsageError(`serve: unexpected argument "${rest[0]}"`);
+  const zonesDir = values.zones ?? DEFAULT_ZONES_DIR;
+  if (zonesDir === "") throw new UsageError("--zones: empty folder name");
+  const level = values["log-level"] ?? "info";
+  if (!isLogLevel(level)) {
+    throw new UsageError(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(", ")}`);
   }
-
-  throw new UsageError(`unknown command "${command}"`);
+  const cmd: ServeCommand = {
+    kind: "serve",
+    zonesDir,
+    dns: parseHostPort(values.dns ?? `${DEFAULT_DNS_HOST}:${DEFAULT_DNS_PORT}`, "--dns"),
+    api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
+    logLevel: level,
+    udpWorkers: parseCount(values["udp-workers"] ?? "0", "--udp-workers", 64),
+    watch: values.watch === true,
+    journal: {},
+  };
+  for (const [flag, key, unit] of LIMIT_FLAGS) {
+    const text = values[flag as keyof typeof values];
+    if (typeof text !== "string") continue;
+    const max = unit === "s" ? 86_400 : 2 ** 40;
+    const n = parseCount(text, `--${flag}`, max);
+    if (n === 0) throw new UsageError(`--${flag}: must be at least 1`);
+    cmd.limits ??= {};
+    cmd.limits[key] = unit === "s" ? n * 1000 : n;
+  }
+  if (values["notify-source"] !== undefined)
+    cmd.notifySource = parseHostPort(values["notify-source"], "--notify-source");
+  if (values["no-notify"] === true) {
+    if (cmd.notifySource !== undefined)
+      throw new UsageError("--no-notify and --notify-source: choose one");
+    cmd.noNotify = true;
+  }
+  const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
+  if (token !== undefined) {
+    if (token === "") throw new UsageError("--api-token: empty token");
+    cmd.apiToken = token;
+  }
+  if (values["journal-versions"] !== undefined) {
+    cmd.journal.maxVersions = parseCount(
+      values["journal-versions"],
+      "--journal-versions",
+      1_000_000,
+    );
+  }
+  if (values["journal-bytes"] !== undefined) {
+    cmd.journal.maxBytes = parseCount(values["journal-bytes"], "--journal-bytes", 2 ** 40);
+  }
+  if (values.config !== undefined) {
+    if (values.config === "") throw new UsageError("--config: empty file name");
+    cmd.config = values.config;
+  }
+  if (values["data-dir"] !== undefined) {
+    if (values["data-dir"] === "") throw new UsageError("--data-dir: empty folder name");
+    cmd.dataDir = values["data-dir"];
+  }
+  if (values.fault !== undefined) cmd.faults = values.fault.map(parseFault);
+  return cmd;
 }
 
 function parseCount(text: string, option: string, max: number): number {

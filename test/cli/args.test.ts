@@ -65,6 +65,8 @@ t.test("usage errors", async (t) => {
   const cases: Array<[string[], RegExp]> = [
     [[], /missing command/],
     [["launch"], /unknown command "launch"/],
+    [["constructor"], /unknown command "constructor"/],
+    [["__proto__"], /unknown command "__proto__"/],
     [["serve", "extra"], /unexpected argument "extra"/],
     [["serve", "--bogus"], /^unknown option --bogus$/],
     [["serve", "--dns"], /^--dns needs a value$/],
