@@ -5,6 +5,7 @@
  *   npm run bench [-- --only qps|load|xfr] [--records 100000] [--load-records 1000000]
  *                 [--duration 10] [--clients 4] [--outstanding 500]
  *                 [--servers dns-primary,bind,knot] [--build yes|no] [--repeat 1]
+ *                 [--baseline GIT-REV]
  *
  * qps:  dnsperf -s 127.0.0.1 -p PORT -d QUERIES -c 4 -q 500 -l 10 against each server
  *       serving the same generated zone (100 000 records, 90 % hits).
@@ -13,6 +14,8 @@
  * xfr:  with the load phase's zone, the wall time and server CPU of `kdig AXFR` (unsigned and
  *       TSIG-signed), then one record changed in the zone file, picked up by each server as a
  *       difference (SIGHUP, rndc reload, knotc zone-reload), and the time of `kdig IXFR`.
+ * --baseline adds dns-primary as it was at a revision, as one more server ("baseline"), and
+ * a primary/baseline ratio: a change measured against its base in the same run.
  * Results are printed as a table with ratios and written to bench/out/results-*.json.
  * Every phase is capped in time; every server is stopped at the end, also on error.
  */
@@ -29,6 +32,7 @@ import {
   readSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import os from "node:os";
@@ -62,6 +66,7 @@ const opts = parseArgs(process.argv.slice(2), {
   origin: "bench.test.",
   repeat: 1,
   udpWorkers: 0,
+  baseline: "",
 });
 if (!["all", "qps", "load", "xfr"].includes(opts.only)) {
   throw new Error("--only is qps, load or xfr");
@@ -104,7 +109,42 @@ function availableServers() {
     }
     if (skipped["dns-primary"]) ok.splice(ok.indexOf("dns-primary"), 1);
   }
+  if (opts.baseline) {
+    try {
+      baselineRoot = buildBaseline(opts.baseline);
+      ok.push("baseline");
+    } catch (err) {
+      skipped.baseline = `baseline ${opts.baseline}: ${err.message.split("\n")[0]}`;
+    }
+  }
   return { ok, skipped };
+}
+
+/** The checkout the "baseline" server runs from (--baseline REV), once built. */
+let baselineRoot = null;
+
+/**
+ * dns-primary as it was at a git revision, built into bench/out/baseline-<commit>/ (the
+ * tree from `git archive`, this checkout's node_modules linked), so that a change is measured
+ * against its base in the same run, interleaved round by round, as the other servers are.
+ */
+function buildBaseline(rev) {
+  const git = (args) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+  const commit = git(["rev-parse", "--verify", `${rev}^{commit}`]);
+  const dir = path.join(OUT, `baseline-${commit.slice(0, 12)}`);
+  if (!existsSync(path.join(dir, "dist/cli/main.js"))) {
+    log(`building the baseline ${rev} (${commit.slice(0, 12)}) ...`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    execFileSync("sh", ["-c", `git archive ${commit} | tar -x -C "${dir}"`], { cwd: ROOT });
+    symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    execFileSync("npm", ["run", "build", "--silent"], {
+      cwd: dir,
+      stdio: "inherit",
+      timeout: 300000,
+    });
+  }
+  return dir;
 }
 
 async function zoneFor(records) {
@@ -175,11 +215,12 @@ function cpuSeconds(pid) {
 }
 
 async function withServer(kind, zone, fn, extra = {}) {
-  const s = await startServer(kind, {
+  const baseline = kind === "baseline";
+  const s = await startServer(baseline ? "dns-primary" : kind, {
     origin: zone.origin,
     zoneFile: zone.zoneFile,
     zonesDir: zone.zonesDir,
-    root: ROOT,
+    root: baseline ? baselineRoot : ROOT,
     ...extra,
   });
   try {
@@ -548,7 +589,14 @@ function ratio(a, b) {
 }
 
 function table(title, rows, servers) {
-  const head = ["measure", ...servers, "primary/BIND", "primary/Knot"];
+  const withBaseline = servers.includes("baseline");
+  const head = [
+    "measure",
+    ...servers,
+    "primary/BIND",
+    "primary/Knot",
+    ...(withBaseline ? ["primary/baseline"] : []),
+  ];
   const lines = rows.map(([label, get, digits, noRatio]) => {
     const v = Object.fromEntries(servers.map((k) => [k, get(k)]));
     return [
@@ -556,6 +604,7 @@ function table(title, rows, servers) {
       ...servers.map((k) => fmt(v[k], digits)),
       noRatio ? "" : ratio(v["dns-primary"], v.bind),
       noRatio ? "" : ratio(v["dns-primary"], v.knot),
+      ...(withBaseline ? [noRatio ? "" : ratio(v["dns-primary"], v.baseline)] : []),
     ];
   });
   const all = [head, ...lines];
@@ -584,7 +633,7 @@ async function main() {
     options: opts,
     skipped,
   };
-  const cols = SERVERS.filter((k) => ok.includes(k) || skipped[k]);
+  const cols = [...SERVERS, "baseline"].filter((k) => ok.includes(k) || skipped[k]);
   if (opts.only === "all" || opts.only === "qps") {
     report.qps = await phaseQps(ok);
     const r = report.qps.results ?? {};
