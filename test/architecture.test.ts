@@ -112,12 +112,53 @@ export function violations(edges: readonly Edge[], layers = LAYERS): string[] {
 
 const SRC = resolve(import.meta.dirname, "../src");
 
-function sourceFiles(dir: string): string[] {
+/**
+ * The longest a function under src/ may be, in lines (end line minus start line of any
+ * function-like node, the dashboard's JavaScript included). A ceiling that may only come
+ * down: a longer function is a list of steps waiting to be named.
+ */
+const MAX_FUNCTION_LINES = 150;
+
+function sourceFiles(dir: string, pattern = /\.ts$/): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
     const p = join(dir, d.name);
-    if (d.isDirectory()) return sourceFiles(p);
-    return d.name.endsWith(".ts") ? [p] : [];
+    if (d.isDirectory()) return sourceFiles(p, pattern);
+    return pattern.test(d.name) ? [p] : [];
   });
+}
+
+/** Every function-like node with a body under src/ (TypeScript and the dashboard's JS), longest first. */
+export function functionLengths(): { lines: number; name: string; where: string }[] {
+  const rows: { lines: number; name: string; where: string }[] = [];
+  for (const file of sourceFiles(SRC, /\.(ts|js)$/)) {
+    const kind = file.endsWith(".js") ? ts.ScriptKind.JS : ts.ScriptKind.TS;
+    const sf = ts.createSourceFile(
+      file,
+      readFileSync(file, "utf8"),
+      ts.ScriptTarget.Latest,
+      true,
+      kind,
+    );
+    const line = (pos: number) => sf.getLineAndCharacterOfPosition(pos).line + 1;
+    const visit = (n: ts.Node): void => {
+      if (ts.isFunctionLike(n) && "body" in n && n.body) {
+        const start = line(n.getStart(sf));
+        const named = n.name ?? (ts.isVariableDeclaration(n.parent) ? n.parent.name : undefined);
+        rows.push({
+          lines: line(n.end) - start,
+          name: named
+            ? named.getText(sf)
+            : ts.isConstructorDeclaration(n)
+              ? "constructor"
+              : "(anonymous)",
+          where: `${rel(file)}:${start}`,
+        });
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+  }
+  return rows.sort((a, b) => b.lines - a.lines);
 }
 
 const rel = (p: string) => relative(SRC, p).split(sep).join("/");
@@ -214,6 +255,23 @@ t.test("the model and the layers below it use no HTTP server", async (t) => {
   );
   t.same(
     http.map((e) => `${e.from} → ${e.to}`),
+    [],
+  );
+});
+
+t.test(`no function under src/ is longer than ${MAX_FUNCTION_LINES} lines`, async (t) => {
+  const rows = functionLengths();
+  t.ok(rows.length > 500, "the functions were read");
+  t.comment(
+    `longest: ${rows
+      .slice(0, 10)
+      .map((r) => `${r.lines} ${r.name} (${r.where})`)
+      .join(", ")}`,
+  );
+  t.same(
+    rows
+      .filter((r) => r.lines > MAX_FUNCTION_LINES)
+      .map((r) => `${r.where} ${r.name}: ${r.lines} lines`),
     [],
   );
 });
