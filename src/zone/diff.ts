@@ -5,6 +5,7 @@
  */
 
 import { T } from "../wire/types.js";
+import { runPaced } from "./paced.js";
 import { type Change, type RecordInput, type RecordRef, recordKey, type Zone } from "./zone.js";
 
 function sameMeta(a: unknown, b: unknown): boolean {
@@ -27,17 +28,13 @@ export function diffZones(from: Zone, to: Zone): Change {
   return change;
 }
 
-/** The same, yielding to the event loop every `every` names so queries keep being answered. */
-export async function diffZonesPaced(from: Zone, to: Zone, every = 10_000): Promise<Change> {
+/** The same, in slices that hand the event loop back, so queries keep being answered. */
+export function diffZonesPaced(from: Zone, to: Zone, sliceMs?: number): Promise<Change> {
   const change: Required<Change> & { remove: RecordRef[]; add: RecordInput[] } = {
     remove: [],
     add: [],
   };
-  let n = 0;
-  for (const _ of diffSteps(from, to, change)) {
-    if (++n % every === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  return change;
+  return runPaced(diffSteps(from, to, change), sliceMs).then(() => change);
 }
 
 /** The difference, one name at a time (a step is yielded after each name). */
@@ -88,11 +85,14 @@ function* diffSteps(
         for (const rd of before.rdata) remove.push({ name, type: before.type, rdata: rd });
       }
     }
+    yield;
   }
   for (const { key, name, sets } of from.stored()) {
-    if (seen.has(key)) continue;
-    for (const set of sets)
-      for (const rd of set.rdata) remove.push({ name, type: set.type, rdata: rd });
+    if (!seen.has(key)) {
+      for (const set of sets)
+        for (const rd of set.rdata) remove.push({ name, type: set.type, rdata: rd });
+    }
+    yield;
   }
   return { remove, add };
 }
