@@ -13,6 +13,8 @@ export interface ReloadJob {
   file: string;
   origin?: string;
   includeRoot?: string;
+  /** Slot 0 counts the batches the main thread has taken in (an Int32Array over it). */
+  taken?: SharedArrayBuffer;
 }
 
 /** One record: owner, type, TTL, RDATA (latin1), source, Cloudflare tags, comment. */
@@ -36,11 +38,32 @@ export type ReloadMessage =
   | { type: "error"; file: string; line: number; reason: string }
   | { type: "failed"; message: string };
 
-const BATCH = 5000;
+const BATCH = 1000;
+
+/**
+ * Batches posted and not yet taken in beyond which the reader waits. A MessagePort delivers
+ * every queued message in one go: a reader far ahead would have the main thread decode a
+ * large part of the file in one piece (and hold it all in memory twice).
+ */
+const AHEAD = 4;
 
 function run(job: ReloadJob, post: (m: ReloadMessage) => void): void {
   let batch: RecordTuple[] = [];
   let origin: string | undefined;
+  const taken = job.taken && new Int32Array(job.taken);
+  let posted = 0;
+  const postBatch = () => {
+    post({ type: "batch", origin, records: batch });
+    batch = [];
+    posted++;
+    if (taken === undefined) return;
+    let t = Atomics.load(taken, 0);
+    while (posted - t > AHEAD) {
+      // Woken by the main thread's notify; the timeout only bounds a missed wake-up.
+      Atomics.wait(taken, 0, t, 1000);
+      t = Atomics.load(taken, 0);
+    }
+  };
   try {
     const parsed = parseMasterFile(readText(job.file), {
       file: job.file,
@@ -57,13 +80,10 @@ function run(job: ReloadJob, post: (m: ReloadMessage) => void): void {
           r.cfTags,
           r.comment,
         ]);
-        if (batch.length >= BATCH) {
-          post({ type: "batch", origin, records: batch });
-          batch = [];
-        }
+        if (batch.length >= BATCH) postBatch();
       },
     });
-    if (batch.length > 0) post({ type: "batch", origin, records: batch });
+    if (batch.length > 0) postBatch();
     post({ type: "done", origin: parsed.origin, warnings: parsed.warnings });
   } catch (e) {
     if (e instanceof ZoneFileError)

@@ -12,6 +12,7 @@ import { ZoneFileError } from "./errors.js";
 import type { Changeset } from "./journal.js";
 import { loadZoneFile, metaOf, warningAt, zoneFileErrorAt } from "./load.js";
 import type { ParseWarning } from "./masterfile.js";
+import { runPaced } from "./paced.js";
 import type { ReloadJob, ReloadMessage } from "./reload-worker.js";
 import { type Change, type Zone, ZoneBuilder, ZoneError, type ZoneWarning } from "./zone.js";
 
@@ -87,23 +88,26 @@ export async function reloadZoneFileAsync(
   const warnings: ParseWarning[] = [];
   const warn = (w: ZoneWarning) => warnings.push(warningAt(w, file));
   const defaultOrigin = canonicalName(basename(file).replace(/\.zone$/, ""));
+  const takenBuffer = new SharedArrayBuffer(4);
+  const taken = new Int32Array(takenBuffer);
   const job: ReloadJob = {
     file,
     origin: defaultOrigin,
     includeRoot: opts.includeRoot ?? dirname(resolve(file)),
+    taken: takenBuffer,
   };
   let builder: ZoneBuilder | undefined;
   // The file is read as stored records, under the same apex rules as the zone it replaces.
   const build = { warn, ownsApexNs: zone.renderer.ownsApexNs === true };
-  const fresh = await new Promise<{ zone: Zone }>((resolvePromise, reject) => {
+  const read = await new Promise<ZoneBuilder>((resolvePromise, reject) => {
     const worker = new Worker(workerEntry(), { workerData: job });
     let settled = false;
-    const finish = (err: Error | null, z?: Zone) => {
+    const finish = (err: Error | null, b?: ZoneBuilder) => {
       if (settled) return;
       settled = true;
       void worker.terminate();
       if (err) reject(err);
-      else resolvePromise({ zone: z! });
+      else resolvePromise(b!);
     };
     // A MessagePort delivers every queued message in one go; a fast reader would then hold
     // the main thread for the whole file. Take one batch per turn of the event loop instead.
@@ -125,10 +129,12 @@ export async function reloadZoneFileAsync(
           for (const [name, type, ttl, rdata, source, tags, comment] of m.records) {
             builder.add({ name, type, ttl, rdata, source, meta: metaOf(tags, comment) });
           }
+          // The reader waits while it is too far ahead (reload-worker.ts).
+          Atomics.add(taken, 0, 1);
+          Atomics.notify(taken, 0);
         } else if (m.type === "done") {
           warnings.unshift(...m.warnings);
-          builder ??= new ZoneBuilder(m.origin ?? defaultOrigin, build);
-          finish(null, builder.finish());
+          finish(null, builder ?? new ZoneBuilder(m.origin ?? defaultOrigin, build));
         } else if (m.type === "error") {
           finish(new ZoneFileError(m.file, m.line, m.reason));
         } else {
@@ -151,11 +157,15 @@ export async function reloadZoneFileAsync(
       if (code !== 0) finish(new Error(`zone file reader stopped (exit code ${code})`));
     });
   });
-  checkSameZone(zone, fresh.zone, file);
+  // The zone's rules are checked name by name too; a file that breaks one is an error in it.
+  const fresh = await runPaced(read.finishing()).catch((e) => {
+    throw e instanceof ZoneError ? zoneFileErrorAt(e, file) : e;
+  });
+  checkSameZone(zone, fresh, file);
   const version = zone.version;
-  let change = await diffZonesPaced(zone, fresh.zone);
+  let change = await diffZonesPaced(zone, fresh);
   // A change committed while we compared (the library, another reload): compare again, now
   // in one piece, so the change applies to the version it was computed against.
-  if (zone.version !== version) change = diffZones(zone, fresh.zone);
+  if (zone.version !== version) change = diffZones(zone, fresh);
   return commitDifference(zone, change, warnings, opts);
 }

@@ -868,6 +868,15 @@ export class ZoneBuilder {
   }
 
   finish(): Zone {
+    const steps = this.finishing();
+    for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+  }
+
+  /**
+   * finish() one name at a time: a step is yielded after each name checked, so that a reload
+   * can hand the event loop back in between (reload.ts). The zone is whole once it returns.
+   */
+  *finishing(): Generator<void, Zone> {
     const zone = this.zone;
     // The SOA first: a renderer reads the zone's settings from it (dns-settings.ts). The apex
     // may exist only as the parent of other names, so its SOA is looked for, not its node.
@@ -900,6 +909,7 @@ export class ZoneBuilder {
         // The rules (apex NS, apex CNAME) of the renderer the zone will be served through.
         renderer.ownsApexNs === true || this.ownsApexNs,
       );
+      yield;
     }
     // Records were added as stored; now make the served view (nothing to do when served as stored).
     if (renderer !== asStored) zone.useRenderer(renderer);
