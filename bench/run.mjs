@@ -423,6 +423,35 @@ async function waitForNewSerial(s, origin, old, t0, gapFrom, capMs) {
   }
 }
 
+/**
+ * A steady stream of SOA queries over UDP, one every `everyMs` whatever the answers, until
+ * stop() gives each query's latency in ms (one left unanswered for `timeoutMs` counts as that
+ * long), so a server that stops answering while it reloads shows in the high percentiles.
+ */
+function soaStream(s, origin, everyMs = 10, timeoutMs = 5000) {
+  const latencies = [];
+  const timer = setInterval(() => {
+    const t = performance.now();
+    latencies.push(
+      soaSerial(s.host, s.port, origin, timeoutMs).then((v) =>
+        v === null ? timeoutMs : performance.now() - t,
+      ),
+    );
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Promise.all(latencies);
+    },
+  };
+}
+
+/** The `q` quantile (0..1) of `xs`, nearest rank. */
+function quantile(xs, q) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+
 async function phaseXfr(servers) {
   if (!findTool("kdig")) return { skipped: "kdig not installed (apt-get install knot-dnsutils)" };
   const missing = servers.filter((k) => controlToolFor(k) && !findTool(controlToolFor(k)));
@@ -471,6 +500,7 @@ async function phaseXfr(servers) {
     writeFileSync(s.zoneFile, s.name === "dns-primary" ? edited.keep : edited.bump);
     const cpu0 = cpuSeconds(s.pid);
     const tReload = performance.now();
+    const stream = soaStream(s, origin);
     const reloadOutput = await s.reload();
     // Unanswered time counts from when the reload command has returned (rndc and knotc
     // return once the server has queued the reload; a signal is delivered at once).
@@ -483,6 +513,7 @@ async function phaseXfr(servers) {
       XFR_CAP_MS,
     );
     const reloadCpuSeconds = cpuSeconds(s.pid) - cpu0;
+    const streamMs = await stream.stop();
     const memAfterReload = memoryOf(s.pid);
     const ixfrRuns = [];
     for (let i = 0; i < IXFR_RUNS; i++) {
@@ -513,6 +544,9 @@ async function phaseXfr(servers) {
         seconds: changed.ms / 1000,
         serverCpuSeconds: reloadCpuSeconds,
         longestSoaGapSeconds: changed.longestGapMs / 1000,
+        // SOA queries sent every 10 ms from the reload command until the new serial.
+        soaStreamQueries: streamMs.length,
+        soaStreamP99Ms: quantile(streamMs, 0.99),
         ...memAfterReload,
       },
       ixfrMs: median(ixfrRuns.map((r) => r.wallMs)),
@@ -566,6 +600,7 @@ async function phaseXfr(servers) {
       reloadSeconds: l.reload.seconds,
       reloadCpuSeconds: l.reload.serverCpuSeconds,
       reloadLongestSoaGapSeconds: l.reload.longestSoaGapSeconds,
+      reloadSoaP99Ms: l.reload.soaStreamP99Ms,
       hwmAfterReloadMiB: l.reload.hwmMiB,
     };
   }
@@ -685,6 +720,7 @@ async function main() {
             ["reload to new serial (s)", (k) => b[k]?.reloadSeconds, 2],
             ["reload CPU (s)", (k) => b[k]?.reloadCpuSeconds, 2],
             ["SOA unanswered in reload (s)", (k) => b[k]?.reloadLongestSoaGapSeconds, 2],
+            ["SOA p99 in reload, 1 per 10 ms (ms)", (k) => b[k]?.reloadSoaP99Ms, 1],
             ["IXFR+TSIG 1 change (ms)", (k) => b[k]?.ixfrMs, 1],
             ["IXFR, kdig's own (ms)", (k) => b[k]?.ixfrKdigMs, 1],
             ["IXFR records", (k) => b[k]?.ixfrRecords, 0, true],
