@@ -45,6 +45,8 @@ function* diffSteps(
 ): Generator<void> {
   if (from.key !== to.key) throw new Error(`cannot diff ${from.origin} against ${to.origin}`);
   const { remove, add } = out;
+  // Most zone files carry no Cloudflare fields: then no record needs its key built.
+  const withMeta = from.meta.size > 0 || to.meta.size > 0;
   const seen = new Set<string>();
   for (const { key, name, sets } of to.stored()) {
     seen.add(key);
@@ -53,7 +55,7 @@ function* diffSteps(
       const before = old.find((s) => s.type === set.type);
       const isSoa = set.type === T.SOA && key === to.key;
       for (const rd of set.rdata) {
-        const meta = to.meta.get(recordKey(name, set.type, rd));
+        const meta = withMeta ? to.meta.get(recordKey(name, set.type, rd)) : undefined;
         if (isSoa) {
           const prev = before?.at(0) ?? "";
           // Everything but the serial (the last 20 octets hold serial and timers).
@@ -68,7 +70,7 @@ function* diffSteps(
           before !== undefined &&
           before.ttl === set.ttl &&
           before.has(rd) &&
-          sameMeta(from.meta.get(recordKey(name, set.type, rd)), meta);
+          (!withMeta || sameMeta(from.meta.get(recordKey(name, set.type, rd)), meta));
         if (!unchanged) {
           if (before?.has(rd)) remove.push({ name, type: set.type, rdata: rd });
           add.push({ name, type: set.type, ttl: set.ttl, rdata: rd, ...(meta ? { meta } : {}) });
