@@ -107,8 +107,8 @@ export interface PeerLookup {
 }
 
 /** The peers of a transfer settings store (live: a peer created later is found). */
-export function peersOf(settings: Pick<TransferSettings, "listPeers">): PeerLookup {
-  return { peer: (id) => settings.listPeers().find((p) => p.id === id) };
+export function peersOf(settings: Pick<TransferSettings, "findPeer">): PeerLookup {
+  return { peer: (id) => settings.findPeer(id) };
 }
 
 export class Faults {
@@ -182,11 +182,17 @@ export class Faults {
     if (this.count === 0) return NONE;
     const list = this.byZone.get(zoneKey);
     if (list === undefined) return NONE;
+    // The exchange's address as scopes match it, parsed once and only if a scope needs it.
+    let key: string | undefined | null = null;
+    const addressOf = () => {
+      if (key === null) key = x.address === undefined ? undefined : addressKey(x.address);
+      return key;
+    };
     let out: Fault[] | undefined;
     for (const e of list) {
       if (!e.info.active || !(FAULT_KINDS[e.kind].points as readonly string[]).includes(x.point))
         continue;
-      if (!this.inScope(e, x)) continue;
+      if (!this.inScope(e, x, addressOf)) continue;
       if (out === undefined) out = [e];
       else out.push(e);
     }
@@ -269,10 +275,7 @@ export class Faults {
           if (info.times !== null && mine !== undefined && mine !== null)
             info.times = Math.min(info.times, mine);
           if (info.times === 0) info.active = false;
-          const entry: Entry = { id: info.id, kind: info.kind, params: info.params, info };
-          const sourceKey = info.source === null ? undefined : addressKey(info.source);
-          if (sourceKey !== undefined) entry.sourceKey = sourceKey;
-          return entry;
+          return entryOf(info);
         }),
       );
       this.count += infos.length;
@@ -280,20 +283,17 @@ export class Faults {
     this.changed();
   }
 
-  private inScope(e: Entry, x: Exchange): boolean {
+  private inScope(e: Entry, x: Exchange, addressOf: () => string | undefined): boolean {
     if (e.info.peer_id !== null) {
       if (x.peerId !== undefined) {
         if (x.peerId !== e.info.peer_id) return false;
       } else {
         const ip = this.peers.peer(e.info.peer_id)?.ip;
-        if (ip === undefined || x.address === undefined) return false;
-        if (addressKey(ip) !== addressKey(x.address)) return false;
+        const address = addressOf();
+        if (ip === undefined || address === undefined || addressKey(ip) !== address) return false;
       }
     }
-    if (e.sourceKey !== undefined) {
-      if (x.address === undefined || addressKey(x.address) !== e.sourceKey) return false;
-    }
-    return true;
+    return e.sourceKey === undefined || addressOf() === e.sourceKey;
   }
 
   private parse(spec: unknown, origin: FaultInfo["origin"]): Entry {
@@ -333,12 +333,10 @@ export class Faults {
       peerId = peer_id;
     }
     let sourceText: string | null = null;
-    let sourceKey: string | undefined;
     if (!sourceIsParam && source !== undefined && source !== null) {
-      const key = typeof source === "string" ? addressKey(source) : undefined;
-      if (key === undefined) throw invalid(`source ${JSON.stringify(source)} is not an IP address`);
-      sourceText = source as string;
-      sourceKey = key;
+      if (typeof source !== "string" || addressKey(source) === undefined)
+        throw invalid(`source ${JSON.stringify(source)} is not an IP address`);
+      sourceText = source;
     }
     let count: number | null = null;
     if (times !== undefined && times !== null) {
@@ -362,13 +360,19 @@ export class Faults {
       created_on: this.now().toISOString(),
       origin,
     };
-    const entry: Entry = { id, kind, params, info };
-    if (sourceKey !== undefined) entry.sourceKey = sourceKey;
-    return entry;
+    return entryOf(info);
   }
 }
 
 const NONE: readonly Fault[] = Object.freeze([]);
+
+/** A fault as the store holds it: its info, and the key its `source` scope is matched by. */
+function entryOf(info: FaultInfo): Entry {
+  const entry: Entry = { id: info.id, kind: info.kind, params: info.params, info };
+  const sourceKey = info.source === null ? undefined : addressKey(info.source);
+  if (sourceKey !== undefined) entry.sourceKey = sourceKey;
+  return entry;
+}
 
 const invalid = (message: string) => new ApiError("INVALID_FAULT", message);
 const notFound = (id: string) =>

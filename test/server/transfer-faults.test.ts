@@ -17,7 +17,7 @@ import pino from "pino";
 import t from "tap";
 import { type ActivityEvent, TransferActivity } from "../../src/cloudflare/transfer/activity.js";
 import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
-import { Faults } from "../../src/faults/faults.js";
+import { Faults, peersOf } from "../../src/faults/faults.js";
 import type { RequestContext, StreamItem } from "../../src/server/handler.js";
 import { createQueryHandler } from "../../src/server/query.js";
 import { createKeyring } from "../../src/server/signed.js";
@@ -69,7 +69,7 @@ function setup(o: { messageSize?: number; maxTransfers?: number } = {}) {
   settings.createOutgoing("example.", { peers: [peer.id], status: "Enabled" });
   settings.createOutgoing("open.test.", { status: "Enabled" });
   settings.createAcl({ name: "lab", ip_range: "127.0.0.0/24" });
-  const faults = new Faults({ peer: (id) => settings.listPeers().find((p) => p.id === id) });
+  const faults = new Faults(peersOf(settings));
   const applied: Array<{ kind: string; action: string; address?: string }> = [];
   faults.onApplied((e) =>
     applied.push({ kind: e.fault.kind, action: e.action, address: e.address }),

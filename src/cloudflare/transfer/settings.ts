@@ -369,9 +369,14 @@ export class TransferSettings {
   }
 
   getPeer(id: string): Peer {
-    const peer = this.peers.get(id);
+    const peer = this.findPeer(id);
     if (peer === undefined) throw notFound("peer", id);
     return peer;
+  }
+
+  /** The peer with this id, or undefined (getPeer throws 7003 instead). */
+  findPeer(id: string): Peer | undefined {
+    return this.peers.get(id);
   }
 
   listPeers(): Peer[] {
