@@ -12,13 +12,12 @@ import { execFile } from "node:child_process";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import packet from "dns-packet";
 import pino from "pino";
 import t from "tap";
 import { type ActivityEvent, TransferActivity } from "../../src/cloudflare/transfer/activity.js";
 import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import { Faults, peersOf } from "../../src/faults/faults.js";
-import type { RequestContext, StreamItem } from "../../src/server/handler.js";
+import type { StreamItem } from "../../src/server/handler.js";
 import { createQueryHandler } from "../../src/server/query.js";
 import { createKeyring } from "../../src/server/signed.js";
 import { createTransferHandler, STEPS } from "../../src/server/transfer.js";
@@ -32,6 +31,7 @@ import { T } from "../../src/wire/types.js";
 import { zoneFromText } from "../../src/zone/load.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";
 import { type ParsedMessage, parseMessage, TYPE } from "../peers/wire.js";
+import { requestContext, xfrRequest } from "./xfr-requests.js";
 
 const SECRET = "NoTCJU+DMqFWywaPyxSijrDEA/eC3nK0xi3AMEZuPVk=";
 const KEY = tsigKey("xfr-key.", "hmac-sha256", SECRET);
@@ -104,43 +104,11 @@ function setup(o: { messageSize?: number; maxTransfers?: number } = {}) {
 }
 type Setup = ReturnType<typeof setup>;
 
-const ctx = (ip = "127.0.0.1", transport: "tcp" | "udp" = "tcp"): RequestContext => ({
-  transport,
-  remoteAddress: ip,
-  remotePort: 40000,
-  localAddress: "127.0.0.1",
-  localPort: 53,
-});
+const ctx = requestContext;
 
 /** An AXFR, or an IXFR from `serial`, for `zone`. */
-function ask(zone: string, qtype: "AXFR" | "IXFR", serial?: number): Buffer {
-  return packet.encode({
-    id: ID,
-    type: "query",
-    flags: 0,
-    questions: [{ name: zone, type: qtype, class: "IN" }],
-    authorities:
-      serial === undefined
-        ? []
-        : [
-            {
-              name: zone,
-              type: "SOA",
-              ttl: 0,
-              class: "IN",
-              data: {
-                mname: "ns",
-                rname: "h",
-                serial,
-                refresh: 1,
-                retry: 1,
-                expire: 1,
-                minimum: 1,
-              },
-            },
-          ],
-  } as packet.Packet);
-}
+const ask = (zone: string, qtype: "AXFR" | "IXFR", serial?: number): Buffer =>
+  xfrRequest(zone, qtype, { serial, id: ID });
 const signed = (msg: Buffer) => signRequest(msg, KEY, now());
 
 /** Every item of the answer, instructions to the transport included. */

@@ -44,6 +44,7 @@ import { T } from "../../src/wire/types.js";
 import { zoneFromText } from "../../src/zone/load.js";
 import { RCODE } from "../../src/zone/lookup.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";
+import { xfrRequest } from "./xfr-requests.js";
 
 const NOW = 1_800_000_000;
 const SECRET = "NoTCJU+DMqFWywaPyxSijrDEA/eC3nK0xi3AMEZuPVk=";
@@ -103,25 +104,8 @@ const ctx = (transport: "tcp" | "udp" = "tcp", ip = "127.0.0.1"): RequestContext
 });
 
 /** An AXFR or IXFR request; `soa: "A"` puts an A record where the IXFR's SOA goes. */
-function request(name: string, qtype: "AXFR" | "IXFR", serial?: number, soa = "SOA"): Buffer {
-  const authority =
-    soa === "A"
-      ? { name, type: "A", ttl: 0, class: "IN", data: "192.0.2.1" }
-      : {
-          name,
-          type: "SOA",
-          ttl: 0,
-          class: "IN",
-          data: { mname: "ns", rname: "h", serial, refresh: 1, retry: 1, expire: 1, minimum: 1 },
-        };
-  return packet.encode({
-    id: 42,
-    type: "query",
-    flags: 0,
-    questions: [{ name, type: qtype, class: "IN" }],
-    authorities: serial === undefined ? [] : [authority],
-  } as packet.Packet);
-}
+const request = (name: string, qtype: "AXFR" | "IXFR", serial?: number, soa: "SOA" | "A" = "SOA") =>
+  xfrRequest(name, qtype, { serial, id: 42, authority: soa });
 
 const rq = (env: StepEnv, msg: Buffer, c = ctx()): TransferRequest =>
   newRequest(env, msg, parseQuery(msg), c);

@@ -10,6 +10,7 @@ import { ResponseVerifier, signRequest, tsigKey } from "../../src/wire/tsig.js";
 import { T } from "../../src/wire/types.js";
 import { zoneFromText } from "../../src/zone/load.js";
 import { ZoneSet } from "../../src/zone/zoneset.js";
+import { requestContext, xfrRequest } from "./xfr-requests.js";
 
 const SECRET = "NoTCJU+DMqFWywaPyxSijrDEA/eC3nK0xi3AMEZuPVk=";
 const ZONE = `$ORIGIN example.
@@ -54,42 +55,9 @@ function setup(opts: { tsig?: boolean; enabled?: boolean; acl?: string } = {}) {
 }
 
 const key = tsigKey("xfr-key.", "hmac-sha256", SECRET);
-const ctx = (ip = "127.0.0.1", transport: "tcp" | "udp" = "tcp"): RequestContext => ({
-  transport,
-  remoteAddress: ip,
-  remotePort: 40000,
-  localAddress: "127.0.0.1",
-  localPort: 53,
-});
-
-function request(qtype: "AXFR" | "IXFR", serial?: number): Buffer {
-  return packet.encode({
-    id: 99,
-    type: "query",
-    flags: 0,
-    questions: [{ name: "example", type: qtype, class: "IN" }],
-    authorities:
-      serial === undefined
-        ? []
-        : [
-            {
-              name: "example",
-              type: "SOA",
-              ttl: 0,
-              class: "IN",
-              data: {
-                mname: "ns.example",
-                rname: "h.example",
-                serial,
-                refresh: 1,
-                retry: 1,
-                expire: 1,
-                minimum: 1,
-              },
-            },
-          ],
-  } as packet.Packet);
-}
+const ctx = requestContext;
+const request = (qtype: "AXFR" | "IXFR", serial?: number): Buffer =>
+  xfrRequest("example", qtype, { serial });
 
 async function run(h: ReturnType<typeof setup>["h"], msg: Buffer, c = ctx()): Promise<Buffer[]> {
   const r = h.handle(msg, c);
