@@ -5,7 +5,7 @@
  */
 
 import { FLAG, OPCODE } from "../wire/message.js";
-import { nameToWireString, readNameWire } from "../wire/name.js";
+import { readNameWire } from "../wire/name.js";
 import { CLASS_IN, T } from "../wire/types.js";
 import { MessageWriter } from "../wire/writer.js";
 
@@ -31,12 +31,11 @@ export function notifyRequest(zone: string, soa: NotifySoaRecord | null, id: num
   buf.writeUInt16BE(1, 4);
   buf.writeUInt16BE(soa ? 1 : 0, 6);
   const w = new MessageWriter(buf, MAX_REQUEST);
-  const owner = nameToWireString(zone);
   // RFC 1996 §3.7: QNAME the zone, QTYPE SOA.
-  w.name(owner);
+  w.presentationName(zone);
   w.u16(T.SOA);
   w.u16(CLASS_IN);
-  if (soa) w.rr(owner, T.SOA, CLASS_IN, soa.ttl, soa.rdata);
+  if (soa) w.rr(zone, T.SOA, CLASS_IN, soa.ttl, soa.rdata);
   return Buffer.from(buf.subarray(0, w.pos));
 }
 

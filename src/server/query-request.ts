@@ -10,7 +10,6 @@
 import type { Logger } from "pino";
 import type { Fault, Faults } from "../faults/faults.js";
 import { type Edns, FLAG, type Query } from "../wire/message.js";
-import { nameToWireString } from "../wire/name.js";
 import type { ResponseSigner } from "../wire/tsig.js";
 import { T } from "../wire/types.js";
 import { MessageWriter, Overflow } from "../wire/writer.js";
@@ -140,8 +139,7 @@ export function encodeReply(r: Reply, ourPayload: number): Buffer {
   const w = new MessageWriter(buf, r.limit - optLen);
   let qd = 0;
   if (r.question) {
-    const wire = nameToWireString(r.question.qname);
-    w.name(wire);
+    w.presentationName(r.question.qname);
     w.u16(r.question.qtype);
     w.u16(r.question.qclass);
     qd = 1;
@@ -155,7 +153,7 @@ export function encodeReply(r: Reply, ourPayload: number): Buffer {
     for (const e of sections[s]) {
       const mark = w.pos;
       try {
-        const owner = nameToWireString(e.owner);
+        const owner = e.owner;
         const ttl = e.ttl ?? e.set.ttl;
         const set = e.set;
         for (let i = 0; i < set.size; i++) w.rr(owner, set.type, CLASS_IN, ttl, set.at(i));

@@ -10,7 +10,6 @@
  */
 
 import { FLAG } from "../wire/message.js";
-import { nameToWireString } from "../wire/name.js";
 import { T } from "../wire/types.js";
 import { MessageWriter, Overflow } from "../wire/writer.js";
 import type { Changeset, RR } from "../zone/journal.js";
@@ -65,7 +64,7 @@ export interface XfrOptions {
   duplicate?: boolean;
 }
 
-/** One record to send: owner as a wire string, type, TTL, RDATA. */
+/** One record to send: owner (a canonical name), type, TTL, RDATA. */
 interface WireRR {
   owner: string;
   type: number;
@@ -97,7 +96,7 @@ class MessagePacker {
     this.count = 0;
     if (this.first) {
       // RFC 5936 §2.2.1: the first message carries a copy of the question.
-      this.w.name(nameToWireString(this.req.qname));
+      this.w.presentationName(this.req.qname);
       this.w.u16(this.req.qtype);
       this.w.u16(this.req.qclass);
     }
@@ -107,7 +106,7 @@ class MessagePacker {
     this.record(rr.owner, rr.type, rr.ttl, rr.rdata);
   }
 
-  /** One record (owner as a wire string); starts a new message when this one is full. */
+  /** One record (owner a canonical name); starts a new message when this one is full. */
   record(owner: string, type: number, ttl: number, rdata: string): void {
     const mark = this.w.pos;
     try {
@@ -167,11 +166,11 @@ class MessagePacker {
 
 function soaOf(apex: ZoneNode): WireRR {
   const soa = apex.get(T.SOA)!;
-  return { owner: nameToWireString(apex.name), type: T.SOA, ttl: soa.ttl, rdata: soa.at(0) };
+  return { owner: apex.name, type: T.SOA, ttl: soa.ttl, rdata: soa.at(0) };
 }
 
 function wireRR(r: RR): WireRR {
-  return { owner: nameToWireString(r.name), type: r.type, ttl: r.ttl, rdata: r.rdata };
+  return { owner: r.name, type: r.type, ttl: r.ttl, rdata: r.rdata };
 }
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -190,8 +189,9 @@ export function* axfrParts(
   p.add(soa);
   for (const node of nodes) {
     if (node.empty) continue;
-    const owner = nameToWireString(node.name);
-    for (const set of node.sets) {
+    const owner = node.name;
+    for (let s = 0; s < node.setCount; s++) {
+      const set = node.setAt(s);
       if (set.type === T.SOA && node.name === apex.name) continue;
       for (let i = 0; i < set.size; i++)
         for (let c = 0; c < copies; c++) p.record(owner, set.type, set.ttl, set.at(i));
