@@ -217,6 +217,13 @@ export class Zone {
   readonly meta = new Map<string, RecordMeta>();
   /** Served nodes: what the renderer made of the stored records (see render.ts). */
   private readonly nodes = new Map<string, ZoneNode>();
+  /**
+   * The parent linkParents() found last, and its key: the names of a zone file come in order,
+   * so most new names have the parent of the name before, and a lookup in a map of a million
+   * names is a cache miss. Always `nodes.get(lastParentKey)`: every change to `nodes` keeps it so.
+   */
+  private lastParentKey = "";
+  private lastParent: ZoneNode | undefined;
   /** Stored RRsets of the names where rendering changed something (elsewhere: the nodes). */
   private readonly storedOverride = new Map<string, readonly RRset[]>();
   /** Transferred nodes where they differ from the served ones (records withheld). */
@@ -672,6 +679,7 @@ export class Zone {
         const ent = ZoneNode.withSets(cur.name, []);
         ent.children = cur.children;
         this.nodes.set(key, ent);
+        if (key === this.lastParentKey) this.lastParent = ent;
       } else {
         this.removeEmpty(key);
       }
@@ -681,9 +689,16 @@ export class Zone {
     if (cur) {
       node.children = cur.children;
       this.nodes.set(key, node);
+      if (key === this.lastParentKey) this.lastParent = node;
       return;
     }
     this.nodes.set(key, node);
+    this.linkParents(key, name);
+  }
+
+  /** putNode() for a name known not to be in the zone (a bulk build): one map operation less. */
+  addNode(key: string, name: string, sets: readonly RRset[]): void {
+    this.nodes.set(key, ZoneNode.withSets(name, sets));
     this.linkParents(key, name);
   }
 
@@ -710,12 +725,18 @@ export class Zone {
     let n = name;
     while (k !== this.key) {
       const pk = parentName(k);
-      const pn = parentName(n);
+      if (pk === this.lastParentKey) {
+        this.lastParent!.children++;
+        return;
+      }
       const parent = this.nodes.get(pk);
       if (parent) {
         parent.children++;
+        this.lastParentKey = pk;
+        this.lastParent = parent;
         return;
       }
+      const pn = parentName(n);
       const ent = ZoneNode.withSets(pn, []);
       ent.children = 1;
       this.nodes.set(pk, ent);
@@ -726,6 +747,8 @@ export class Zone {
 
   /** Remove a node that has neither data nor children, and ancestors left empty by it. */
   private removeEmpty(key: string): void {
+    this.lastParentKey = "";
+    this.lastParent = undefined;
     let k = key;
     while (k !== this.key) {
       this.nodes.delete(k);
@@ -827,7 +850,9 @@ export class ZoneBuilder {
     if (r.meta) zone.setMeta(recordKey(r.name, r.type, rdata), r.meta);
     const cur = zone.node(key);
     if (!cur || cur.empty) {
-      zone.putNode(key, r.name, [new RRset(r.type, r.ttl, rdata)]);
+      const sets = [new RRset(r.type, r.ttl, rdata)];
+      if (cur) zone.putNode(key, r.name, sets);
+      else zone.addNode(key, r.name, sets);
       if (r.type === T.SOA || r.type === T.CNAME || r.type === T.DNAME || key === zone.key) {
         this.firstSource.set(key, r.source);
       }

@@ -212,3 +212,25 @@ t.test(
     t.same(z.storedSets("w.example."), []);
   },
 );
+
+t.test("child counts stay right when a parent node is replaced between its children", async (t) => {
+  // The apex is rebuilt by its NS after its first child linked to it; the next child must count
+  // on the apex node that is in the zone, not on the one it replaced.
+  const z = Zone.build("example.", [
+    base[0],
+    a("a.x.example.", "192.0.2.1"),
+    base[1],
+    a("b.example.", "192.0.2.2"),
+    a("c.x.example.", "192.0.2.3"),
+    { ...base[1], rdata: nameToWire("ns2.example.") },
+    a("d.example.", "192.0.2.4"),
+  ]);
+  t.equal(z.node("example.")?.children, 3, "x (empty non-terminal), b and d");
+  t.equal(z.node("x.example.")?.children, 2);
+  z.apply({ remove: [a("a.x.example.", "192.0.2.1"), a("c.x.example.", "192.0.2.3")] });
+  t.equal(z.node("x.example."), undefined, "the empty non-terminal goes with its last child");
+  t.equal(z.node("example.")?.children, 2);
+  z.apply({ add: [a("e.example.", "192.0.2.5")] });
+  z.apply({ remove: [a("b.example.", "192.0.2.2"), a("d.example.", "192.0.2.4")] });
+  t.equal(z.node("example.")?.children, 1);
+});
