@@ -121,7 +121,9 @@ function serve(socket: dgram.Socket, handler: DnsHandler, logger: Logger): UdpSe
       void sendLater(res, rinfo.port, rinfo.address);
       return;
     }
-    socket.send(res, 0, res.length, rinfo.port, rinfo.address, onSent);
+    // No completion callback: a send error reaches the socket's "error" listener, and a
+    // callback per datagram costs a call back into JavaScript for every answer.
+    socket.send(res, 0, res.length, rinfo.port, rinfo.address);
   });
 
   /**
