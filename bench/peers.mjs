@@ -20,6 +20,9 @@ import {
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 export function findTool(name) {
   for (const dir of [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/bin"]) {
@@ -369,6 +372,10 @@ export async function startServer(
     args = ["-c", path.join(dir, "knot.conf")];
     reload = () =>
       run(findTool("knotc"), ["-s", path.join(dir, "knot.sock"), "zone-reload", origin], 30000);
+  } else if (kind === "node-udp") {
+    // Not a DNS server: the ceiling of Node's UDP path (udp-responder.mjs), for the qps phase.
+    cmd = process.execPath;
+    args = [path.join(HERE, "udp-responder.mjs"), String(port), origin, String(udpWorkers)];
   } else {
     throw new Error(`unknown server ${kind}`);
   }

@@ -65,7 +65,7 @@ const opts = parseArgs(process.argv.slice(2), {
   build: "yes",
   origin: "bench.test.",
   repeat: 1,
-  udpWorkers: 0,
+  udpWorkers: "0",
   baseline: "",
 });
 if (!["all", "qps", "load", "xfr"].includes(opts.only)) {
@@ -256,27 +256,55 @@ async function rounds(phase, servers, zone, measure, better, extra = {}) {
   return results;
 }
 
+/** `--udp-workers` as a list: "0", "2" or "0,1,2" (a sweep). */
+function udpWorkerCounts() {
+  const counts = String(opts.udpWorkers)
+    .split(",")
+    .map((v) => Number(v));
+  if (counts.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new Error("--udp-workers is a count or a comma-separated list of counts");
+  }
+  return counts;
+}
+
+/**
+ * dnsperf against every server, and against node-udp (udp-responder.mjs), the ceiling of
+ * Node's own UDP path here. With several `--udp-workers` counts, dns-primary and the ceiling
+ * are measured at each count (the first one is the main table's).
+ */
 async function phaseQps(servers) {
   if (!findTool("dnsperf")) return { skipped: "dnsperf not installed (apt-get install dnsperf)" };
   const zone = await zoneFor(opts.records);
-  const results = await rounds(
-    "qps",
-    servers,
-    zone,
-    async (s) => {
-      await waitForSoa(s, zone.origin, s.t0, START_CAP_MS);
-      const cpu0 = cpuSeconds(s.pid);
-      const r = await runDnsperf(s.port, zone.queryFile);
-      return { ...r, serverCpuSeconds: cpuSeconds(s.pid) - cpu0 };
-    },
-    (a, b) => a.qps > b.qps,
-    { udpWorkers: Number(opts.udpWorkers) },
-  );
+  const measure = async (s) => {
+    await waitForSoa(s, zone.origin, s.t0, START_CAP_MS);
+    const cpu0 = cpuSeconds(s.pid);
+    const r = await runDnsperf(s.port, zone.queryFile);
+    return { ...r, serverCpuSeconds: cpuSeconds(s.pid) - cpu0 };
+  };
+  const better = (a, b) => a.qps > b.qps;
+  const [first, ...more] = udpWorkerCounts();
+  const withCeiling = servers.includes("dns-primary") ? [...servers, "node-udp"] : servers;
+  const results = await rounds("qps", withCeiling, zone, measure, better, { udpWorkers: first });
+  const sweep = { [first]: { primary: results["dns-primary"], ceiling: results["node-udp"] } };
+  for (const n of more) {
+    const r = await rounds(
+      `qps, ${n} UDP workers`,
+      ["dns-primary", "node-udp"],
+      zone,
+      measure,
+      better,
+      {
+        udpWorkers: n,
+      },
+    );
+    sweep[n] = { primary: r["dns-primary"], ceiling: r["node-udp"] };
+  }
   return {
     records: zone.records,
     queryFile: path.relative(ROOT, zone.queryFile),
-    udpWorkers: Number(opts.udpWorkers),
+    udpWorkers: first,
     results,
+    sweep,
   };
 }
 
@@ -624,22 +652,20 @@ function ratio(a, b) {
 }
 
 function table(title, rows, servers) {
-  const withBaseline = servers.includes("baseline");
-  const head = [
-    "measure",
-    ...servers,
-    "primary/BIND",
-    "primary/Knot",
-    ...(withBaseline ? ["primary/baseline"] : []),
-  ];
+  // dns-primary against each other column there is: BIND, Knot, the baseline, Node's ceiling.
+  const against = [
+    ["primary/BIND", "bind"],
+    ["primary/Knot", "knot"],
+    ["primary/baseline", "baseline"],
+    ["primary/ceiling", "node-udp"],
+  ].filter(([, k]) => k === "bind" || k === "knot" || servers.includes(k));
+  const head = ["measure", ...servers, ...against.map(([h]) => h)];
   const lines = rows.map(([label, get, digits, noRatio]) => {
     const v = Object.fromEntries(servers.map((k) => [k, get(k)]));
     return [
       label,
       ...servers.map((k) => fmt(v[k], digits)),
-      noRatio ? "" : ratio(v["dns-primary"], v.bind),
-      noRatio ? "" : ratio(v["dns-primary"], v.knot),
-      ...(withBaseline ? [noRatio ? "" : ratio(v["dns-primary"], v.baseline)] : []),
+      ...against.map(([, k]) => (noRatio ? "" : ratio(v["dns-primary"], v[k]))),
     ];
   });
   const all = [head, ...lines];
@@ -648,6 +674,26 @@ function table(title, rows, servers) {
   return [`\n${title}`, row(head), row(width.map((w) => "-".repeat(w))), ...lines.map(row)].join(
     "\n",
   );
+}
+
+/** The `--udp-workers` sweep: dns-primary against Node's ceiling at each worker count. */
+function workersTable(sweep) {
+  const head = ["UDP workers", "dns-primary q/s", "node-udp q/s", "primary/ceiling"];
+  const lines = sweep.map(([n, { primary, ceiling }]) => [
+    n === "0" ? "0 (main process)" : n,
+    fmt(primary?.qps, 0),
+    fmt(ceiling?.qps, 0),
+    ratio(primary?.qps, ceiling?.qps),
+  ]);
+  const all = [head, ...lines];
+  const width = head.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)));
+  const row = (r) => r.map((c, i) => String(c).padEnd(width[i])).join("  ");
+  return [
+    "\nQueries per second by --udp-workers (node-udp: the same worker count)",
+    row(head),
+    row(width.map((w) => "-".repeat(w))),
+    ...lines.map(row),
+  ].join("\n");
 }
 
 async function main() {
@@ -681,10 +727,12 @@ async function main() {
           ["avg latency (ms)", (k) => r[k]?.avgLatencyMs, 3],
           ["server CPU (s)", (k) => r[k]?.serverCpuSeconds, 2],
         ],
-        cols,
+        r["node-udp"] ? [...cols, "node-udp"] : cols,
       ),
     );
     if (report.qps.skipped) console.log(`qps skipped: ${report.qps.skipped}`);
+    const sweep = Object.entries(report.qps.sweep ?? {});
+    if (sweep.length > 1) console.log(workersTable(sweep));
   }
   if (opts.only === "all" || opts.only === "load") {
     report.load = await phaseLoad(ok);
