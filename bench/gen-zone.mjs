@@ -14,7 +14,7 @@
  * Queries: `--hit-ratio` of them ask for an existing name and its type (a CNAME's name is
  * asked for A, as a resolver would), the rest for names that do not exist (NXDOMAIN).
  */
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -138,6 +138,36 @@ export async function generate({ records, origin, out, queries, hitRatio, seed }
     return `miss${Math.floor(rand() * 1e9)}.${origin} A\n`;
   });
   return { zoneFile, queryFile, origin, records: records + 5 };
+}
+
+/**
+ * Many small zones in one folder, for the zones phase: `zones` files `z<i>.many.test.zone`,
+ * each the zone `generate` writes for `records` (the same names and mix under its own origin).
+ * A marker file makes a second call with the same arguments reuse the folder.
+ */
+export function generateMany({ zones, records, out }) {
+  const origins = Array.from({ length: zones }, (_, i) => `z${i}.many.test.`);
+  const files = origins.map((o) => path.join(out, `${o}zone`));
+  const marker = path.join(out, `.complete-${zones}x${records}`);
+  if (existsSync(marker)) return { dir: out, origins, files };
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const body = Array.from({ length: records }, (_, i) => `h${i}\t${rdata(i, records)}\n`).join("");
+  for (const [i, origin] of origins.entries()) {
+    const head = [
+      `$ORIGIN ${origin}`,
+      "$TTL 3600",
+      "@\tSOA\tns1 hostmaster 1 7200 3600 1209600 300",
+      "@\tNS\tns1",
+      "@\tNS\tns2",
+      "ns1\tA\t192.0.2.1",
+      "ns2\tA\t192.0.2.2",
+      "",
+    ].join("\n");
+    writeFileSync(files[i], head + body);
+  }
+  writeFileSync(marker, "");
+  return { dir: out, origins, files };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

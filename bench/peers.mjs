@@ -174,6 +174,68 @@ export function soaSerial(host, port, origin, timeoutMs = 200) {
   });
 }
 
+/**
+ * One SOA query per origin over one UDP socket, at most `window` outstanding, the unanswered
+ * ones asked again after a pause in the answers (a datagram lost on loopback under a burst):
+ * the number of origins whose SOA was answered (NOERROR, AA, one answer) within `timeoutMs`.
+ * The query id is the origin's index, so there are at most 65 536 origins.
+ */
+export async function soaAnsweredMany(host, port, origins, timeoutMs = 10000, window = 128) {
+  if (origins.length > 0x10000) throw new RangeError("at most 65536 origins");
+  const sock = dgram.createSocket("udp4");
+  await new Promise((resolve) => sock.bind(0, "127.0.0.1", resolve));
+  const answered = new Uint8Array(origins.length);
+  let count = 0;
+  let onAnswer = () => {};
+  sock.on("message", (m) => {
+    if (m.length < 12) return;
+    const i = m.readUInt16BE(0);
+    const flags = m.readUInt16BE(2);
+    if (i < origins.length && !answered[i] && (flags & 0x0f) === 0 && flags & 0x0400) {
+      if (m.readUInt16BE(6) === 1) {
+        answered[i] = 1;
+        count++;
+      }
+    }
+    onAnswer();
+  });
+  sock.on("error", () => {});
+  const deadline = performance.now() + timeoutMs;
+  try {
+    while (count < origins.length && performance.now() < deadline) {
+      const pending = [];
+      for (let i = 0; i < origins.length; i++) if (!answered[i]) pending.push(i);
+      await new Promise((resolve) => {
+        let next = 0;
+        let inFlight = 0;
+        let idle;
+        const finish = () => {
+          clearTimeout(idle);
+          resolve();
+        };
+        const pump = () => {
+          clearTimeout(idle);
+          if (next >= pending.length && inFlight <= 0) return finish();
+          while (inFlight < window && next < pending.length) {
+            const i = pending[next++];
+            sock.send(soaQuery(origins[i], i), port, host);
+            inFlight++;
+          }
+          idle = setTimeout(finish, 300);
+        };
+        onAnswer = () => {
+          inFlight--;
+          pump();
+        };
+        pump();
+      });
+    }
+  } finally {
+    sock.close();
+  }
+  return count;
+}
+
 /** Poll until the SOA is answered; resolves with ms since `t0`, or throws on exit/timeout. */
 export async function waitForSoa(server, origin, t0, capMs) {
   let exited = null;
@@ -197,7 +259,7 @@ export function memoryOf(pid) {
   return { rssMiB: kb("VmRSS") / 1024, hwmMiB: kb("VmHWM") / 1024 };
 }
 
-function bindConf(dir, port, origin, zoneFile, xfr) {
+function bindConf(dir, port, zoneList, xfr) {
   const zoneXfr = xfr
     ? " allow-transfer { 127.0.0.1; }; ixfr-from-differences yes; max-journal-size unlimited;"
     : "";
@@ -222,8 +284,7 @@ controls { inet 127.0.0.1 port ${xfr.controlPort} allow { 127.0.0.1; } keys { "b
   querylog no;
 };
 ${keys}logging { category default { null; }; category lame-servers { null; }; };
-zone "${origin}" { type primary; file "${zoneFile}";${zoneXfr} };
-`;
+${zoneList.map((z) => `zone "${z.origin}" { type primary; file "${z.file}";${zoneXfr} };\n`).join("")}`;
 }
 
 function rndcConf(xfr) {
@@ -232,7 +293,7 @@ options { default-key "bench-rndc"; default-server 127.0.0.1; default-port ${xfr
 `;
 }
 
-function knotConf(dir, port, origin, zoneFile, xfr) {
+function knotConf(dir, port, zoneList, xfr) {
   // For the transfer phase: transfers allowed from 127.0.0.1, unsigned or with the key; the
   // zone file re-read as a difference (journaled, so IXFR can serve it), a control socket.
   const xfrConf = xfr
@@ -275,9 +336,7 @@ ${
 }
     semantic-checks: off
 zone:
-  - domain: "${origin}"
-    file: "${zoneFile}"
-`;
+${zoneList.map((z) => `  - domain: "${z.origin}"\n    file: "${z.file}"\n`).join("")}`;
 }
 
 /** dns-primary's transfer configuration: the key, loopback as an ACL, the zone enabled. */
@@ -318,9 +377,10 @@ export const SERVERS = ["dns-primary", "bind", "knot"];
  */
 export async function startServer(
   kind,
-  { origin, zoneFile, zonesDir, root, udpWorkers = 0, xfr = null },
+  { origin, zoneFile, zonesDir, root, udpWorkers = 0, xfr = null, zones = null },
 ) {
   const port = await freePort();
+  const apiPort = kind === "dns-primary" ? await freePort() : null;
   const dir = mkdtempSync(path.join(tmpdir(), `dns-bench-${kind}-`));
   if (xfr) {
     mkdirSync(path.join(dir, "zones"));
@@ -337,6 +397,8 @@ export async function startServer(
   let cmd;
   let args;
   let reload;
+  // Every zone of the folder (the zones phase), or the one zone.
+  const zoneList = () => zones ?? [{ origin, file: zoneFile }];
   if (kind === "dns-primary") {
     cmd = process.execPath;
     args = [
@@ -350,6 +412,8 @@ export async function startServer(
       "warn",
       "--udp-workers",
       String(udpWorkers),
+      "--api",
+      `127.0.0.1:${apiPort}`,
     ];
     if (xfr) {
       writeFileSync(path.join(dir, "dns-primary.yaml"), primaryConf(origin, xfr));
@@ -361,14 +425,14 @@ export async function startServer(
     };
   } else if (kind === "bind") {
     cmd = findTool("named");
-    writeFileSync(path.join(dir, "named.conf"), bindConf(dir, port, origin, zoneFile, xfr));
+    writeFileSync(path.join(dir, "named.conf"), bindConf(dir, port, zoneList(), xfr));
     args = ["-g", "-c", path.join(dir, "named.conf")];
     if (xfr) writeFileSync(path.join(dir, "rndc.conf"), rndcConf(xfr));
     reload = () =>
       run(findTool("rndc"), ["-c", path.join(dir, "rndc.conf"), "reload", origin], 30000);
   } else if (kind === "knot") {
     cmd = findTool("knotd");
-    writeFileSync(path.join(dir, "knot.conf"), knotConf(dir, port, origin, zoneFile, xfr));
+    writeFileSync(path.join(dir, "knot.conf"), knotConf(dir, port, zoneList(), xfr));
     args = ["-c", path.join(dir, "knot.conf")];
     reload = () =>
       run(findTool("knotc"), ["-s", path.join(dir, "knot.sock"), "zone-reload", origin], 30000);
@@ -386,6 +450,7 @@ export async function startServer(
     name: kind,
     host: "127.0.0.1",
     port,
+    apiPort,
     dir,
     t0,
     zoneFile,

@@ -38,12 +38,13 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { generate, parseArgs } from "./gen-zone.mjs";
+import { generate, generateMany, parseArgs } from "./gen-zone.mjs";
 import {
   controlToolFor,
   findTool,
   memoryOf,
   SERVERS,
+  soaAnsweredMany,
   soaSerial,
   startServer,
   toolFor,
@@ -67,9 +68,11 @@ const opts = parseArgs(process.argv.slice(2), {
   repeat: 1,
   udpWorkers: "0",
   baseline: "",
+  zones: 10000,
+  zoneRecords: 100,
 });
-if (!["all", "qps", "load", "xfr"].includes(opts.only)) {
-  throw new Error("--only is qps, load or xfr");
+if (!["all", "qps", "load", "xfr", "zones"].includes(opts.only)) {
+  throw new Error("--only is qps, load, xfr or zones");
 }
 const START_CAP_MS = 120000;
 /** Cap on one kdig AXFR, and on a reload until the new serial is served. */
@@ -322,6 +325,70 @@ async function phaseLoad(servers) {
     (a, b) => a.loadSeconds < b.loadSeconds,
   );
   return { records: zone.records, results };
+}
+
+/**
+ * `--zones` zones of `--zone-records` records each, in one folder: the time until every zone's
+ * SOA is answered, memory per zone, and for dns-primary the time to page through GET /zones.
+ */
+async function phaseZones(servers) {
+  const dir = path.join(OUT, `zones-${opts.zones}x${opts.zoneRecords}`);
+  log(
+    `generating ${opts.zones} zones of ${opts.zoneRecords} records in ${path.relative(ROOT, dir)} ...`,
+  );
+  const many = generateMany({ zones: opts.zones, records: opts.zoneRecords, out: dir });
+  const zones = many.origins.map((origin, i) => ({ origin, file: many.files[i] }));
+  const last = many.origins[many.origins.length - 1];
+  const zone = { origin: last, zoneFile: many.files[many.files.length - 1], zonesDir: dir };
+  const results = await rounds(
+    "zones",
+    servers,
+    zone,
+    async (s) => {
+      // The last zone first (cheap to poll); if every zone answers right after, the start
+      // ended when the last one did, else when a later check finds every zone answering.
+      let startSeconds = (await waitForSoa(s, last, s.t0, START_CAP_MS)) / 1000;
+      let answered = await soaAnsweredMany(s.host, s.port, many.origins);
+      while (answered < many.origins.length) {
+        if (performance.now() - s.t0 > START_CAP_MS) {
+          throw new Error(`${s.name}: ${answered} of ${many.origins.length} zones answered`);
+        }
+        answered = await soaAnsweredMany(s.host, s.port, many.origins);
+        startSeconds = (performance.now() - s.t0) / 1000;
+      }
+      const mem = memoryOf(s.pid);
+      const cpu = cpuSeconds(s.pid);
+      const listing = s.apiPort ? await pageZones(s.apiPort, many.origins.length) : {};
+      return {
+        startSeconds,
+        cpuSeconds: cpu,
+        ...mem,
+        kibPerZone: (mem.rssMiB * 1024) / many.origins.length,
+        ...listing,
+      };
+    },
+    (a, b) => a.startSeconds < b.startSeconds,
+    { zones },
+  );
+  return { zones: opts.zones, recordsPerZone: opts.zoneRecords + 5, results };
+}
+
+/** GET /zones page by page (50 a page, Cloudflare's maximum) until every zone was listed. */
+async function pageZones(apiPort, expected) {
+  const t0 = performance.now();
+  let listed = 0;
+  let pages = 0;
+  for (let page = 1; ; page++) {
+    const res = await fetch(`http://127.0.0.1:${apiPort}/client/v4/zones?per_page=50&page=${page}`);
+    const body = await res.json();
+    if (!body.success) throw new Error(`GET /zones page ${page}: ${JSON.stringify(body.errors)}`);
+    listed += body.result.length;
+    pages++;
+    if (page >= body.result_info.total_pages) break;
+  }
+  if (listed !== expected)
+    throw new Error(`GET /zones listed ${listed} zones, expected ${expected}`);
+  return { listSeconds: (performance.now() - t0) / 1000, listPages: pages };
 }
 
 /**
@@ -779,7 +846,29 @@ async function main() {
         ),
       );
   }
-  for (const phase of [report.qps?.results, report.load?.results, report.xfr?.results]) {
+  if (opts.only === "all" || opts.only === "zones") {
+    report.zones = await phaseZones(ok);
+    const r = report.zones.results;
+    console.log(
+      table(
+        `${report.zones.zones} zones of ${report.zones.recordsPerZone} records each, one folder of zone files`,
+        [
+          ["start to every SOA (s)", (k) => r[k]?.startSeconds, 2],
+          ["CPU used (s)", (k) => r[k]?.cpuSeconds, 2],
+          ["VmRSS after load (MiB)", (k) => r[k]?.rssMiB, 0],
+          ["RSS per zone (KiB)", (k) => r[k]?.kibPerZone, 1],
+          ["GET /zones, every page (s)", (k) => r[k]?.listSeconds, 2, true],
+        ],
+        cols,
+      ),
+    );
+  }
+  for (const phase of [
+    report.qps?.results,
+    report.load?.results,
+    report.xfr?.results,
+    report.zones?.results,
+  ]) {
     for (const [k, v] of Object.entries(phase ?? {})) if (v.error) console.log(`${k}: ${v.error}`);
   }
   const file = path.join(OUT, `results-${report.date.replace(/[:.]/g, "-")}.json`);
