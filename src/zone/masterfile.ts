@@ -260,12 +260,18 @@ class MasterFileParser {
   /** The last TTL written on a record (RFC 1035 §5.1 default when there is no $TTL). */
   private lastTtl: number | undefined;
   private warned1035 = false;
-  private readonly includeRoot: string | undefined;
+  /** options.includeRoot's real path, looked up at the first $INCLUDE (null: not yet). */
+  private includeRoot: string | undefined | null = null;
   private readonly readFile: (p: string) => string;
   private readonly customReader: boolean;
   private readonly maxRecords: number;
-  /** Real paths of the files being read, outermost first, to detect $INCLUDE loops. */
+  /**
+   * Real paths of the files being read, outermost first, to detect $INCLUDE loops. The
+   * outermost is held as given until the first $INCLUDE: most zone files have none, and a
+   * folder of thousands of them would pay a realpath each.
+   */
   private readonly reading: string[] = [];
+  private outermostReal = false;
   /** Type fields seen so far, as written, and their numbers (a small cache). */
   private readonly typeTexts: string[] = [];
   private readonly typeNumbers: number[] = [];
@@ -278,8 +284,6 @@ class MasterFileParser {
 
   constructor(private readonly options: ParseOptions) {
     this.defaultTtl = options.defaultTtl;
-    this.includeRoot =
-      options.includeRoot === undefined ? undefined : realOrResolved(options.includeRoot);
     this.customReader = options.readFile !== undefined;
     this.readFile = options.readFile ?? ((p) => readFileSync(p, "utf8"));
     this.maxRecords = options.maxRecords ?? Number.POSITIVE_INFINITY;
@@ -290,7 +294,7 @@ class MasterFileParser {
   run(text: string): void {
     const file = this.options.file;
     const abs = path.resolve(file);
-    this.reading.push(realOrResolved(abs));
+    this.reading.push(abs);
     this.parseSource({
       lexer: new Lexer(text, file),
       file,
@@ -640,8 +644,16 @@ class MasterFileParser {
   private includeDirective(src: Source): void {
     const lx = src.lexer;
     const line = lx.line;
+    if (this.includeRoot === null) {
+      const given = this.options.includeRoot;
+      this.includeRoot = given === undefined ? undefined : realOrResolved(given);
+    }
     const root = this.includeRoot;
     if (root === undefined) this.fail(src, line, "$INCLUDE is not allowed here");
+    if (!this.outermostReal) {
+      this.reading[0] = realOrResolved(this.reading[0]);
+      this.outermostReal = true;
+    }
     if (lx.count < 2 || lx.count > 3) {
       this.fail(src, line, "$INCLUDE takes a file name and an optional origin");
     }
@@ -650,7 +662,7 @@ class MasterFileParser {
     const resolved = path.resolve(path.dirname(src.path), arg);
     let real = resolved;
     try {
-      real = realpathSync(resolved);
+      real = realpathSync.native(resolved);
     } catch (err) {
       // An injected reader may serve files that are not on disk.
       if (!this.customReader) this.fail(src, line, `cannot read $INCLUDE file ${arg}: ${why(err)}`);
@@ -750,10 +762,14 @@ function unescapeQuote(pair: string, ch: string): string {
   return ch === '"' ? ch : pair;
 }
 
+/**
+ * The real path, by one realpath(3) call: the JavaScript realpathSync checks every component
+ * with its own lstat.
+ */
 function realOrResolved(p: string): string {
   const abs = path.resolve(p);
   try {
-    return realpathSync(abs);
+    return realpathSync.native(abs);
   } catch {
     return abs;
   }
