@@ -327,6 +327,59 @@ async function phaseLoad(servers) {
   return { records: zone.records, results };
 }
 
+/** Versions the journal phase of the xfr phase adds (dns-primary's default journal holds 1000). */
+const JOURNAL_VERSIONS = 1000;
+
+/**
+ * dns-primary only: JOURNAL_VERSIONS one-record changes through the API (h0's A record,
+ * alternating between two addresses), then the growth of VmRSS and an IXFR across all of
+ * them, which must be an increment of 4 records per version plus the SOAs around them.
+ */
+async function journalGrowth(s, origin, kdigOpts) {
+  const api = `http://127.0.0.1:${s.apiPort}/client/v4`;
+  const call = async (method, url, body) => {
+    const res = await fetch(`${api}${url}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await res.json();
+    if (!json.success) throw new Error(`${method} ${url}: ${JSON.stringify(json.errors)}`);
+    return json.result;
+  };
+  const name = origin.replace(/\.$/, "");
+  const [zone] = await call("GET", `/zones?name=${name}`);
+  const [record] = await call("GET", `/zones/${zone.id}/dns_records?type=A&name=h0.${name}`);
+  const serial0 = await soaSerial(s.host, s.port, origin, 1000);
+  const rssBefore = memoryOf(s.pid).rssMiB;
+  const t0 = performance.now();
+  for (let i = 0; i < JOURNAL_VERSIONS; i++) {
+    const content = i % 2 === 0 ? "192.0.2.10" : "192.0.2.11";
+    await call("PATCH", `/zones/${zone.id}/dns_records/${record.id}`, { content });
+  }
+  const editSeconds = (performance.now() - t0) / 1000;
+  const rssAfter = memoryOf(s.pid).rssMiB;
+  const ixfr = await runKdig(s.port, [origin, `IXFR=${serial0}`, "+tcp"], {
+    ...kdigOpts,
+    timeoutMs: 30000,
+  });
+  const expected = 4 * JOURNAL_VERSIONS + 2;
+  if (ixfr.records !== expected) {
+    throw new Error(
+      `${s.name}: IXFR=${serial0} across ${JOURNAL_VERSIONS} versions gave ${ixfr.records} records, expected ${expected}${ixfr.tail ? `\n${ixfr.tail}` : ""}`,
+    );
+  }
+  return {
+    versions: JOURNAL_VERSIONS,
+    editSeconds,
+    rssBeforeMiB: rssBefore,
+    rssAfterMiB: rssAfter,
+    growthMiB: rssAfter - rssBefore,
+    ixfrMs: ixfr.wallMs,
+    ixfrRecords: ixfr.records,
+  };
+}
+
 /**
  * `--zones` zones of `--zone-records` records each, in one folder: the time until every zone's
  * SOA is answered, memory per zone, and for dns-primary the time to page through GET /zones.
@@ -623,7 +676,9 @@ async function phaseXfr(servers) {
       }
       ixfrRuns.push(r);
     }
+    const journal = s.apiPort ? await journalGrowth(s, origin, kdigOpts) : undefined;
     return {
+      journal,
       loadSeconds,
       serialBefore: serial0,
       serialAfter: changed.serial,
@@ -697,6 +752,9 @@ async function phaseXfr(servers) {
       reloadLongestSoaGapSeconds: l.reload.longestSoaGapSeconds,
       reloadSoaP99Ms: l.reload.soaStreamP99Ms,
       hwmAfterReloadMiB: l.reload.hwmMiB,
+      journalGrowthMiB: runs[0].journal?.growthMiB,
+      journalEditSeconds: runs[0].journal?.editSeconds,
+      journalIxfrMs: runs[0].journal?.ixfrMs,
     };
   }
   return {
@@ -841,6 +899,19 @@ async function main() {
             ["IXFR records", (k) => b[k]?.ixfrRecords, 0, true],
             ["VmHWM after reload (MiB)", (k) => b[k]?.hwmAfterReloadMiB, 0],
             ["kdig SOA over TCP (ms)", (k) => b[k]?.kdigSoaMs, 1, true],
+            [
+              `${JOURNAL_VERSIONS} API edits of one record (s)`,
+              (k) => b[k]?.journalEditSeconds,
+              2,
+              true,
+            ],
+            [
+              `VmRSS growth, ${JOURNAL_VERSIONS}-version journal (MiB)`,
+              (k) => b[k]?.journalGrowthMiB,
+              1,
+              true,
+            ],
+            [`IXFR across ${JOURNAL_VERSIONS} versions (ms)`, (k) => b[k]?.journalIxfrMs, 1, true],
           ],
           cols,
         ),
