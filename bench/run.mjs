@@ -70,6 +70,7 @@ const opts = parseArgs(process.argv.slice(2), {
   baseline: "",
   zones: 10000,
   zoneRecords: 100,
+  besideRecords: 1000000,
 });
 if (!["all", "qps", "load", "xfr", "zones"].includes(opts.only)) {
   throw new Error("--only is qps, load, xfr or zones");
@@ -150,12 +151,15 @@ function buildBaseline(rev) {
   return dir;
 }
 
-async function zoneFor(records) {
-  const dir = path.join(OUT, `zone-${records}`);
+async function zoneFor(records, origin = opts.origin) {
+  const dir = path.join(
+    OUT,
+    origin === opts.origin ? `zone-${records}` : `zone-${records}-${origin}`,
+  );
   log(`generating a ${records}-record zone in ${path.relative(ROOT, dir)} ...`);
   const g = await generate({
     records,
-    origin: opts.origin,
+    origin,
     out: dir,
     queries: 100000,
     hitRatio: 0.9,
@@ -302,13 +306,47 @@ async function phaseQps(servers) {
     );
     sweep[n] = { primary: r["dns-primary"], ceiling: r["node-udp"] };
   }
+  const beside =
+    opts.besideRecords > 0 ? await qpsBeside(zone, servers, measure, better, first) : undefined;
   return {
     records: zone.records,
     queryFile: path.relative(ROOT, zone.queryFile),
     udpWorkers: first,
     results,
     sweep,
+    besideRecords: beside ? opts.besideRecords + 5 : undefined,
+    beside,
   };
+}
+
+/**
+ * The same queries while a `--beside-records` zone (origin big.test.) is loaded as well: what
+ * a large heap costs the query path. Both zone files are linked into one folder.
+ */
+async function qpsBeside(zone, servers, measure, better, udpWorkers) {
+  const big = await zoneFor(opts.besideRecords, "big.test.");
+  const dir = path.join(OUT, `qps-${zone.records}-beside-${big.records}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const f of [zone.zoneFile, big.zoneFile]) symlinkSync(f, path.join(dir, path.basename(f)));
+  const both = {
+    ...zone,
+    zonesDir: dir,
+    zones: [
+      { origin: zone.origin, file: zone.zoneFile },
+      { origin: big.origin, file: big.zoneFile },
+    ],
+  };
+  const dnsServers = servers.filter((k) => k !== "node-udp");
+  // The big zone loaded too before dnsperf starts (BIND and Knot load zones in parallel).
+  const whenBoth = async (s) => {
+    await waitForSoa(s, big.origin, s.t0, START_CAP_MS);
+    return measure(s);
+  };
+  return rounds(`qps beside ${big.records} records`, dnsServers, both, whenBoth, better, {
+    udpWorkers,
+    zones: both.zones,
+  });
 }
 
 async function phaseLoad(servers) {
@@ -848,6 +886,16 @@ async function main() {
         `Queries per second, ${report.qps.records ?? "?"}-record zone, 90 % hits (${opts.clients} clients, ${opts.outstanding} outstanding, ${opts.duration} s; dns-primary with ${report.qps.udpWorkers} UDP workers)`,
         [
           ["queries/s", (k) => r[k]?.qps, 0],
+          ...(report.qps.beside
+            ? [
+                [
+                  `queries/s, ${report.qps.besideRecords}-record zone beside`,
+                  // node-udp loads no zone: its ceiling is the one above.
+                  (k) => (k === "node-udp" ? r[k]?.qps : report.qps.beside[k]?.qps),
+                  0,
+                ],
+              ]
+            : []),
           ["lost queries", (k) => r[k]?.lost, 0, true],
           ["avg latency (ms)", (k) => r[k]?.avgLatencyMs, 3],
           ["server CPU (s)", (k) => r[k]?.serverCpuSeconds, 2],
