@@ -15,7 +15,15 @@ export async function runPaced<R>(steps: Generator<void, R>, sliceMs = 10): Prom
     if (step.done) return step.value;
     // The clock is read every 64 steps: a step costs microseconds, the clock not much less.
     if ((n & 63) !== 0 || performance.now() < sliceEnd) continue;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     sliceEnd = performance.now() + sliceMs;
   }
+}
+
+/**
+ * The next turn of the event loop: `setImmediate`, not a resolved promise, which resumes in the
+ * same turn, before any socket is read.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -7,7 +7,7 @@ import { T, typeToText } from "../../src/wire/types.js";
 import { ZoneFileError } from "../../src/zone/errors.js";
 import type { RR } from "../../src/zone/journal.js";
 import { loadZoneFile } from "../../src/zone/load.js";
-import { reloadZoneFile } from "../../src/zone/reload.js";
+import { reloadZoneFile, reloadZoneFileAsync } from "../../src/zone/reload.js";
 
 const V1 = `$ORIGIN example.
 $TTL 300
@@ -69,3 +69,32 @@ t.test("a changed zone file becomes one changeset with the next serial", async (
   writeFileSync(file, V2.replace("$ORIGIN example.", "$ORIGIN other."));
   t.throws(() => reloadZoneFile(zone), /now holds zone other\./);
 });
+
+t.test(
+  "a small file and a file with $GENERATE reload alike, each after other work had its turn",
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "dns-primary-reload-"));
+    const small = join(dir, "example.zone");
+    const generated = join(dir, "gen.example.zone");
+    writeFileSync(small, V1);
+    writeFileSync(generated, V1.replace("$ORIGIN example.", "$ORIGIN gen.example."));
+    const zones = [loadZoneFile(small).zone, loadZoneFile(generated).zone];
+    writeFileSync(small, V2);
+    // $generate (any case) sends the file to the worker thread even though it is small.
+    writeFileSync(
+      generated,
+      `${V2.replace("$ORIGIN example.", "$ORIGIN gen.example.")}$generate 1-3 g$ A 192.0.2.$\n`,
+    );
+    for (const zone of zones) {
+      let otherWork = false;
+      setImmediate(() => {
+        otherWork = true;
+      });
+      const r = await reloadZoneFileAsync(zone);
+      t.ok(otherWork, `${zone.origin}: the event loop turned before the reload finished`);
+      t.ok(r.changeset, `${zone.origin}: one changeset`);
+    t.equal(zone.serial, 2024010102);
+    }
+    t.equal(zones[1].node("g2.gen.example.")?.get(T.A)?.size, 1);
+  },
+);
