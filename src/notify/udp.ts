@@ -14,6 +14,7 @@
 
 import { createSocket, type Socket } from "node:dgram";
 import { isIP } from "node:net";
+import { widenReceiveBuffer } from "../transport/udp.js";
 
 export interface Rinfo {
   address: string;
@@ -187,6 +188,7 @@ export class UdpTransport implements NotifyTransport {
       s.once("error", failed);
       s.bind({ address: host, port, exclusive: true }, () => {
         s.off("error", failed);
+        widenReceiveBuffer(s);
         s.on("error", (e) => {
           this.onError(e);
           lost(s);

@@ -38,6 +38,20 @@ const HEADER_LEN = 12;
  */
 const UDP_RECV_BUFFER = 4 * 1024 * 1024;
 
+/**
+ * Give `socket` a UDP_RECV_BUFFER receive buffer (the kernel caps it at net.core.rmem_max);
+ * false when the system refused. Shared with the NOTIFY sockets, whose answers come back in
+ * a burst when thousands of zones change at once.
+ */
+export function widenReceiveBuffer(socket: dgram.Socket): boolean {
+  try {
+    if (socket.getRecvBufferSize() < UDP_RECV_BUFFER) socket.setRecvBufferSize(UDP_RECV_BUFFER);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface UdpServer {
   readonly socket: dgram.Socket;
   close(): Promise<void>;
@@ -66,11 +80,7 @@ export function bindUdp(
 }
 
 function serve(socket: dgram.Socket, handler: DnsHandler, logger: Logger): UdpServer {
-  try {
-    if (socket.getRecvBufferSize() < UDP_RECV_BUFFER) socket.setRecvBufferSize(UDP_RECV_BUFFER);
-  } catch (err) {
-    logger.debug({ err }, "udp receive buffer left at the system's default");
-  }
+  if (!widenReceiveBuffer(socket)) logger.debug("udp receive buffer left at the system's default");
   const local = socket.address();
   const localAddress = local.address;
   const localPort = local.port;
