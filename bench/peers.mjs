@@ -377,7 +377,7 @@ export const SERVERS = ["dns-primary", "bind", "knot"];
  */
 export async function startServer(
   kind,
-  { origin, zoneFile, zonesDir, root, udpWorkers = 0, xfr = null, zones = null },
+  { origin, zoneFile, zonesDir, root, udpWorkers = 0, xfr = null, zones = null, config = null },
 ) {
   const port = await freePort();
   const apiPort = kind === "dns-primary" ? await freePort() : null;
@@ -418,6 +418,8 @@ export async function startServer(
     if (xfr) {
       writeFileSync(path.join(dir, "dns-primary.yaml"), primaryConf(origin, xfr));
       args.push("--config", path.join(dir, "dns-primary.yaml"));
+    } else if (config) {
+      args.push("--config", config);
     }
     reload = async () => {
       s.proc.kill("SIGHUP");

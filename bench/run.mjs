@@ -39,6 +39,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generate, generateMany, parseArgs } from "./gen-zone.mjs";
+import { notifyStorm } from "./notify-storm.mjs";
 import {
   controlToolFor,
   findTool,
@@ -461,7 +462,17 @@ async function phaseZones(servers) {
     (a, b) => a.startSeconds < b.startSeconds,
     { zones },
   );
-  return { zones: opts.zones, recordsPerZone: opts.zoneRecords + 5, results };
+  let storm;
+  if (servers.includes("dns-primary")) {
+    log(`zones: NOTIFY storm, ${opts.zones} zones to 2 peers ...`);
+    try {
+      storm = await notifyStorm({ many, root: ROOT, soaStream, quantile, capMs: START_CAP_MS });
+    } catch (err) {
+      storm = { error: err.message.split("\n")[0] };
+      log(err.message);
+    }
+  }
+  return { zones: opts.zones, recordsPerZone: opts.zoneRecords + 5, results, storm };
 }
 
 /** GET /zones page by page (50 a page, Cloudflare's maximum) until every zone was listed. */
@@ -981,6 +992,18 @@ async function main() {
         cols,
       ),
     );
+    const st = report.zones.storm;
+    if (st?.error) console.log(`NOTIFY storm: ${st.error}`);
+    else if (st) {
+      console.log(
+        [
+          `\nNOTIFY storm (dns-primary): ${st.zones} zones, each linked to ${st.peers} peers (UDP sockets of the bench)`,
+          `  at start:        ${st.startNotifiedPairs} of ${st.zones * st.peers} zone/peer pairs notified in ${fmt(st.startSeconds, 2)} s (${st.notifiesAtStart} NOTIFY messages)`,
+          `  one change each: ${st.changeNotifiedPairs} of ${st.zones * st.peers} pairs got the new serial in ${fmt(st.changeSeconds, 2)} s after SIGHUP (${st.notifiesForChange} NOTIFY messages); never notified: ${st.lostPairs}`,
+          `  meanwhile:       ${st.soaQueries} SOA queries, one every 10 ms: p99 ${fmt(st.soaP99Ms, 1)} ms, slowest ${fmt(st.soaMaxMs, 1)} ms (5000 = unanswered)`,
+        ].join("\n"),
+      );
+    }
   }
   for (const phase of [
     report.qps?.results,
