@@ -47,9 +47,7 @@ function* diffSteps(
   const { remove, add } = out;
   // Most zone files carry no Cloudflare fields: then no record needs its key built.
   const withMeta = from.meta.size > 0 || to.meta.size > 0;
-  const seen = new Set<string>();
   for (const { key, name, sets } of to.stored()) {
-    seen.add(key);
     const old = from.storedSets(key);
     for (const set of sets) {
       const before = old.find((s) => s.type === set.type);
@@ -89,8 +87,9 @@ function* diffSteps(
     }
     yield;
   }
+  // Names gone from the file; asking `to` costs what remembering every name of it would.
   for (const { key, name, sets } of from.stored()) {
-    if (!seen.has(key)) {
+    if (to.storedSets(key).length === 0) {
       for (const set of sets)
         for (const rd of set.rdata) remove.push({ name, type: set.type, rdata: rd });
     }
