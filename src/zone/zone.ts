@@ -36,6 +36,7 @@ import {
   soaSerialOf,
   withSoaSerial,
 } from "./journal.js";
+import { RecordIdIndex } from "./record-ids.js";
 import { asStored, type RenderContext, type Renderer } from "./render.js";
 import { RRset, ZoneNode } from "./rrset.js";
 import { serialNext } from "./serial.js";
@@ -230,8 +231,8 @@ export class Zone {
   private readonly transferOverride = new Map<string, ZoneNode>();
   /** Names whose rendering looked at other names (flattened CNAMEs): rendered after every change. */
   private readonly dependents = new Set<string>();
-  /** Record id → record key, built on the first lookup by id and kept up to date after. */
-  private idIndex?: Map<string, string>;
+  /** Where each record id is held (record-ids.ts), built on the first lookup by id and kept up to date after. */
+  private idIndex?: RecordIdIndex;
   /** Ids records carry of their own (RecordMeta.id: edited since created), always kept. */
   private readonly ownIds = new Set<string>();
   private count = 0;
@@ -386,31 +387,36 @@ export class Zone {
   /** The stored record with this id, if any. */
   findRecord(id: string): ZoneRecord | undefined {
     if (this.idIndex === undefined) {
-      const index = new Map<string, string>();
+      const index = new RecordIdIndex();
       for (const { key, sets } of this.stored()) {
         for (const set of sets) {
           for (let i = 0; i < set.size; i++) {
             const rk = recordKey(key, set.type, set.at(i));
-            index.set(this.meta.get(rk)?.id ?? this.derivedId(rk), rk);
+            index.add(this.meta.get(rk)?.id ?? this.derivedId(rk), key);
           }
         }
       }
       this.idIndex = index;
     }
-    const rk = this.idIndex.get(id);
-    if (rk === undefined) return undefined;
-    const [key, type, rdata] = splitRecordKey(rk);
-    const set = this.storedSets(key).find((x) => x.type === type);
-    if (set === undefined || !set.has(rdata)) return undefined;
-    const node = this.nodes.get(key);
-    const meta = this.meta.get(rk);
-    return {
-      name: node?.name ?? key,
-      type,
-      ttl: set.ttl,
-      rdata,
-      ...(meta ? { meta } : {}),
-    };
+    // The index names the candidates; the record is the one whose id this is.
+    for (const key of this.idIndex.keysFor(id)) {
+      for (const set of this.storedSets(key)) {
+        for (let i = 0; i < set.size; i++) {
+          const rdata = set.at(i);
+          const rk = recordKey(key, set.type, rdata);
+          const meta = this.meta.get(rk);
+          if ((meta?.id ?? this.derivedId(rk)) !== id) continue;
+          return {
+            name: this.nodes.get(key)?.name ?? key,
+            type: set.type,
+            ttl: set.ttl,
+            rdata,
+            ...(meta ? { meta } : {}),
+          };
+        }
+      }
+    }
+    return undefined;
   }
 
   /** The nodes a zone transfer sends, as `snapshot()` (records withheld from transfers left out). */
@@ -520,7 +526,7 @@ export class Zone {
     for (const k of removedKeys) {
       const own = this.meta.get(k)?.id;
       if (own !== undefined) this.ownIds.delete(own);
-      index?.delete(own ?? this.derivedId(k));
+      index?.remove(own ?? this.derivedId(k), splitRecordKey(k)[0]);
       this.meta.delete(k);
     }
     for (const [k, m] of newMeta) {
@@ -530,7 +536,7 @@ export class Zone {
     if (index !== undefined) {
       for (const r of change.add ?? []) {
         const rk = recordKey(r.name, r.type, toLatin1(r.rdata));
-        index.set(r.meta?.id ?? this.derivedId(rk), rk);
+        index.add(r.meta?.id ?? this.derivedId(rk), nameKey(r.name));
       }
     }
     const diff: ServedDiff = { removed: [], added: [] };
