@@ -370,9 +370,10 @@ async function phaseLoad(servers) {
 const JOURNAL_VERSIONS = 1000;
 
 /**
- * dns-primary only: JOURNAL_VERSIONS one-record changes through the API (h0's A record,
- * alternating between two addresses), then the growth of VmRSS and an IXFR across all of
- * them, which must be an increment of 4 records per version plus the SOAs around them.
+ * dns-primary only: one edit through the API (the first lookup by id builds the zone's
+ * record-id index, measured apart), then JOURNAL_VERSIONS one-record changes (h0's A
+ * record, alternating between two addresses), the growth of VmRSS over them, and an IXFR
+ * across all of them, which must be an increment of 4 records per version plus the SOAs.
  */
 async function journalGrowth(s, origin, kdigOpts) {
   const api = `http://127.0.0.1:${s.apiPort}/client/v4`;
@@ -389,6 +390,11 @@ async function journalGrowth(s, origin, kdigOpts) {
   const name = origin.replace(/\.$/, "");
   const [zone] = await call("GET", `/zones?name=${name}`);
   const [record] = await call("GET", `/zones/${zone.id}/dns_records?type=A&name=h0.${name}`);
+  // The first edit by id builds the zone's record-id index: measured on its own.
+  const rssStart = memoryOf(s.pid).rssMiB;
+  const tIndex = performance.now();
+  await call("PATCH", `/zones/${zone.id}/dns_records/${record.id}`, { content: "192.0.2.9" });
+  const firstEditSeconds = (performance.now() - tIndex) / 1000;
   const serial0 = await soaSerial(s.host, s.port, origin, 1000);
   const rssBefore = memoryOf(s.pid).rssMiB;
   const t0 = performance.now();
@@ -410,6 +416,8 @@ async function journalGrowth(s, origin, kdigOpts) {
   }
   return {
     versions: JOURNAL_VERSIONS,
+    firstEditSeconds,
+    indexGrowthMiB: rssBefore - rssStart,
     editSeconds,
     rssBeforeMiB: rssBefore,
     rssAfterMiB: rssAfter,
@@ -802,6 +810,8 @@ async function phaseXfr(servers) {
       reloadSoaP99Ms: l.reload.soaStreamP99Ms,
       hwmAfterReloadMiB: l.reload.hwmMiB,
       journalGrowthMiB: runs[0].journal?.growthMiB,
+      journalFirstEditSeconds: runs[0].journal?.firstEditSeconds,
+      journalIndexGrowthMiB: runs[0].journal?.indexGrowthMiB,
       journalEditSeconds: runs[0].journal?.editSeconds,
       journalIxfrMs: runs[0].journal?.ixfrMs,
     };
@@ -958,6 +968,8 @@ async function main() {
             ["IXFR records", (k) => b[k]?.ixfrRecords, 0, true],
             ["VmHWM after reload (MiB)", (k) => b[k]?.hwmAfterReloadMiB, 0],
             ["kdig SOA over TCP (ms)", (k) => b[k]?.kdigSoaMs, 1, true],
+            ["first API edit by id (s)", (k) => b[k]?.journalFirstEditSeconds, 2, true],
+            ["VmRSS growth, first edit by id (MiB)", (k) => b[k]?.journalIndexGrowthMiB, 1, true],
             [
               `${JOURNAL_VERSIONS} API edits of one record (s)`,
               (k) => b[k]?.journalEditSeconds,
