@@ -85,7 +85,7 @@ export function zoneFromText(
           type: r.type,
           ttl: r.ttl,
           rdata: r.rdata,
-          source: `${r.file}:${r.line}`,
+          at: r,
           meta: metaOf(r.cfTags, r.comment),
         });
       },

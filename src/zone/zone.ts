@@ -74,6 +74,17 @@ export interface RecordInput extends RecordRef {
   meta?: RecordMeta;
   /** Where it came from, for messages (file:line). */
   source?: string;
+  /**
+   * Where it came from when `source` is not given (a zone file's parsed record): made into
+   * `file:line` only when a message needs it, since a million-record file would otherwise
+   * build a million strings that are never read.
+   */
+  at?: { file: string; line: number };
+}
+
+/** A record's `file:line` for a message. */
+function sourceOf(r: RecordInput): string | undefined {
+  return r.source ?? (r.at ? `${r.at.file}:${r.at.line}` : undefined);
 }
 
 /** A renderer, or one made for the zone once its records are in (to seed its settings). */
@@ -855,11 +866,11 @@ export class ZoneBuilder {
     const zone = this.zone;
     const key = nameKey(r.name);
     if (!isInZone(key, zone.key)) {
-      this.warn({ message: `ignoring out-of-zone data (${r.name})`, source: r.source });
+      this.warn({ message: `ignoring out-of-zone data (${r.name})`, source: sourceOf(r) });
       return;
     }
     const rdata = toLatin1(r.rdata);
-    if (this.count === 0) this.firstRecordSource = r.source;
+    if (this.count === 0) this.firstRecordSource = sourceOf(r);
     if (r.meta) zone.setMeta(recordKey(r.name, r.type, rdata), r.meta);
     const cur = zone.node(key);
     if (!cur || cur.empty) {
@@ -867,7 +878,7 @@ export class ZoneBuilder {
       if (cur) zone.putNode(key, r.name, sets);
       else zone.addNode(key, r.name, sets);
       if (r.type === T.SOA || r.type === T.CNAME || r.type === T.DNAME || key === zone.key) {
-        this.firstSource.set(key, r.source);
+        this.firstSource.set(key, sourceOf(r));
       }
       this.count++;
       return;
@@ -877,18 +888,18 @@ export class ZoneBuilder {
     const i = sets.findIndex((s) => s.type === r.type);
     if (i < 0) {
       sets.push(new RRset(r.type, r.ttl, rdata));
-      if (!this.firstSource.has(key)) this.firstSource.set(key, r.source);
+      if (!this.firstSource.has(key)) this.firstSource.set(key, sourceOf(r));
     } else {
       const set = sets[i];
       if (r.type === T.SOA && !set.has(rdata)) {
         // RFC 1035 §5.2: exactly one SOA; the second one is where the file is wrong.
-        throw new ZoneError(`${r.name}: more than one SOA record at the zone apex`, r.source);
+        throw new ZoneError(`${r.name}: more than one SOA record at the zone apex`, sourceOf(r));
       }
       if (set.has(rdata)) {
         // RFC 2181 §5: an RRset has no duplicate records; the copy collapses into one.
         this.warn({
           message: `duplicate ${typeToText(r.type)} record at ${r.name} ignored`,
-          source: r.source,
+          source: sourceOf(r),
         });
         return;
       }
@@ -896,7 +907,7 @@ export class ZoneBuilder {
         // RFC 2181 §5.2: all TTLs of an RRset are equal; like BIND, keep the first one.
         this.warn({
           message: `${typeToText(r.type)} at ${r.name}: TTL ${r.ttl} set to prior TTL ${set.ttl}`,
-          source: r.source,
+          source: sourceOf(r),
         });
       }
       sets[i] = RRset.of(set.type, set.ttl, [...set.rdata, rdata]);
