@@ -53,6 +53,21 @@ export function hasTextFormat(type: number): boolean {
  * (canonical, absolute). Throws RdataError with a readable reason.
  */
 export function rdataFromText(type: number, fields: Token[], origin: string): Buffer {
+  const w = encodeText(type, fields, origin);
+  return Buffer.isBuffer(w) ? w : w.finish();
+}
+
+/**
+ * The same as a latin1 string (one character per octet), the form zones hold: a zone file's
+ * records are encoded without a Buffer each.
+ */
+export function rdataFromTextLatin1(type: number, fields: Token[], origin: string): string {
+  const w = encodeText(type, fields, origin);
+  return Buffer.isBuffer(w) ? w.toString("latin1") : w.finishLatin1();
+}
+
+/** The RDATA written into the shared text writer, or the bytes of the `\#` form. */
+function encodeText(type: number, fields: Token[], origin: string): Writer | Buffer {
   if (isMetaType(type)) {
     throw new RdataError(`${typeToText(type)} is a meta-type and cannot appear in zone data`);
   }
@@ -67,7 +82,7 @@ export function rdataFromText(type: number, fields: Token[], origin: string): Bu
   }
   const w = textWriter.reset(type);
   codec.fromText(parser.reset(fields, origin, type), w);
-  return w.finish();
+  return w;
 }
 
 /**

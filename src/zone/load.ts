@@ -84,7 +84,7 @@ export function zoneFromText(
           name: r.name,
           type: r.type,
           ttl: r.ttl,
-          rdata: r.rdata,
+          rdata: r.wire,
           at: r,
           meta: metaOf(r.cfTags, r.comment),
         });

@@ -12,7 +12,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { NameError, parseName, textToLabels } from "../wire/name.js";
-import { RdataError, rdataFromText } from "../wire/rdata.js";
+import { RdataError, rdataFromTextLatin1 } from "../wire/rdata.js";
 import type { Token } from "../wire/token.js";
 import { classFromText, T, typeFromText } from "../wire/types.js";
 import { ZoneFileError } from "./errors.js";
@@ -26,8 +26,10 @@ export interface ParsedRecord {
   /** Always 1 (IN): other classes are refused. */
   class: number;
   type: number;
-  /** Uncompressed wire RDATA. */
-  rdata: Buffer;
+  /** Uncompressed wire RDATA as a latin1 string (one character per octet), as zones hold it. */
+  wire: string;
+  /** The same as bytes, made when read. */
+  readonly rdata: Buffer;
   /** The file the record came from (an $INCLUDE'd file's path relative to the first file's). */
   file: string;
   line: number;
@@ -35,6 +37,33 @@ export interface ParsedRecord {
   cfTags?: Record<string, string>;
   /** The trailing comment, trimmed, without `;` (and without the cf_tags part). */
   comment?: string;
+}
+
+/**
+ * A record as the parser makes it: its RDATA as a latin1 string only, since the zone keeps
+ * that form; a reader that wants bytes gets them from `rdata`. Optional fields are set only
+ * when present (`"comment" in record` says whether there was one).
+ */
+class Parsed implements ParsedRecord {
+  // Declared only: set when the line has them, so they are not own properties otherwise.
+  declare cfTags?: Record<string, string>;
+  declare comment?: string;
+  constructor(
+    public name: string,
+    public ttl: number,
+    public type: number,
+    public wire: string,
+    public file: string,
+    public line: number,
+  ) {}
+
+  get class(): number {
+    return 1;
+  }
+
+  get rdata(): Buffer {
+    return Buffer.from(this.wire, "latin1");
+  }
 }
 
 export interface ParseWarning {
@@ -478,14 +507,14 @@ class MasterFileParser {
   }
 
   /** RDATA from its fields; RdataError and NameError become ZoneFileErrors at `line`. */
-  private rdata(src: Source, line: number, type: number, fields: Token[], prefix: string): Buffer {
+  private rdata(src: Source, line: number, type: number, fields: Token[], prefix: string): string {
     try {
       const origin = src.origin;
-      if (origin !== undefined) return rdataFromText(type, fields, origin);
+      if (origin !== undefined) return rdataFromTextLatin1(type, fields, origin);
       // No origin yet: a relative name in the RDATA would silently become relative to the
       // root. Parse against two origins; if the results differ, a relative name was used.
-      const rdata = rdataFromText(type, fields, ".");
-      if (!rdata.equals(rdataFromText(type, fields, PROBE_ORIGIN))) {
+      const rdata = rdataFromTextLatin1(type, fields, ".");
+      if (rdata !== rdataFromTextLatin1(type, fields, PROBE_ORIGIN)) {
         this.fail(
           src,
           line,
@@ -587,11 +616,10 @@ class MasterFileParser {
       this.lastTtl = ttl;
     } else {
       // SOA RDATA ends with MINIMUM, a 32-bit integer (RFC 1035 §3.3.13).
-      const minimum =
-        type === T.SOA && rdata.length >= 22 ? rdata.readUInt32BE(rdata.length - 4) : -1;
+      const minimum = type === T.SOA && rdata.length >= 22 ? u32At(rdata, rdata.length - 4) : -1;
       ttl = this.implicitTtl(src, line, minimum);
     }
-    const rec: ParsedRecord = { name: owner, ttl, class: 1, type, rdata, file: src.file, line };
+    const rec = new Parsed(owner, ttl, type, rdata, src.file, line);
     const comment = lx.comment();
     if (comment !== undefined) {
       const c = parseCfComment(comment);
@@ -753,9 +781,17 @@ class MasterFileParser {
       const tokens = fields.next() ? fields.tokens(0) : [];
       if (fields.next()) this.fail(src, line, `$GENERATE rdata "${rdText}" spans lines`);
       const rdata = this.rdata(src, line, type, tokens, `$GENERATE value ${v}: `);
-      this.push(src, line, { name, ttl, class: 1, type, rdata, file: src.file, line });
+      this.push(src, line, new Parsed(name, ttl, type, rdata, src.file, line));
     }
   }
+}
+
+/** The big-endian 32-bit integer at `at` of a latin1 string. */
+function u32At(s: string, at: number): number {
+  return (
+    s.charCodeAt(at) * 0x1000000 +
+    ((s.charCodeAt(at + 1) << 16) | (s.charCodeAt(at + 2) << 8) | s.charCodeAt(at + 3))
+  );
 }
 
 function unescapeQuote(pair: string, ch: string): string {

@@ -71,15 +71,7 @@ function run(job: ReloadJob, post: (m: ReloadMessage) => void): void {
       includeRoot: job.includeRoot,
       onRecord: (r, startOrigin) => {
         origin = startOrigin;
-        batch.push([
-          r.name,
-          r.type,
-          r.ttl,
-          r.rdata.toString("latin1"),
-          `${r.file}:${r.line}`,
-          r.cfTags,
-          r.comment,
-        ]);
+        batch.push([r.name, r.type, r.ttl, r.wire, `${r.file}:${r.line}`, r.cfTags, r.comment]);
         if (batch.length >= BATCH) postBatch();
       },
     });

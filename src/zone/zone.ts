@@ -181,9 +181,10 @@ function allowedBesideCname(type: number): boolean {
 }
 
 export function toLatin1(r: Uint8Array | string): string {
-  return typeof r === "string"
-    ? r
-    : Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString("latin1");
+  if (typeof r === "string") return r;
+  // A Buffer (what the parser gives) converts itself, without a second view object per record.
+  if (Buffer.isBuffer(r)) return r.toString("latin1");
+  return Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString("latin1");
 }
 
 /** Key of a record in side tables: name key, type and RDATA (unique per RFC 2181 §5). */

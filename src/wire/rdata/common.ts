@@ -85,6 +85,10 @@ export class Writer {
     }
     this.pos += n;
   }
+  /** What was written, as a latin1 string (one character per octet): no Buffer is made. */
+  finishLatin1(): string {
+    return this.buf.toString("latin1", 0, this.pos);
+  }
   finish(): Buffer {
     const n = this.pos;
     const out = Buffer.allocUnsafe(n);
