@@ -210,11 +210,23 @@ async function runSession(t: Test, code: string, dir: string): Promise<Ran[]> {
   });
   const script = join(dir, "session.sh");
   writeFileSync(script, `${parts.join("\n")}\n`);
-  const child = spawn("bash", [script, PKG, dir], { cwd: PKG, env, stdio: "ignore" });
+  // A process group of its own: a `(foreground)` command started with npx leaves npx's child
+  // (the server) behind when npx alone is signalled, so the whole group is stopped at the end.
+  const child = spawn("bash", [script, PKG, dir], {
+    cwd: PKG,
+    env,
+    stdio: "ignore",
+    detached: true,
+  });
   children.add(child);
   await new Promise((r) => child.on("exit", r));
   children.delete(child);
   t.teardown(() => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // nothing of the session is left
+    }
     cmds.forEach((_, i) => {
       const pid = join(dir, `pid.${i}`);
       if (existsSync(pid)) {
