@@ -52,14 +52,29 @@ export class ZoneNode extends RRset {
 
   private constructor(
     readonly name: string,
-    first: RRset | undefined,
+    type: number,
+    ttl: number,
+    data: string | readonly string[],
     private readonly more: readonly RRset[] | null,
   ) {
-    super(first?.type ?? 0, first?.ttl ?? 0, first ? first.data : "");
+    super(type, ttl, data);
   }
 
   static withSets(name: string, sets: readonly RRset[]): ZoneNode {
-    return new ZoneNode(name, sets[0], sets.length > 1 ? sets.slice(1) : null);
+    const first = sets[0];
+    if (first === undefined) return new ZoneNode(name, 0, 0, "", null);
+    return new ZoneNode(
+      name,
+      first.type,
+      first.ttl,
+      first.data,
+      sets.length > 1 ? sets.slice(1) : null,
+    );
+  }
+
+  /** A name with one record: no RRset object and no array besides the node (a zone file's usual name). */
+  static single(name: string, type: number, ttl: number, rdata: string): ZoneNode {
+    return new ZoneNode(name, type, ttl, rdata, null);
   }
 
   get(type: number): RRset | undefined {

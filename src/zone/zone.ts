@@ -720,9 +720,9 @@ export class Zone {
   }
 
   /** putNode() for a name known not to be in the zone (a bulk build): one map operation less. */
-  addNode(key: string, name: string, sets: readonly RRset[]): void {
-    this.nodes.set(key, ZoneNode.withSets(name, sets));
-    this.linkParents(key, name);
+  addNode(key: string, node: ZoneNode): void {
+    this.nodes.set(key, node);
+    this.linkParents(key, node.name);
   }
 
   /** @internal every node, for validation after a bulk build */
@@ -875,9 +875,8 @@ export class ZoneBuilder {
     if (r.meta) zone.setMeta(recordKey(r.name, r.type, rdata), r.meta);
     const cur = zone.node(key);
     if (!cur || cur.empty) {
-      const sets = [new RRset(r.type, r.ttl, rdata)];
-      if (cur) zone.putNode(key, r.name, sets);
-      else zone.addNode(key, r.name, sets);
+      if (cur) zone.putNode(key, r.name, [new RRset(r.type, r.ttl, rdata)]);
+      else zone.addNode(key, ZoneNode.single(r.name, r.type, r.ttl, rdata));
       if (r.type === T.SOA || r.type === T.CNAME || r.type === T.DNAME || key === zone.key) {
         this.firstSource.set(key, sourceOf(r));
       }
