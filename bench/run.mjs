@@ -2,18 +2,23 @@
 /**
  * Benchmarks dns-primary side by side with BIND and Knot (see bench/README.md).
  *
- *   npm run bench [-- --only qps|load|xfr] [--records 100000] [--load-records 1000000]
+ *   npm run bench [-- --only qps|load|xfr|zones] [--records 100000] [--load-records 1000000]
  *                 [--duration 10] [--clients 4] [--outstanding 500]
  *                 [--servers dns-primary,bind,knot] [--build yes|no] [--repeat 1]
- *                 [--baseline GIT-REV]
+ *                 [--baseline GIT-REV] [--udp-workers 0[,1,2...]] [--beside-records 1000000]
+ *                 [--zones 10000] [--zone-records 100]
  *
  * qps:  dnsperf -s 127.0.0.1 -p PORT -d QUERIES -c 4 -q 500 -l 10 against each server
- *       serving the same generated zone (100 000 records, 90 % hits).
+ *       serving the same generated zone (100 000 records, 90 % hits), and against node-udp,
+ *       Node's own UDP ceiling (udp-responder.mjs); again with a 1M-record zone beside.
  * load: time from process start to the first answered SOA query, and VmRSS/VmHWM right
  *       after, for a generated zone of 1 000 000 records.
  * xfr:  with the load phase's zone, the wall time and server CPU of `kdig AXFR` (unsigned and
  *       TSIG-signed), then one record changed in the zone file, picked up by each server as a
- *       difference (SIGHUP, rndc reload, knotc zone-reload), and the time of `kdig IXFR`.
+ *       difference (SIGHUP, rndc reload, knotc zone-reload), and the time of `kdig IXFR`;
+ *       for dns-primary then 1000 API edits: the journal's memory and an IXFR across them.
+ * zones: 10 000 zone files of 100 records: time until every zone answers, memory per zone,
+ *       GET /zones paged through, and a NOTIFY storm to two peers (notify-storm.mjs).
  * --baseline adds dns-primary as it was at a revision, as one more server ("baseline"), and
  * a primary/baseline ratio: a change measured against its base in the same run.
  * Results are printed as a table with ratios and written to bench/out/results-*.json.
