@@ -93,7 +93,7 @@ t.test(
       const r = await reloadZoneFileAsync(zone);
       t.ok(otherWork, `${zone.origin}: the event loop turned before the reload finished`);
       t.ok(r.changeset, `${zone.origin}: one changeset`);
-    t.equal(zone.serial, 2024010102);
+      t.equal(zone.serial, 2024010102);
     }
     t.equal(zones[1].node("g2.gen.example.")?.get(T.A)?.size, 1);
   },
