@@ -76,6 +76,7 @@ import {
   encodeChangeset,
   encodeRecord,
   fingerprint,
+  sameSource,
   zoneRecords,
 } from "./codec.js";
 import { AppendLog, LOG_FILE, lockDir, readSnapshot, writeSnapshot } from "./files.js";
@@ -288,6 +289,9 @@ class StoreWriter {
   private readonly maxLogBytes: number;
   /** The sequence number of the last record written (or restored). */
   private seq: number;
+  /** The sequence number and the outgoing times the last snapshot holds. */
+  private snapshotSeq = -1;
+  private snapshotTimes = "";
   private failed: Error | undefined;
   private closed = false;
   private readonly counts: StoreStats = { appends: 0, appendMs: 0, snapshots: 0 };
@@ -329,23 +333,37 @@ class StoreWriter {
     try {
       writeSnapshot(this.dir, snapshotRecords(this.seq, this.opts.transfers, this.state));
       this.log.reset();
+      this.snapshotSeq = this.seq;
+      this.snapshotTimes = this.timesNow();
       this.counts.snapshots++;
     } catch (err) {
       this.fail(err);
     }
   }
 
-  /** A last snapshot, then the log is closed: later changes are not stored. */
+  /**
+   * A last snapshot, then the log is closed: later changes are not stored. No snapshot when
+   * nothing changed since the last one: every change goes through append(), and the
+   * outgoing times (kept by snapshots only) are compared (writing a million-record zone
+   * again cost seconds at every stop).
+   */
   close(): void {
     if (this.closed) return;
     try {
-      this.compact();
+      if (this.seq !== this.snapshotSeq || this.timesNow() !== this.snapshotTimes) this.compact();
     } catch {
       // Logged by fail(); the log still holds every change, the next start replays it.
     } finally {
       this.closed = true;
       this.log.close();
     }
+  }
+
+  /** The outgoing times as a snapshot would store them, as text to compare. */
+  private timesNow(): string {
+    return JSON.stringify(
+      this.opts.transfers.listOutgoing().map((cfg) => [nameKey(cfg.name), timesOf(cfg)]),
+    );
   }
 
   get isClosed(): boolean {
@@ -466,7 +484,7 @@ function storeHandle(dir: string, ctx: Ctx, writer: StoreWriter, unlock: () => v
     fileApplied(zone) {
       // A reload: what the file says is the zone now; the next start compares against it.
       const fp = fingerprint(zone);
-      if (ctx.sources.get(zone.key) === fp) return;
+      if (ctx.sources.get(zone.key) === fp) return; // (an older form differs: stored anew)
       ctx.sources.set(zone.key, fp);
       writer.append({ t: "source", origin: zone.origin, fp });
     },
@@ -667,7 +685,10 @@ function reconcileZones(fresh: Zone[], ctx: Ctx, logger: Logger | undefined): vo
       continue;
     }
     stored.file = f.file;
-    if (sources.get(f.key) === fp) continue;
+    if (sameSource(sources.get(f.key), f, fp)) {
+      sources.set(f.key, fp); // a data dir's older form of fingerprint is kept in the new one
+      continue;
+    }
     const change = diffZones(stored, f);
     if (!isEmptyChange(change)) {
       const cs = cloudflare.commit(stored, change);

@@ -124,7 +124,7 @@ t.test("a first snapshot that cannot be written: lock, log and zones are given b
   rmSync(tmp, { recursive: true });
   const store = openStore(dir, start);
   store.close();
-  t.equal(store.stats().snapshots, 2, "the first snapshot and the one at close");
+  t.equal(store.stats().snapshots, 1, "the first snapshot; none at close, nothing changed since");
   t.same(
     start.cloudflare.set
       .all()
@@ -132,4 +132,36 @@ t.test("a first snapshot that cannot be written: lock, log and zones are given b
       .sort(),
     ["api.test.", "open.test."],
   );
+});
+
+t.test("a stop writes a snapshot only when something changed since the last one", async (t) => {
+  const dir = tempDir(t);
+  const idle = openStore(dir, loaded());
+  idle.close();
+  t.equal(idle.stats().snapshots, 1, "nothing changed: the start's snapshot is the state");
+
+  const edited = loaded();
+  const second = openStore(dir, edited);
+  edited.cloudflare.create("api.test.");
+  second.close();
+  t.equal(second.stats().snapshots, 2, "a change since the start: a snapshot at close");
+
+  // Outgoing times are kept by snapshots only (not logged): a check since the start counts.
+  const checked = loaded();
+  const third = openStore(dir, checked);
+  checked.transfers.createOutgoing("open.test.", { peers: [], status: "Disabled" });
+  const fourth = () => {
+    const again = loaded();
+    const s = openStore(dir, again);
+    const times = again.transfers.outgoing("open.test.")?.checked_time;
+    s.close();
+    return times;
+  };
+  third.compact();
+  checked.transfers.markChecked("open.test.");
+  const seen = checked.transfers.outgoing("open.test.")?.checked_time;
+  t.ok(seen, "the check set checked_time");
+  third.close();
+  t.equal(third.stats().snapshots, 3, "the start's, the compaction's and the one at close");
+  t.equal(fourth(), seen, "the next start has the time of the check");
 });
