@@ -377,7 +377,17 @@ export const SERVERS = ["dns-primary", "bind", "knot"];
  */
 export async function startServer(
   kind,
-  { origin, zoneFile, zonesDir, root, udpWorkers = 0, xfr = null, zones = null, config = null },
+  {
+    origin,
+    zoneFile,
+    zonesDir,
+    root,
+    udpWorkers = 0,
+    xfr = null,
+    zones = null,
+    config = null,
+    dataDir = null,
+  },
 ) {
   const port = await freePort();
   const apiPort = kind === "dns-primary" ? await freePort() : null;
@@ -421,6 +431,7 @@ export async function startServer(
     } else if (config) {
       args.push("--config", config);
     }
+    if (dataDir) args.push("--data-dir", dataDir);
     reload = async () => {
       s.proc.kill("SIGHUP");
       return "SIGHUP";

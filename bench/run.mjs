@@ -368,7 +368,40 @@ async function phaseLoad(servers) {
     },
     (a, b) => a.loadSeconds < b.loadSeconds,
   );
-  return { records: zone.records, results };
+  const dataDir = servers.includes("dns-primary") ? await dataDirStarts(zone) : undefined;
+  return { records: zone.records, results, dataDir };
+}
+
+/**
+ * dns-primary with --data-dir: the first start (which writes the first snapshot) and a
+ * restart from that data dir with the same zone file, each until the SOA is answered.
+ */
+async function dataDirStarts(zone) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "dns-bench-data-"));
+  const once = async () => {
+    const s = await startServer("dns-primary", { ...zone, root: ROOT, dataDir: dir });
+    try {
+      const ms = await waitForSoa(s, zone.origin, s.t0, START_CAP_MS);
+      return { seconds: ms / 1000, ...memoryOf(s.pid) };
+    } finally {
+      await s.stop();
+    }
+  };
+  try {
+    log("load: dns-primary with --data-dir, first start and restart ...");
+    const first = await once();
+    const again = await once();
+    return {
+      firstStartSeconds: first.seconds,
+      restartSeconds: again.seconds,
+      restartRssMiB: again.rssMiB,
+    };
+  } catch (err) {
+    log(err.message);
+    return { error: err.message.split("\n")[0] };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Versions the journal phase of the xfr phase adds (dns-primary's default journal holds 1000). */
@@ -948,6 +981,12 @@ async function main() {
         cols,
       ),
     );
+    const d = report.load.dataDir;
+    if (d?.error) console.log(`--data-dir starts: ${d.error}`);
+    else if (d)
+      console.log(
+        `dns-primary with --data-dir: first start ${fmt(d.firstStartSeconds, 2)} s, restart from it ${fmt(d.restartSeconds, 2)} s (without: ${fmt(r["dns-primary"]?.loadSeconds, 2)} s)`,
+      );
   }
   if (opts.only === "all" || opts.only === "xfr") {
     report.xfr = await phaseXfr(ok);
