@@ -121,11 +121,12 @@ export function metaOf(
 /** Load one zone file; the origin defaults to the file name without `.zone`. */
 export function loadZoneFile(
   path: string,
-  opts: { includeRoot?: string } & BuildOptions = {},
+  /** `text`: the file's contents, when the caller has read them already. */
+  opts: { includeRoot?: string; text?: string } & BuildOptions = {},
 ): LoadedZone {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = opts.text ?? readFileSync(path, "utf8");
   } catch (e) {
     throw new ZoneFileError(
       path,

@@ -32,7 +32,12 @@ export interface ReloadOptions {
   commit?: (zone: Zone, change: Change) => Changeset;
 }
 
-export function reloadZoneFile(zone: Zone, opts: ReloadOptions = {}): ReloadResult {
+export function reloadZoneFile(
+  zone: Zone,
+  opts: ReloadOptions = {},
+  /** The file's text, when it has been read already. */
+  text?: string,
+): ReloadResult {
   // The fresh copy is only compared, never served: its journal is not used.
   const file = zone.file;
   if (file === undefined) throw new Error(`zone ${zone.origin} was not loaded from a file`);
@@ -40,6 +45,7 @@ export function reloadZoneFile(zone: Zone, opts: ReloadOptions = {}): ReloadResu
   const fresh = loadZoneFile(file, {
     includeRoot: opts.includeRoot,
     ownsApexNs: zone.renderer.ownsApexNs === true,
+    text,
   });
   checkSameZone(zone, fresh.zone, file);
   return commitDifference(zone, diffZones(zone, fresh.zone), fresh.warnings, opts);
@@ -76,12 +82,14 @@ function commitDifference(
  */
 const INLINE_RELOAD_BYTES = 64 * 1024;
 
-function readsInline(file: string): boolean {
+/** The file's text when it is reloaded on the main thread (see above), else undefined. */
+function inlineText(file: string): string | undefined {
   try {
-    if (statSync(file).size > INLINE_RELOAD_BYTES) return false;
-    return !/\$(INCLUDE|GENERATE)/i.test(readFileSync(file, "latin1"));
+    if (statSync(file).size > INLINE_RELOAD_BYTES) return undefined;
+    const text = readFileSync(file, "utf8");
+    return /\$(INCLUDE|GENERATE)/i.test(text) ? undefined : text;
   } catch {
-    return false; // the worker reports what is wrong with the file
+    return undefined; // the worker reports what is wrong with the file
   }
 }
 
@@ -103,10 +111,11 @@ export async function reloadZoneFileAsync(
 ): Promise<ReloadResult> {
   const file = zone.file;
   if (file === undefined) throw new Error(`zone ${zone.origin} was not loaded from a file`);
-  if (readsInline(file)) {
+  const text = inlineText(file);
+  if (text !== undefined) {
     // One small zone per turn of the event loop: a SIGHUP reloads them one after another.
     await nextTurn();
-    return reloadZoneFile(zone, opts);
+    return reloadZoneFile(zone, opts, text);
   }
   const warnings: ParseWarning[] = [];
   const warn = (w: ZoneWarning) => warnings.push(warningAt(w, file));
