@@ -353,19 +353,11 @@ export class Zone {
 
   /** Stored records per type. */
   countsByType(): Record<string, number> {
-    // By type number first, in one pass over the nodes without a lookup per name (a start
-    // prints this for every zone): the stored sets are the node's own unless overridden.
+    // By type number first, over stored() (which reads each node once): a start prints this
+    // for every zone.
     const byType = new Map<number, number>();
-    const add = (set: RRset) => byType.set(set.type, (byType.get(set.type) ?? 0) + set.size);
-    const overridden = this.storedOverride.size > 0;
-    for (const [key, node] of this.nodes) {
-      const stored = overridden ? this.storedOverride.get(key) : undefined;
-      if (stored) for (const set of stored) add(set);
-      else for (let i = 0; i < node.setCount; i++) add(node.setAt(i));
-    }
-    // Names whose every record was rendered away have no served node.
-    for (const [key, sets] of this.storedOverride)
-      if (!this.nodes.has(key)) for (const set of sets) add(set);
+    for (const { sets } of this.stored())
+      for (const set of sets) byType.set(set.type, (byType.get(set.type) ?? 0) + set.size);
     const counts: Record<string, number> = {};
     for (const [type, n] of byType) counts[typeToText(type)] = n;
     return counts;
