@@ -890,6 +890,11 @@ function table(title, rows, servers) {
       ...against.map(([, k]) => (noRatio ? "" : ratio(v["dns-primary"], v[k]))),
     ];
   });
+  return layout(title, head, lines);
+}
+
+/** A titled table in aligned columns, a rule under its head. */
+function layout(title, head, lines) {
   const all = [head, ...lines];
   const width = head.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)));
   const row = (r) => r.map((c, i) => String(c).padEnd(width[i])).join("  ");
@@ -907,15 +912,11 @@ function workersTable(sweep) {
     fmt(ceiling?.qps, 0),
     ratio(primary?.qps, ceiling?.qps),
   ]);
-  const all = [head, ...lines];
-  const width = head.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)));
-  const row = (r) => r.map((c, i) => String(c).padEnd(width[i])).join("  ");
-  return [
-    "\nQueries per second by --udp-workers (node-udp: the same worker count)",
-    row(head),
-    row(width.map((w) => "-".repeat(w))),
-    ...lines.map(row),
-  ].join("\n");
+  return layout(
+    "Queries per second by --udp-workers (node-udp: the same worker count)",
+    head,
+    lines,
+  );
 }
 
 async function main() {
