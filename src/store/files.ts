@@ -187,11 +187,19 @@ export function writeSnapshot(dir: string, records: Iterable<unknown>): number {
   return bytes;
 }
 
-/** The snapshot's records (header and end marker checked and left out), or undefined. */
-export function readSnapshot(dir: string): unknown[] | undefined {
+/**
+ * The snapshot's records (header and end marker checked and left out), or undefined. Those
+ * whose JSON text starts with one of `deferPrefixes` come as DeferredRecords (framing.ts).
+ */
+export function readSnapshot(dir: string, deferPrefixes: string[] = []): unknown[] | undefined {
   const path = join(dir, SNAPSHOT_FILE);
   if (!existsSync(path)) return undefined;
-  const { records } = readFramed(readFileSync(path), path, false);
+  const prefixes = deferPrefixes.map((p) => Buffer.from(p, "utf8"));
+  const defer =
+    prefixes.length > 0
+      ? (json: Buffer) => prefixes.some((p) => json.subarray(0, p.length).equals(p))
+      : undefined;
+  const { records } = readFramed(readFileSync(path), path, false, defer);
   if (records.length < 2) throw new StoreError(`${path}:0: an empty snapshot`);
   checkHeader(records[0], "snapshot", path);
   const last = records[records.length - 1] as { t?: string; count?: number };

@@ -61,15 +61,48 @@ export interface ReadResult {
 }
 
 /**
- * Every record of `buf`. A bad last line is reported as `torn` when `allowTorn`; any other
- * bad record throws a StoreError naming `file` and the offset.
+ * A record whose frame and checksum were checked and whose JSON is parsed when it is needed
+ * (`readFramed`'s `defer`): the snapshot's record chunks of a zone that the start then takes
+ * from its unchanged zone file are never parsed at all.
  */
-export function readFramed(buf: Buffer, file: string, allowTorn: boolean): ReadResult {
+export class DeferredRecord {
+  constructor(
+    private readonly json: Buffer,
+    private readonly file: string,
+    private readonly offset: number,
+  ) {}
+
+  /** The record; a StoreError naming the file and offset when its text is not JSON. */
+  value(): unknown {
+    try {
+      return JSON.parse(this.json.toString("utf8"));
+    } catch {
+      throw new StoreError(`${this.file}:${this.offset}: damaged record (not JSON)`);
+    }
+  }
+}
+
+/**
+ * Every record of `buf`. A bad last line is reported as `torn` when `allowTorn`; any other
+ * bad record throws a StoreError naming `file` and the offset. A record whose JSON text
+ * `defer` accepts is checked (frame, checksum) but given as a DeferredRecord, not parsed.
+ */
+export function readFramed(
+  buf: Buffer,
+  file: string,
+  allowTorn: boolean,
+  defer?: (json: Buffer) => boolean,
+): ReadResult {
   const records: unknown[] = [];
   const offsets: number[] = [];
   let at = 0;
   while (at < buf.length) {
-    const bad = checkRecord(buf, at);
+    const from = at;
+    const bad = checkRecord(
+      buf,
+      at,
+      defer && ((json) => (defer(json) ? new DeferredRecord(json, file, from) : undefined)),
+    );
     if (typeof bad === "string") {
       const nl = buf.indexOf(0x0a, at);
       const lastLine = nl < 0 || nl === buf.length - 1;
@@ -87,8 +120,12 @@ export function readFramed(buf: Buffer, file: string, allowTorn: boolean): ReadR
   return { records, offsets, end: at };
 }
 
-/** The record at `at`, or why it is bad. */
-function checkRecord(buf: Buffer, at: number): { value: unknown; next: number } | string {
+/** The record at `at` (parsed, or as `deferred` made it when it makes one), or why it is bad. */
+function checkRecord(
+  buf: Buffer,
+  at: number,
+  deferred?: (json: Buffer) => DeferredRecord | undefined,
+): { value: unknown; next: number } | string {
   const sp1 = buf.indexOf(0x20, at);
   if (sp1 < 0 || sp1 - at > 12) return "no length";
   const lenText = buf.toString("latin1", at, sp1);
@@ -102,6 +139,8 @@ function checkRecord(buf: Buffer, at: number): { value: unknown; next: number } 
   if (buf[end] !== 0x0a) return "no newline after the record";
   const json = buf.subarray(start, end);
   if (crc32(json) !== Number.parseInt(crcText, 16)) return "checksum mismatch";
+  const later = deferred?.(json);
+  if (later !== undefined) return { value: later, next: end + 1 };
   try {
     return { value: JSON.parse(json.toString("utf8")), next: end + 1 };
   } catch {

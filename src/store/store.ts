@@ -14,10 +14,10 @@
  *   request; each writes its record and fdatasyncs before returning, so the response goes
  *   out after the change is durable. A 3500-record batch is one record, one fsync.
  * - `snapshot`: the whole state, written to `snapshot.tmp`, fsynced, renamed over the old
- *   one, the folder fsynced; then the log is emptied. At start (after reconciling), at
- *   close, and when the log passes `maxLogBytes`. Log records carry a sequence number and the
- *   snapshot the last one it includes, so a crash between the rename and the truncation
- *   replays nothing twice.
+ *   one, the folder fsynced; then the log is emptied. At start (after reconciling) and at
+ *   close when anything changed since the last one, and when the log passes `maxLogBytes`.
+ *   Log records carry a sequence number and the snapshot the last one it includes, so a
+ *   crash between the rename and the truncation replays nothing twice.
  * - On start: load the snapshot, replay the log. A torn last record (the write that was not
  *   acknowledged) is dropped with a warning; damage anywhere else stops the start with the
  *   file and byte offset. Both files start with a format record (`version` 1); another
@@ -30,8 +30,10 @@
  * What wins on restart:
  * - Zones from the zones folder or `zones` specs (their "source") are compared with what
  *   the source said when it was last applied (a fingerprint of its records, SOA serial
- *   aside). Unchanged: the stored zone is served, with the API's changes, serial and
- *   journal. Changed while we were down: the stored zone is served and the difference to
+ *   aside; skipped when the digest of its text is the same). Unchanged: the stored zone is
+ *   served, with the API's changes, serial and journal; when the zone has had no change but
+ *   its source's since (`asSource`), the zone just loaded is that zone, given the stored
+ *   serial, settings and journal, and the stored records are never parsed. Changed while we were down: the stored zone is served and the difference to
  *   the source is committed as one changeset (next serial, journaled), as a reload does.
  *   A source that is gone: its zone is not served any more. A zone created through the API
  *   has no source and is restored as stored.
@@ -80,7 +82,7 @@ import {
   zoneRecords,
 } from "./codec.js";
 import { AppendLog, LOG_FILE, lockDir, readSnapshot, writeSnapshot } from "./files.js";
-import { StoreError } from "./framing.js";
+import { DeferredRecord, StoreError } from "./framing.js";
 
 export { StoreError };
 
@@ -150,8 +152,10 @@ export function openStore(dir: string, opts: StoreOptions): Store {
     // start (or another data dir) can go on in this process.
     restored = restore(dir, fresh, opts);
     writer = new StoreWriter(dir, restored, opts);
-    // The first snapshot holds the reconciled state; the log starts empty.
-    writer.compact();
+    // The first snapshot holds the reconciled state and the log starts empty, unless the
+    // snapshot on disk holds it already (a restart where nothing changed: no need to write a
+    // million records again).
+    writer.compactIfChanged();
   } catch (err) {
     restored?.log.close();
     putBack(opts.cloudflare, fresh);
@@ -200,6 +204,11 @@ interface Restored {
   log: AppendLog;
   /** The last sequence number restored (from the snapshot or the log). */
   seq: number;
+  /**
+   * Set when the snapshot on disk holds the restored state as it is: the log was empty and
+   * reconciling changed nothing. The outgoing times it holds, as the writer compares them.
+   */
+  unchanged?: { times: string };
 }
 
 /**
@@ -209,11 +218,15 @@ interface Restored {
  */
 function restore(dir: string, fresh: Zone[], opts: StoreOptions): Restored {
   const { cloudflare, transfers, logger } = opts;
-  const snapshot = readSnapshot(dir);
+  // A zone's record chunks are parsed only if the zone is needed as stored (see `deferred`).
+  const snapshot = readSnapshot(dir, ['{"t":"rec"']);
   const opened = openLog(dir, logger);
   const ctx: Ctx = {
     cloudflare,
     sources: new Map(),
+    asSource: new Set(),
+    deferred: new Map(),
+    changed: snapshot === undefined || opened.records.length > 0,
     lastSerial: new Map(),
     objs: {
       tsig: new Map(),
@@ -228,7 +241,8 @@ function restore(dir: string, fresh: Zone[], opts: StoreOptions): Restored {
     seq = replayLog(join(dir, LOG_FILE), opened.records, seq, ctx);
     reconcileZones(fresh, ctx, logger);
     reconcileTransfers(transfers, ctx.objs, logger);
-    return { ctx, log: opened.log, seq };
+    if (ctx.changed) return { ctx, log: opened.log, seq };
+    return { ctx, log: opened.log, seq, unchanged: { times: storedTimes(transfers, ctx.objs) } };
   } catch (err) {
     // The log is not handed on: its file descriptor would stay open for the process's life.
     opened.log.close();
@@ -304,6 +318,10 @@ class StoreWriter {
     this.log = restored.log;
     this.state = restored.ctx;
     this.seq = restored.seq;
+    if (restored.unchanged) {
+      this.snapshotSeq = restored.seq;
+      this.snapshotTimes = restored.unchanged.times;
+    }
     this.maxLogBytes = opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
   }
 
@@ -327,6 +345,15 @@ class StoreWriter {
     if (this.log.bytes > this.maxLogBytes) this.compact();
   }
 
+  /**
+   * Write a snapshot of the whole state and empty the log, unless the snapshot on disk holds
+   * it: every change goes through append(), and the outgoing times (kept by snapshots only)
+   * are compared. Writing a million-record zone again costs seconds.
+   */
+  compactIfChanged(): void {
+    if (this.seq !== this.snapshotSeq || this.timesNow() !== this.snapshotTimes) this.compact();
+  }
+
   /** Write a snapshot of the whole state and empty the log. */
   compact(): void {
     if (this.closed || this.failed) return;
@@ -341,16 +368,11 @@ class StoreWriter {
     }
   }
 
-  /**
-   * A last snapshot, then the log is closed: later changes are not stored. No snapshot when
-   * nothing changed since the last one: every change goes through append(), and the
-   * outgoing times (kept by snapshots only) are compared (writing a million-record zone
-   * again cost seconds at every stop).
-   */
+  /** A last snapshot if anything changed, then the log is closed: later changes are not stored. */
   close(): void {
     if (this.closed) return;
     try {
-      if (this.seq !== this.snapshotSeq || this.timesNow() !== this.snapshotTimes) this.compact();
+      this.compactIfChanged();
     } catch {
       // Logged by fail(); the log still holds every change, the next start replays it.
     } finally {
@@ -380,6 +402,16 @@ class StoreWriter {
   }
 }
 
+/** The outgoing times a snapshot holds for today's configurations, in timesNow()'s form. */
+function storedTimes(transfers: TransferSettings, objs: TransferState): string {
+  return JSON.stringify(
+    transfers.listOutgoing().map((cfg) => {
+      const key = nameKey(cfg.name);
+      return [key, objs.times.get(key) ?? null];
+    }),
+  );
+}
+
 /**
  * The whole state as snapshot records: per zone its settings and source, its records in
  * chunks (a million-record zone is never one JSON string) and its journal, then the transfer
@@ -394,7 +426,9 @@ function* snapshotRecords(seq: number, transfers: TransferSettings, ctx: Ctx): G
       t: "zone",
       origin: zone.origin,
       settings: settingsOf(cloudflare, zone),
-      ...(src !== undefined ? { source: src } : {}),
+      serial: zone.serial,
+      ...sourceFields(src),
+      ...(src !== undefined && ctx.asSource.has(zone.key) ? { asSource: true } : {}),
     };
     let chunk: DiskRecord[] = [];
     for (const r of zoneRecords(zone)) {
@@ -432,6 +466,9 @@ function followZones(cloudflare: CloudflareZones, ctx: Ctx, writer: StoreWriter)
   const { sources, lastSerial } = ctx;
   cloudflare.on((e: ZonesEvent) => {
     const zone = e.zone;
+    // Any change but a source applied (fileApplied, after the reload's own commit) makes
+    // the zone differ from its source.
+    ctx.asSource.delete(zone.key);
     if (e.kind === "added") {
       writer.append(zoneRecord(cloudflare, zone, sources.get(zone.key)));
     } else if (e.kind === "removed") {
@@ -484,9 +521,13 @@ function storeHandle(dir: string, ctx: Ctx, writer: StoreWriter, unlock: () => v
     fileApplied(zone) {
       // A reload: what the file says is the zone now; the next start compares against it.
       const fp = fingerprint(zone);
-      if (ctx.sources.get(zone.key) === fp) return; // (an older form differs: stored anew)
-      ctx.sources.set(zone.key, fp);
-      writer.append({ t: "source", origin: zone.origin, fp });
+      const was = ctx.sources.get(zone.key);
+      const same = was?.fp === fp && was.digest === zone.sourceDigest && ctx.asSource.has(zone.key);
+      ctx.asSource.add(zone.key);
+      if (same) return; // (an older form of fingerprint differs: stored anew)
+      const now = sourceOf(zone, fp);
+      ctx.sources.set(zone.key, now);
+      writer.append({ t: "source", origin: zone.origin, ...sourceFields(now) });
     },
     compact: () => writer.compact(),
     stats: () => writer.stats(),
@@ -502,23 +543,60 @@ function storeHandle(dir: string, ctx: Ctx, writer: StoreWriter, unlock: () => v
 
 interface Ctx {
   cloudflare: CloudflareZones;
-  /** Zone key → fingerprint of what its source said when last applied. */
-  sources: Map<string, string>;
+  /** Zone key → what its source said when last applied. */
+  sources: Map<string, Source>;
+  /**
+   * Zones that hold what their source said when last applied (records and Cloudflare
+   * fields; the SOA serial aside): no change since but the source's. Such a zone whose
+   * source is unchanged at the next start is the zone this start loaded, with the stored
+   * serial, settings and journal, so its stored records need not be read.
+   */
+  asSource: Set<string>;
+  /** While restoring: stored zones of `asSource` whose records are not read yet, by key. */
+  deferred: Map<string, StoredZone>;
+  /** While restoring: something differs from what the snapshot on disk holds. */
+  changed: boolean;
   /** Zone key → the serial a removed zone was last served with. */
   lastSerial: Map<string, number>;
   objs: TransferState;
 }
 
+/**
+ * What a zone's source (file, spec) said when it was last applied: the fingerprint of its
+ * records (codec.ts), and the digest of its text when it was read from text (zone/load.ts).
+ * An unchanged digest spares the next start the fingerprint (0.6 s a million records).
+ */
+interface Source {
+  fp: string;
+  digest?: string;
+}
+
+/** On disk: `source` (the fingerprint, as before digests) and `digest`. */
+type SourceFields = { source?: string; digest?: string };
+
+function sourceFields(src: Source | undefined): SourceFields {
+  if (src === undefined) return {};
+  return src.digest !== undefined ? { source: src.fp, digest: src.digest } : { source: src.fp };
+}
+
+function sourceFromFields(r: SourceFields): Source | undefined {
+  if (typeof r.source !== "string") return undefined;
+  return typeof r.digest === "string" ? { fp: r.source, digest: r.digest } : { fp: r.source };
+}
+
+function sourceOf(zone: Zone, fp: string): Source {
+  return zone.sourceDigest !== undefined ? { fp, digest: zone.sourceDigest } : { fp };
+}
+
 type LogRecord =
-  | {
+  | ({
       t: "zone";
       s: number;
       origin: string;
       settings: Settings;
       records: DiskRecord[];
       journal?: DiskChangeset[];
-      source?: string;
-    }
+    } & SourceFields)
   | { t: "drop"; s: number; origin: string; serial: number }
   | {
       t: "commit";
@@ -529,17 +607,17 @@ type LogRecord =
       serial: number;
     }
   | { t: "dns"; s: number; origin: string; dns: DnsSettings }
-  | { t: "source"; s: number; origin: string; fp: string }
+  | { t: "source"; s: number; origin: string; fp?: string; source?: string; digest?: string }
   | { t: "obj"; s: number; kind: ObjKind; key: string; v: unknown; clear?: string };
 
-function zoneRecord(cloudflare: CloudflareZones, zone: Zone, source?: string) {
+function zoneRecord(cloudflare: CloudflareZones, zone: Zone, source?: Source) {
   return {
     t: "zone",
     origin: zone.origin,
     settings: settingsOf(cloudflare, zone),
     records: [...zoneRecords(zone)].map(encodeRecord),
     journal: zone.journal.changesets().map(encodeChangeset),
-    ...(source !== undefined ? { source } : {}),
+    ...sourceFields(source),
   };
 }
 
@@ -548,6 +626,7 @@ function settingsOf(cloudflare: CloudflareZones, zone: Zone): Settings {
 }
 
 function exactZone(ctx: Ctx, origin: string): Zone {
+  materialize(ctx, nameKey(origin));
   const zone = ctx.cloudflare.set.get(origin);
   if (zone === undefined) throw new StoreError(`a change to zone ${origin}, which is not stored`);
   return zone;
@@ -557,21 +636,29 @@ function replay(r: LogRecord, ctx: Ctx): void {
   const { cloudflare } = ctx;
   switch (r.t) {
     case "zone": {
+      const key = nameKey(r.origin);
+      ctx.deferred.delete(key);
       const zone = cloudflare.restore(r.origin, r.records.map(decodeRecord), r.settings);
       for (const cs of r.journal ?? []) zone.journal.append(decodeChangeset(cs));
-      ctx.lastSerial.delete(zone.key);
-      if (r.source !== undefined) ctx.sources.set(zone.key, r.source);
+      ctx.lastSerial.delete(key);
+      ctx.asSource.delete(key);
+      const src = sourceFromFields(r);
+      if (src !== undefined) ctx.sources.set(key, src);
       return;
     }
     case "drop": {
+      const key = nameKey(r.origin);
+      ctx.deferred.delete(key);
       const zone = cloudflare.set.get(r.origin);
       if (zone !== undefined) cloudflare.remove(zone);
-      ctx.lastSerial.set(nameKey(r.origin), r.serial);
-      ctx.sources.delete(nameKey(r.origin));
+      ctx.lastSerial.set(key, r.serial);
+      ctx.sources.delete(key);
+      ctx.asSource.delete(key);
       return;
     }
     case "commit": {
       const zone = exactZone(ctx, r.origin);
+      ctx.asSource.delete(zone.key);
       if (r.settings) cloudflare.applySettings(zone, r.settings);
       cloudflare.commit(zone, decodeChange(r.change), { rerender: r.settings !== undefined });
       if (zone.serial !== r.serial) {
@@ -582,16 +669,26 @@ function replay(r: LogRecord, ctx: Ctx): void {
       return;
     }
     case "dns": {
+      const deferred = ctx.deferred.get(nameKey(r.origin));
+      if (deferred !== undefined) {
+        deferred.settings = { dns: r.dns, profile: deferred.settings.profile };
+        return;
+      }
       const zone = exactZone(ctx, r.origin);
       cloudflare.applySettings(zone, { dns: r.dns, profile: cloudflare.profile(zone) });
       return;
     }
     case "source":
-      ctx.sources.set(nameKey(r.origin), r.fp);
+      // `fp`: written before digests, when the record had no `source` field.
+      ctx.sources.set(nameKey(r.origin), sourceFromFields({ source: r.fp, ...r })!);
+      ctx.asSource.add(nameKey(r.origin));
       return;
     case "obj": {
       (ctx.objs[r.kind] as Map<string, unknown>).set(r.key, r.v);
-      if (r.clear !== undefined) cloudflare.set.get(r.clear)?.journal.clear();
+      if (r.clear !== undefined) {
+        materialize(ctx, nameKey(r.clear));
+        cloudflare.set.get(r.clear)?.journal.clear();
+      }
       return;
     }
     default:
@@ -601,25 +698,44 @@ function replay(r: LogRecord, ctx: Ctx): void {
   }
 }
 
+/**
+ * A zone as the snapshot holds it: its record chunks as read (parsed only when needed), its
+ * journal, settings and serial.
+ */
+interface StoredZone {
+  origin: string;
+  settings: Settings;
+  serial?: number;
+  source?: Source;
+  asSource?: boolean;
+  chunks: unknown[];
+  journal: DiskChangeset[];
+}
+
 /** The snapshot's records into the zone set and `ctx`; returns the sequence it includes. */
 function loadSnapshot(records: unknown[], ctx: Ctx): number {
   let seq = 0;
-  let pending:
-    | {
-        origin: string;
-        settings: Settings;
-        source?: string;
-        records: DiskRecord[];
-        journal: DiskChangeset[];
-      }
-    | undefined;
+  let pending: StoredZone | undefined;
   const finish = () => {
     if (pending === undefined) return;
-    replay({ t: "zone", s: 0, ...pending }, ctx);
+    const key = nameKey(pending.origin);
+    if (pending.asSource && pending.source !== undefined && pending.serial !== undefined) {
+      // Read only if the start needs it as stored (materialize): its source may be unchanged.
+      ctx.deferred.set(key, pending);
+      ctx.sources.set(key, pending.source);
+      ctx.asSource.add(key);
+    } else {
+      // A snapshot from before zones had a serial in it is written again in today's form.
+      if (pending.serial === undefined) ctx.changed = true;
+      restoreStored(ctx, pending);
+    }
     pending = undefined;
   };
   for (const raw of records) {
-    const r = raw as Record<string, unknown>;
+    const r =
+      raw instanceof DeferredRecord
+        ? { t: "rec", deferred: raw }
+        : (raw as Record<string, unknown>);
     if (r.t === "meta") {
       seq = r.seq as number;
       for (const [k, v] of Object.entries(r.lastSerial as Record<string, number>))
@@ -629,12 +745,14 @@ function loadSnapshot(records: unknown[], ctx: Ctx): number {
       pending = {
         origin: r.origin as string,
         settings: r.settings as Settings,
-        records: [],
+        chunks: [],
         journal: [],
-        ...(typeof r.source === "string" ? { source: r.source } : {}),
+        ...(typeof r.serial === "number" ? { serial: r.serial } : {}),
+        ...(typeof r.source === "string" ? { source: sourceFromFields(r)! } : {}),
+        ...(r.asSource === true ? { asSource: true } : {}),
       };
     } else if (r.t === "rec" && pending) {
-      for (const x of r.r as DiskRecord[]) pending.records.push(x);
+      pending.chunks.push(r.deferred ?? r);
     } else if (r.t === "jnl" && pending) {
       pending.journal.push(r.cs as DiskChangeset);
     } else if (r.t === "xfr") {
@@ -650,21 +768,112 @@ function loadSnapshot(records: unknown[], ctx: Ctx): number {
   return seq;
 }
 
+/** A stored zone served as stored: its records read and the zone built from them. */
+function restoreStored(ctx: Ctx, z: StoredZone): void {
+  const records: DiskRecord[] = [];
+  for (const c of z.chunks) {
+    const chunk = (c instanceof DeferredRecord ? c.value() : c) as { r: DiskRecord[] };
+    for (const x of chunk.r) records.push(x);
+  }
+  const asSource = z.asSource === true;
+  replay(
+    {
+      t: "zone",
+      s: 0,
+      origin: z.origin,
+      settings: z.settings,
+      records,
+      journal: z.journal,
+      ...sourceFields(z.source),
+    },
+    ctx,
+  );
+  if (asSource) ctx.asSource.add(nameKey(z.origin));
+}
+
+/** A deferred stored zone (if `key` is one) read and served as stored, for what needs it so. */
+function materialize(ctx: Ctx, key: string): void {
+  const z = ctx.deferred.get(key);
+  if (z === undefined) return;
+  ctx.deferred.delete(key);
+  restoreStored(ctx, z);
+}
+
+/**
+ * A stored zone that holds what its source says (`asSource`) whose source is unchanged: the
+ * zone this start loaded from it is that zone, once it has the stored settings, serial and
+ * journal. No stored record is read (a million records: seconds).
+ */
+function adopt(ctx: Ctx, fresh: Zone, z: StoredZone): void {
+  const { cloudflare } = ctx;
+  cloudflare.add(fresh);
+  const rerender = JSON.stringify(settingsOf(cloudflare, fresh)) !== JSON.stringify(z.settings);
+  if (rerender) cloudflare.applySettings(fresh, z.settings);
+  if (rerender || z.serial !== fresh.serial) {
+    // Not a commit: the zone is what it was when stored, no new version for secondaries.
+    const soa = fresh.storedSets(fresh.key).find((set) => set.type === T.SOA)!;
+    const rdata = soa.at(0);
+    fresh.apply(
+      {
+        remove: [{ name: fresh.origin, type: T.SOA, rdata }],
+        add: [
+          {
+            name: fresh.origin,
+            type: T.SOA,
+            ttl: soa.ttl,
+            rdata: withSoaSerial(rdata, z.serial ?? fresh.serial),
+          },
+        ],
+      },
+      { rerender },
+    );
+  }
+  for (const cs of z.journal) fresh.journal.append(decodeChangeset(cs));
+  ctx.lastSerial.delete(fresh.key);
+}
+
 /** Put the zones this start loaded from their sources next to the stored ones (see the header). */
 function reconcileZones(fresh: Zone[], ctx: Ctx, logger: Logger | undefined): void {
   const { cloudflare, sources, lastSerial } = ctx;
   const freshKeys = new Set(fresh.map((z) => z.key));
+  const gone = (key: string, origin: string, serial: number) => {
+    // Its file (or spec) is gone: as without a data dir, the zone is not served.
+    logger?.info({ zone: origin }, "zone not served any more: its source is gone");
+    lastSerial.set(key, serial);
+    sources.delete(key);
+    ctx.asSource.delete(key);
+    ctx.changed = true;
+  };
+  for (const [key, z] of ctx.deferred) {
+    if (freshKeys.has(key)) continue;
+    ctx.deferred.delete(key);
+    gone(key, z.origin, z.serial!);
+  }
   for (const zone of cloudflare.set.all()) {
     if (!freshKeys.has(zone.key) && sources.has(zone.key)) {
-      // Its file (or spec) is gone: as without a data dir, the zone is not served.
-      logger?.info({ zone: zone.origin }, "zone not served any more: its source is gone");
-      lastSerial.set(zone.key, zone.serial);
-      sources.delete(zone.key);
+      gone(zone.key, zone.origin, zone.serial);
       cloudflare.remove(zone);
     }
   }
   for (const f of fresh) {
-    const fp = fingerprint(f);
+    const was = sources.get(f.key);
+    // The same text as when last applied: the same source, without a fingerprint to compute.
+    const sameText = f.sourceDigest !== undefined && was?.digest === f.sourceDigest;
+    const fp = sameText ? was.fp : fingerprint(f);
+    const now = sourceOf(f, fp);
+    const same = sameText || sameSource(was?.fp, f, fp);
+    // A data dir's older form of fingerprint, or a digest learned: stored anew.
+    if (was?.fp !== now.fp || was.digest !== now.digest) ctx.changed = true;
+    const deferred = ctx.deferred.get(f.key);
+    if (deferred !== undefined) {
+      ctx.deferred.delete(f.key);
+      if (same) {
+        adopt(ctx, f, deferred);
+        sources.set(f.key, now);
+        continue;
+      }
+      restoreStored(ctx, deferred);
+    }
     const stored = cloudflare.set.get(f.origin);
     if (stored === undefined) {
       const last = lastSerial.get(f.key);
@@ -677,18 +886,20 @@ function reconcileZones(fresh: Zone[], ctx: Ctx, logger: Logger | undefined): vo
         );
         const z = cloudflare.restore(f.origin, records, settingsOf(cloudflare, f));
         z.file = f.file;
+        z.sourceDigest = f.sourceDigest;
       } else {
         cloudflare.add(f);
       }
       lastSerial.delete(f.key);
-      sources.set(f.key, fp);
+      sources.set(f.key, now);
+      ctx.asSource.add(f.key);
+      ctx.changed = true;
       continue;
     }
     stored.file = f.file;
-    if (sameSource(sources.get(f.key), f, fp)) {
-      sources.set(f.key, fp); // a data dir's older form of fingerprint is kept in the new one
-      continue;
-    }
+    stored.sourceDigest = f.sourceDigest;
+    sources.set(f.key, now);
+    if (same) continue;
     const change = diffZones(stored, f);
     if (!isEmptyChange(change)) {
       const cs = cloudflare.commit(stored, change);
@@ -702,7 +913,7 @@ function reconcileZones(fresh: Zone[], ctx: Ctx, logger: Logger | undefined): vo
         "zone source changed while stopped: applied as one change",
       );
     }
-    sources.set(f.key, fp);
+    ctx.asSource.add(f.key);
   }
 }
 

@@ -9,6 +9,7 @@ import { canonicalName } from "../wire/name.js";
 import { ZoneFileError } from "./errors.js";
 import type { JournalLimits } from "./journal.js";
 import { type ParseWarning, parseMasterFile } from "./masterfile.js";
+import { SourceDigest } from "./source-digest.js";
 import {
   type RecordInput,
   type RendererOption,
@@ -63,12 +64,14 @@ export function zoneFromText(
   const warnings: ParseWarning[] = [];
   const warn = (w: ZoneWarning) => warnings.push(warningAt(w, opts.file));
   let builder: ZoneBuilder | undefined;
+  const digest = new SourceDigest(origin, text);
   try {
     // Records stream from the parser into the zone: the file is never held twice in memory.
     const parsed = parseMasterFile(text, {
       file: opts.file,
       origin,
       includeRoot: opts.includeRoot,
+      onInclude: digest.include,
       onRecord: (r, startOrigin) => {
         if (!builder) {
           if (!startOrigin)
@@ -99,6 +102,7 @@ export function zoneFromText(
     });
     const zone = builder.finish();
     zone.file = opts.file;
+    zone.sourceDigest = digest.value();
     return { zone, warnings };
   } catch (e) {
     if (e instanceof ZoneError) throw zoneFileErrorAt(e, opts.file);

@@ -90,6 +90,8 @@ export interface ParseOptions {
   includeRoot?: string;
   /** Reads an $INCLUDE'd file; defaults to fs.readFileSync(path, "utf8"). */
   readFile?: (path: string) => string;
+  /** Told of each $INCLUDE'd file read, with its real path (zone/source-digest.ts). */
+  onInclude?: (path: string, text: string) => void;
   /**
    * Receive each record as it is parsed instead of collecting them in `records` (which then
    * stays empty): a million-record file is never held twice in memory. `origin` is the
@@ -708,6 +710,7 @@ class MasterFileParser {
     } catch (err) {
       this.fail(src, line, `cannot read $INCLUDE file ${arg}: ${why(err)}`);
     }
+    this.options.onInclude?.(real, text);
     const file = path.isAbsolute(arg) ? arg : path.join(path.dirname(src.file), arg);
     this.reading.push(real);
     this.parseSource({

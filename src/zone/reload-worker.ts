@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { ZoneFileError } from "./errors.js";
 import { parseMasterFile } from "./masterfile.js";
+import { SourceDigest } from "./source-digest.js";
 
 export interface ReloadJob {
   file: string;
@@ -34,6 +35,8 @@ export type ReloadMessage =
       type: "done";
       origin: string | undefined;
       warnings: Array<{ file: string; line: number; message: string }>;
+      /** Of the text read (source-digest.ts). */
+      digest: string;
     }
   | { type: "error"; file: string; line: number; reason: string }
   | { type: "failed"; message: string };
@@ -65,10 +68,13 @@ function run(job: ReloadJob, post: (m: ReloadMessage) => void): void {
     }
   };
   try {
-    const parsed = parseMasterFile(readText(job.file), {
+    const text = readText(job.file);
+    const digest = new SourceDigest(job.origin, text);
+    const parsed = parseMasterFile(text, {
       file: job.file,
       origin: job.origin,
       includeRoot: job.includeRoot,
+      onInclude: digest.include,
       onRecord: (r, startOrigin) => {
         origin = startOrigin;
         batch.push([r.name, r.type, r.ttl, r.wire, `${r.file}:${r.line}`, r.cfTags, r.comment]);
@@ -76,7 +82,12 @@ function run(job: ReloadJob, post: (m: ReloadMessage) => void): void {
       },
     });
     if (batch.length > 0) postBatch();
-    post({ type: "done", origin: parsed.origin, warnings: parsed.warnings });
+    post({
+      type: "done",
+      origin: parsed.origin,
+      warnings: parsed.warnings,
+      digest: digest.value(),
+    });
   } catch (e) {
     if (e instanceof ZoneFileError)
       post({ type: "error", file: e.file, line: e.line, reason: e.reason });

@@ -48,7 +48,10 @@ export function reloadZoneFile(
     text,
   });
   checkSameZone(zone, fresh.zone, file);
-  return commitDifference(zone, diffZones(zone, fresh.zone), fresh.warnings, opts);
+  const result = commitDifference(zone, diffZones(zone, fresh.zone), fresh.warnings, opts);
+  // What the file says is the zone now (store/store.ts compares it at the next start).
+  zone.sourceDigest = fresh.zone.sourceDigest;
+  return result;
 }
 
 /** A file that now names another origin is not a reload of this zone. */
@@ -118,6 +121,7 @@ export async function reloadZoneFileAsync(
     return reloadZoneFile(zone, opts, text);
   }
   const warnings: ParseWarning[] = [];
+  let digest: string | undefined;
   const warn = (w: ZoneWarning) => warnings.push(warningAt(w, file));
   const defaultOrigin = canonicalName(basename(file).replace(/\.zone$/, ""));
   const takenBuffer = new SharedArrayBuffer(4);
@@ -166,6 +170,7 @@ export async function reloadZoneFileAsync(
           Atomics.notify(taken, 0);
         } else if (m.type === "done") {
           warnings.unshift(...m.warnings);
+          digest = m.digest;
           finish(null, builder ?? new ZoneBuilder(m.origin ?? defaultOrigin, build));
         } else if (m.type === "error") {
           finish(new ZoneFileError(m.file, m.line, m.reason));
@@ -199,5 +204,7 @@ export async function reloadZoneFileAsync(
   // A change committed while we compared (the library, another reload): compare again, now
   // in one piece, so the change applies to the version it was computed against.
   if (zone.version !== version) change = diffZones(zone, fresh);
-  return commitDifference(zone, change, warnings, opts);
+  const result = commitDifference(zone, change, warnings, opts);
+  zone.sourceDigest = digest;
+  return result;
 }

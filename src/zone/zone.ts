@@ -222,6 +222,11 @@ export class Zone {
   readonly key: string;
   /** The file the zone was loaded from, when it was. */
   file?: string;
+  /**
+   * A digest of the text the zone was last loaded or reloaded from (source-digest.ts): the
+   * store keeps it, to tell at the next start whether the file changed.
+   */
+  sourceDigest?: string;
   /** Incremented on every committed change. */
   version = 0;
   /** Changesets for IXFR (see journal.ts). */

@@ -1,7 +1,7 @@
 // Restarts through startServer with a data dir: what the API wrote comes back (records with
 // their ids and Cloudflare fields, DNS settings, TSIGs, peers, ACLs, outgoing with its times,
 // serials, the IXFR journal); a zone file edited while stopped is applied as one changeset.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,7 @@ import dnsPacket from "dns-packet";
 import t from "tap";
 import { TransferSettings } from "../../src/cloudflare/transfer/settings.js";
 import { type ServerOptions, startServer } from "../../src/primary.js";
+import { soaSerialOf } from "../../src/zone/journal.js";
 
 const ZONE = `$ORIGIN store.test.
 $TTL 300
@@ -288,6 +289,98 @@ t.test("a zone file edited while stopped: one changeset, next serial, journaled"
   const e = await startServer(options);
   t.equal(e.zoneSet.get("store.test.")!.serial, serial + 2, "above the last serial it had");
   await e.close();
+});
+
+t.test(
+  "a zone that holds what its unchanged file says: stored serial, settings and journal; no snapshot written",
+  async (t) => {
+    const zonesDir = tempDir(t);
+    const dataDir = tempDir(t);
+    const file = join(zonesDir, "store.test.zone");
+    writeFileSync(file, ZONE);
+    const options: ServerOptions = {
+      zonesDir,
+      dataDir,
+      dns: { host: "127.0.0.1", port: 0 },
+      notify: false,
+    };
+    const a = await startServer(options);
+    let zone = a.zoneSet.get("store.test.")!;
+    // A setting that changes what is served (a commit), then the file edited and reloaded:
+    // the zone holds what its file says again, with the serial and settings it got since.
+    a.cloudflare.editDnsSettings(zone, { ns_ttl: 1234 });
+    writeFileSync(file, `${ZONE}new A 192.0.2.99\n`);
+    await a.reload();
+    a.cloudflare.editDnsSettings(zone, { foundation_dns: true }); // stored only, no commit
+    const serial = zone.serial;
+    t.equal(serial, 102, "the settings' commit and the reload's");
+    const nsTtl = () => zone.apex.get(2 /* NS */)?.ttl;
+    t.equal(nsTtl(), 1234, "the apex NS served with the setting's TTL");
+    await a.close();
+    const snapshot = join(dataDir, "snapshot");
+    const written = statSync(snapshot);
+
+    const b = await startServer(options);
+    zone = b.zoneSet.get("store.test.")!;
+    t.equal(zone.serial, serial, "the stored serial, not the file's 100");
+    t.ok(zone.node("new.store.test."), "the file's records");
+    t.match(b.cloudflare.dnsSettings(zone), { ns_ttl: 1234, foundation_dns: true });
+    t.equal(nsTtl(), 1234, "the apex NS rendered with the stored settings");
+    t.same(
+      zone.journal.since(100)?.map((cs) => soaSerialOf(cs.soaTo.rdata)),
+      [101, 102],
+      "the stored journal",
+    );
+    t.equal(zone.file, file, "reloadable from its file");
+    await b.close();
+    const after = statSync(snapshot);
+    t.same([after.ino, after.mtimeMs], [written.ino, written.mtimeMs], "no snapshot written");
+
+    // Edited through the library after that: the stored zone, not the file's, at the next start.
+    const c = await startServer(options);
+    c.commit("store.test.", {
+      add: [{ name: "lib.store.test.", type: 1, ttl: 300, rdata: Buffer.from([192, 0, 2, 7]) }],
+    });
+    await c.close();
+    const d = await startServer(options);
+    t.teardown(() => d.close());
+    zone = d.zoneSet.get("store.test.")!;
+    t.ok(zone.node("lib.store.test."), "the library's record is kept");
+    t.equal(zone.serial, serial + 1);
+  },
+);
+
+t.test("a restart sees a change in an $INCLUDEd file, and none in a comment", async (t) => {
+  const zonesDir = tempDir(t);
+  const dataDir = tempDir(t);
+  const file = join(zonesDir, "store.test.zone");
+  const included = join(zonesDir, "hosts.inc");
+  writeFileSync(file, `${ZONE}$INCLUDE hosts.inc\n`);
+  writeFileSync(included, "a A 192.0.2.1\n");
+  const options: ServerOptions = {
+    zonesDir,
+    dataDir,
+    dns: { host: "127.0.0.1", port: 0 },
+    notify: false,
+  };
+  await (await startServer(options)).close();
+
+  // The zone file itself is the same; the file it includes is not.
+  writeFileSync(included, "b A 192.0.2.2\n");
+  const b = await startServer(options);
+  let zone = b.zoneSet.get("store.test.")!;
+  t.ok(zone.node("b.store.test."), "the included file's new record");
+  t.notOk(zone.node("a.store.test."), "its old one gone");
+  t.equal(zone.serial, 101, "one change");
+  await b.close();
+
+  // Only a comment more: another text, the same records, no change.
+  writeFileSync(file, `; reviewed\n${ZONE}$INCLUDE hosts.inc\n`);
+  const c = await startServer(options);
+  t.teardown(() => c.close());
+  zone = c.zoneSet.get("store.test.")!;
+  t.equal(zone.serial, 101, "no change for a comment");
+  t.ok(zone.node("b.store.test."));
 });
 
 t.test(
