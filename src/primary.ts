@@ -22,6 +22,7 @@ import { type FaultSpec, Faults, peersOf } from "./faults/faults.js";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
 import { Notifier } from "./notify/notifier.js";
 import { followSettings, notifyDropReason, notifyTargets } from "./notify/peers.js";
+import { AxfrCache } from "./server/axfr-cache.js";
 import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
 import { createKeyring } from "./server/signed.js";
@@ -403,6 +404,7 @@ function buildHandler(
     maxTransfers: limits.transfersMax,
     maxTransfersPerZone: limits.transfersPerZone,
     faults,
+    axfrCache: new AxfrCache(limits.axfrCacheBytes),
   });
   const handler = createQueryHandler(zones, {
     logger: logger.child({ component: "query" }),

@@ -9,7 +9,7 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../api/defaults.js";
 import { ApiError } from "../cloudflare/errors.js";
 import { type FaultSpec, Faults } from "../faults/faults.js";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "../log.js";
-import { DEFAULT_LIMITS, type Limits } from "../transport/limits.js";
+import { DEFAULT_LIMITS, type Limits, limitMinimum } from "../transport/limits.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT } from "../transport/listen.js";
 import { canonicalName } from "../wire/name.js";
 
@@ -68,6 +68,7 @@ const LIMIT_FLAGS: ReadonlyArray<[flag: string, key: keyof Limits, unit: "n" | "
   ["api-body-limit", "apiBodyBytes", "n"],
   ["zone-records", "zoneRecords", "n"],
   ["shutdown-timeout", "shutdownMs", "s"],
+  ["axfr-cache-bytes", "axfrCacheBytes", "n"],
 ];
 const secs = (ms: number) => ms / 1000;
 
@@ -202,6 +203,8 @@ Limits of serve (whole numbers; times in seconds):
   --zone-records N             records per zone; a write past it is refused (default ${DEFAULT_LIMITS.zoneRecords})
   --shutdown-timeout S         on SIGTERM/SIGINT, transfers in progress get S to finish
                                (default ${secs(DEFAULT_LIMITS.shutdownMs)})
+  --axfr-cache-bytes BYTES     AXFR messages kept for the next secondary asking for the
+                               same version; 0 keeps none (default ${DEFAULT_LIMITS.axfrCacheBytes})
 
 Options of rendering:
   --api HOST:PORT      where the running dns-primary's API listens
@@ -417,7 +420,7 @@ function serveCommand(values: Values, rest: string[]): ServeCommand {
     if (typeof text !== "string") continue;
     const max = unit === "s" ? 86_400 : 2 ** 40;
     const n = parseCount(text, `--${flag}`, max);
-    if (n === 0) throw new UsageError(`--${flag}: must be at least 1`);
+    if (n < limitMinimum(key)) throw new UsageError(`--${flag}: must be at least 1`);
     cmd.limits ??= {};
     cmd.limits[key] = unit === "s" ? n * 1000 : n;
   }

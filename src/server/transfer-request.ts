@@ -18,6 +18,7 @@ import type { Changeset, RR } from "../zone/journal.js";
 import type { ZoneNode } from "../zone/rrset.js";
 import type { Zone } from "../zone/zone.js";
 import type { ZoneSet } from "../zone/zoneset.js";
+import type { AxfrCache } from "./axfr-cache.js";
 import type { RequestContext } from "./handler.js";
 import type { SignedRequest } from "./signed.js";
 import type { FaultPlan } from "./transfer-faults.js";
@@ -66,6 +67,8 @@ export interface StepEnv {
   payload?: number;
   /** The server's faults (the main process; a UDP worker has none and never streams). */
   faults?: Pick<Faults, "size" | "active" | "applied">;
+  /** AXFR messages kept for the next request of the same version (axfr-cache.ts). */
+  axfrCache?: AxfrCache;
 }
 
 export type AnswerKind = "AXFR" | "IXFR" | "IXFR-AXFR" | "IXFR-SOA";

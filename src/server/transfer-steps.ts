@@ -187,7 +187,7 @@ export function stream(rq: TransferRequest): HandlerResult {
   const messages =
     a.kind === "IXFR"
       ? ixfrMessages(rq.xfr!, a.soa, a.history!, rq.stats, rq.opts)
-      : axfrMessages(rq.xfr!, a.apex, requireZone(rq).transferSnapshot(), rq.stats, rq.opts);
+      : axfrOf(rq, a, plan === undefined);
   const out = recorded(
     plan === undefined ? messages : faultedStream(rq, plan, messages),
     (outcome) => recordOutcome(rq, outcome),
@@ -195,6 +195,19 @@ export function stream(rq: TransferRequest): HandlerResult {
   const release = rq.release;
   rq.release = undefined;
   return release ? holding(out, release) : out;
+}
+
+/**
+ * The AXFR (or IXFR-as-AXFR) of the version chosen: the steps and this run in one piece, so
+ * the snapshot and the version read here are the answer's. Kept messages are used, and new
+ * ones kept, only when no fault is planned for this transfer.
+ */
+function axfrOf(rq: TransferRequest, a: Answer, keepable: boolean): AsyncGenerator<Buffer> {
+  const zone = requireZone(rq);
+  const cache = rq.env.axfrCache;
+  const keeping =
+    keepable && cache !== undefined ? { cache, zone, version: zone.version } : undefined;
+  return axfrMessages(rq.xfr!, a.apex, zone.transferSnapshot(), rq.stats, rq.opts, keeping);
 }
 
 function soaAlone(rq: TransferRequest, soa: RR): Buffer {

@@ -49,6 +49,7 @@ import type { TransferSettings } from "../cloudflare/transfer/settings.js";
 import type { Faults } from "../faults/faults.js";
 import type { Query } from "../wire/message.js";
 import type { ZoneSet } from "../zone/zoneset.js";
+import type { AxfrCache } from "./axfr-cache.js";
 import type { HandlerResult, RequestContext } from "./handler.js";
 import { createKeyring, type Keyring } from "./signed.js";
 import { injectFaults } from "./transfer-faults.js";
@@ -91,6 +92,8 @@ export interface TransferEnv {
   maxTransfersPerZone?: number;
   /** The server's faults, applied by the injectFaults step (transfer-faults.ts). */
   faults?: Faults;
+  /** AXFR messages kept for the next request of the same version (axfr-cache.ts). */
+  axfrCache?: AxfrCache;
 }
 
 export type Step = (rq: TransferRequest) => Refusal | undefined;
@@ -135,6 +138,7 @@ export function createTransferHandler(env: TransferEnv) {
     messageSize: env.messageSize,
     payload: env.payload,
     faults: env.faults,
+    axfrCache: env.axfrCache,
   };
   return (msg: Buffer, q: Query, ctx: RequestContext): HandlerResult =>
     runSteps(STEPS, newRequest(steps, msg, q, ctx));

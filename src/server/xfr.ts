@@ -14,10 +14,14 @@ import { T } from "../wire/types.js";
 import { MessageWriter, Overflow } from "../wire/writer.js";
 import type { Changeset, RR } from "../zone/journal.js";
 import type { ZoneNode } from "../zone/rrset.js";
+import type { Zone } from "../zone/zone.js";
+import type { AxfrCache, AxfrFiller } from "./axfr-cache.js";
 import { isControl, type StreamItem } from "./handler.js";
 
 /** NSD sends 16 KiB messages, BIND about 20 KiB; Knot up to 64 KiB. */
 export const DEFAULT_MESSAGE_SIZE = 16 * 1024;
+/** Our EDNS payload size when none is configured (RFC 9715 / DNS Flag Day 2020). */
+const DEFAULT_PAYLOAD = 1232;
 /** Room kept at the end of every message for the OPT and TSIG records. */
 const TRAILER_ROOM = 512;
 const MAX_MESSAGE = 65535;
@@ -62,6 +66,13 @@ export interface XfrOptions {
   closeApart?: boolean;
   /** Every AXFR record but the SOA sent twice (axfr-duplicate-records). */
   duplicate?: boolean;
+  /** Where the messages of an AXFR are kept for the next request (axfr-cache.ts). */
+  keep?: AxfrFiller;
+}
+
+/** The header flags of every answer message: QR, AA, and the request's opcode and RD echoed. */
+export function answerFlags(req: XfrRequest): number {
+  return FLAG.QR | FLAG.AA | (req.flags & (0x7800 | FLAG.RD));
 }
 
 /** One record to send: owner (a canonical name), type, TTL, RDATA. */
@@ -137,19 +148,21 @@ class MessagePacker {
     if (this.req.edns) {
       w.raw("\0");
       w.u16(T.OPT);
-      w.u16(this.opts.payload ?? 1232);
+      w.u16(this.opts.payload ?? DEFAULT_PAYLOAD);
       w.u32(0);
       w.u16(0);
       arcount = 1;
     }
     const b = this.buf;
     b.writeUInt16BE(this.req.id, 0);
-    b.writeUInt16BE(FLAG.QR | FLAG.AA | (this.req.flags & (0x7800 | FLAG.RD)), 2);
+    b.writeUInt16BE(answerFlags(this.req), 2);
     b.writeUInt16BE(this.first ? 1 : 0, 4);
     b.writeUInt16BE(this.count, 6);
     b.writeUInt16BE(0, 8);
     b.writeUInt16BE(arcount, 10);
     let msg = b.subarray(0, w.pos);
+    // Kept before it is signed: the signer makes a new buffer and leaves this one as it is.
+    this.opts.keep?.add(msg, this.count);
     if (this.opts.sign) msg = this.opts.sign(msg);
     this.done.push(msg);
     this.stats.messages++;
@@ -202,6 +215,8 @@ export function* axfrParts(
   p.add(opts.closingSoa ? wireRR(opts.closingSoa) : soa);
   p.flush();
   yield* p.done.splice(0);
+  // Only a stream taken to its end is kept (a transfer cut before never gets here).
+  opts.keep?.end();
 }
 
 /** The RFC 1995 §4 incremental messages (the synchronous core of ixfrMessages). */
@@ -237,9 +252,18 @@ async function* paced(parts: Generator<Buffer>): AsyncGenerator<Buffer> {
   }
 }
 
+/** Where an AXFR's messages may be kept (axfr-cache.ts): the zone and the version sent. */
+export interface AxfrKeeping {
+  cache: AxfrCache;
+  zone: Zone;
+  version: number;
+}
+
 /**
  * AXFR (RFC 5936 §2.2): the SOA, every other record, the SOA again. `nodes` is a snapshot of
  * one version and `apex` its apex node. Also the AXFR-style answer to an IXFR (RFC 1995 §4).
+ * With `keeping`, the messages of that version are sent again when they are kept, and kept
+ * when they are built (unless a fault changes them).
  */
 export function axfrMessages(
   req: XfrRequest,
@@ -247,8 +271,35 @@ export function axfrMessages(
   nodes: readonly ZoneNode[],
   stats: XfrStats,
   opts: XfrOptions = {},
+  keeping?: AxfrKeeping,
 ): AsyncGenerator<Buffer> {
-  return paced(axfrParts(req, apex, nodes, stats, opts));
+  if (keeping === undefined || opts.soa || opts.closingSoa || opts.closeApart || opts.duplicate)
+    return paced(axfrParts(req, apex, nodes, stats, opts));
+  const { cache, zone, version } = keeping;
+  const shape = {
+    req,
+    messageSize: opts.messageSize ?? DEFAULT_MESSAGE_SIZE,
+    payload: opts.payload ?? DEFAULT_PAYLOAD,
+    reserve: opts.reserve ?? TRAILER_ROOM,
+  };
+  const kept = cache.replay(zone, version, shape, stats);
+  if (kept !== undefined) return paced(signed(kept, stats, opts.sign));
+  const keep = cache.filler(zone, version, shape);
+  return paced(axfrParts(req, apex, nodes, stats, keep ? { ...opts, keep } : opts));
+}
+
+/** Kept messages (already the request's own copies), signed when the transfer is, counted. */
+function* signed(
+  messages: Generator<Buffer>,
+  stats: XfrStats,
+  sign: XfrOptions["sign"],
+): Generator<Buffer> {
+  for (const m of messages) {
+    const out = sign ? sign(m) : m;
+    stats.messages++;
+    stats.bytes += out.length;
+    yield out;
+  }
 }
 
 /**

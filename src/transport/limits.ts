@@ -45,6 +45,12 @@ export interface Limits {
    * cut. Listeners stop accepting at once.
    */
   shutdownMs: number;
+  /**
+   * Bytes of AXFR messages kept for the next secondary asking for the same version
+   * (server/axfr-cache.ts); 0 keeps none. A million-record zone takes about 35 MB per shape
+   * (signed and unsigned transfers are packed differently).
+   */
+  axfrCacheBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -58,7 +64,16 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   apiBodyBytes: 1024 * 1024,
   zoneRecords: 1_000_000,
   shutdownMs: 5_000,
+  axfrCacheBytes: 128 * 1024 * 1024,
 });
+
+/** Limits where 0 means "none" (every other limit is at least 1). */
+const ZERO_ALLOWED: ReadonlySet<keyof Limits> = new Set(["axfrCacheBytes"]);
+
+/** The smallest value a limit takes. */
+export function limitMinimum(key: keyof Limits): number {
+  return ZERO_ALLOWED.has(key) ? 0 : 1;
+}
 
 /** Fill in defaults and validate once, at the boundary; the result is frozen. */
 export function resolveLimits(partial: Partial<Limits> = {}): Readonly<Limits> {
@@ -69,8 +84,10 @@ export function resolveLimits(partial: Partial<Limits> = {}): Readonly<Limits> {
   for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof Limits>) {
     const v = partial[key];
     if (v === undefined) continue;
-    if (!Number.isSafeInteger(v) || v < 1) {
-      throw new RangeError(`limits.${key} must be a positive integer, got ${String(v)}`);
+    const min = limitMinimum(key);
+    if (!Number.isSafeInteger(v) || v < min) {
+      const what = min === 0 ? "a whole number" : "a positive integer";
+      throw new RangeError(`limits.${key} must be ${what}, got ${String(v)}`);
     }
     limits[key] = v;
   }
