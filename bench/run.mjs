@@ -509,7 +509,15 @@ async function phaseZones(servers) {
     { zones },
   );
   let storm;
+  let api;
   if (servers.includes("dns-primary")) {
+    log(`zones: the same ${opts.zones} zones created through the API ...`);
+    try {
+      api = await zonesThroughApi(many);
+    } catch (err) {
+      api = { error: err.message.split("\n")[0] };
+      log(err.message);
+    }
     log(`zones: NOTIFY storm, ${opts.zones} zones to 2 peers ...`);
     try {
       storm = await notifyStorm({ many, root: ROOT, soaStream, quantile, capMs: START_CAP_MS });
@@ -518,7 +526,82 @@ async function phaseZones(servers) {
       log(err.message);
     }
   }
-  return { zones: opts.zones, recordsPerZone: opts.zoneRecords + 5, results, storm };
+  return { zones: opts.zones, recordsPerZone: opts.zoneRecords + 5, results, api, storm };
+}
+
+/** Requests in flight at once while zones are created through the API. */
+const API_CONCURRENCY = 8;
+
+/**
+ * dns-primary started with no zones, then every zone of `many` created through the API as a
+ * client would: POST /zones, then its zone file through POST /dns_records/import. Measures
+ * the time until the last import returned, memory per zone, that every zone's SOA is then
+ * answered, and GET /zones paged through.
+ */
+async function zonesThroughApi(many) {
+  const empty = mkdtempSync(path.join(os.tmpdir(), "dns-bench-nozones-"));
+  const s = await startServer("dns-primary", {
+    origin: many.origins[0],
+    zonesDir: empty,
+    root: ROOT,
+  });
+  const api = `http://127.0.0.1:${s.apiPort}/client/v4`;
+  try {
+    for (;;) {
+      if (performance.now() - s.t0 > START_CAP_MS) throw new Error("the API did not come up");
+      try {
+        if ((await fetch(`${api}/zones`)).ok) break;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const rssEmpty = memoryOf(s.pid).rssMiB;
+    const check = async (res, what) => {
+      const body = await res.json();
+      if (!body.success) throw new Error(`${what}: ${JSON.stringify(body.errors)}`);
+      return body.result;
+    };
+    let next = 0;
+    let records = 0;
+    const t0 = performance.now();
+    const worker = async () => {
+      for (let i = next++; i < many.origins.length; i = next++) {
+        const name = many.origins[i].replace(/\.$/, "");
+        const zone = await check(
+          await fetch(`${api}/zones`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ name, type: "full" }),
+          }),
+          `POST /zones ${name}`,
+        );
+        const form = new FormData();
+        form.append("file", new Blob([readFileSync(many.files[i])]), `${name}.zone`);
+        const imported = await check(
+          await fetch(`${api}/zones/${zone.id}/dns_records/import`, { method: "POST", body: form }),
+          `import into ${name}`,
+        );
+        records += imported.recs_added;
+      }
+    };
+    await Promise.all(Array.from({ length: API_CONCURRENCY }, worker));
+    const createSeconds = (performance.now() - t0) / 1000;
+    const mem = memoryOf(s.pid);
+    const answered = await soaAnsweredMany(s.host, s.port, many.origins);
+    if (answered !== many.origins.length)
+      throw new Error(`${answered} of ${many.origins.length} zones created answer their SOA`);
+    const listing = await pageZones(s.apiPort, many.origins.length);
+    return {
+      createSeconds,
+      recordsAdded: records,
+      concurrency: API_CONCURRENCY,
+      ...mem,
+      kibPerZone: ((mem.rssMiB - rssEmpty) * 1024) / many.origins.length,
+      ...listing,
+    };
+  } finally {
+    await s.stop();
+    rmSync(empty, { recursive: true, force: true });
+  }
 }
 
 /** GET /zones page by page (50 a page, Cloudflare's maximum) until every zone was listed. */
@@ -1059,6 +1142,17 @@ async function main() {
         cols,
       ),
     );
+    const a = report.zones.api;
+    if (a?.error) console.log(`zones through the API: ${a.error}`);
+    else if (a) {
+      console.log(
+        [
+          `\nThe same zones created through the API (dns-primary started with none; ${a.concurrency} requests at once)`,
+          `  POST /zones + POST /dns_records/import each: ${fmt(a.createSeconds, 2)} s for ${report.zones.zones} zones, ${a.recordsAdded} records imported`,
+          `  VmRSS after: ${fmt(a.rssMiB, 0)} MiB, ${fmt(a.kibPerZone, 1)} KiB per zone over the empty server; GET /zones, every page: ${fmt(a.listSeconds, 2)} s`,
+        ].join("\n"),
+      );
+    }
     const st = report.zones.storm;
     if (st?.error) console.log(`NOTIFY storm: ${st.error}`);
     else if (st) {
