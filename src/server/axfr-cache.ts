@@ -82,6 +82,7 @@ export class AxfrCache {
     this.hits++;
     this.kept.delete(key);
     this.kept.set(key, k);
+    stats.kept = true;
     return copies(k, shape.req, stats);
   }
 

@@ -44,6 +44,8 @@ export interface XfrStats {
   records: number;
   messages: number;
   bytes: number;
+  /** Sent from the messages kept from an earlier AXFR of the same version (axfr-cache.ts). */
+  kept?: true;
 }
 
 export interface XfrOptions {

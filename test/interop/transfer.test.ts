@@ -503,4 +503,13 @@ t.test("AXFR of a 100 000-record zone with TSIG, read by kdig and dig", async (t
     "dig counts the same",
   );
   t.comment(`dig: ${dms} ms`);
+
+  // The same request again: sent from the messages kept from dig's first transfer, each
+  // with its new signature, which dig verifies again.
+  const again = await runTool("dig", ["-y", y, "@127.0.0.1", "-p", port, ORIGIN, "AXFR"], big);
+  t.equal(again.code, 0, "dig exits 0");
+  t.notMatch(again.stdout + again.stderr, /tsig verify failure|Couldn't verify|Transfer failed/);
+  t.match(again.stdout, new RegExp(`;; XFR size: ${COUNT + 1} records \\(messages ${messages},`));
+  const finished = log.find({ type: "AXFR", outcome: "finished" });
+  t.match(finished.at(-1), { kept: true, records: COUNT + 1, messages }, "from the kept messages");
 });
