@@ -822,8 +822,10 @@ async function phaseXfr(servers) {
     }
     const axfr = await axfrOf(s, false);
     const axfrTsig = await axfrOf(s, true);
-    // The same version again, as the next secondary asks for it: dns-primary sends the
-    // messages it kept (server/axfr-cache.ts); the others build them again.
+    // The same version again, as more secondaries ask for it: dns-primary keeps the messages
+    // at the second request and sends them from the third on (server/axfr-cache.ts); the
+    // others build them every time.
+    await axfrOf(s, true);
     const axfrAgain = await axfrOf(s, true);
     // One record changed in the file, picked up as a difference.
     writeFileSync(s.zoneFile, s.name === "dns-primary" ? edited.keep : edited.bump);
@@ -1095,8 +1097,8 @@ async function main() {
             ["AXFR messages", (k) => b[k]?.axfrMessages, 0, true],
             ["AXFR+TSIG wall (s)", (k) => b[k]?.axfrTsigSeconds, 2],
             ["AXFR+TSIG server CPU (s)", (k) => b[k]?.axfrTsigServerCpuSeconds, 2],
-            ["AXFR+TSIG again, same version: wall (s)", (k) => b[k]?.axfrAgainSeconds, 2],
-            ["AXFR+TSIG again: server CPU (s)", (k) => b[k]?.axfrAgainServerCpuSeconds, 2],
+            ["AXFR+TSIG, 3rd of a version: wall (s)", (k) => b[k]?.axfrAgainSeconds, 2],
+            ["AXFR+TSIG, 3rd: server CPU (s)", (k) => b[k]?.axfrAgainServerCpuSeconds, 2],
             ["reload to new serial (s)", (k) => b[k]?.reloadSeconds, 2],
             ["reload CPU (s)", (k) => b[k]?.reloadCpuSeconds, 2],
             ["SOA unanswered in reload (s)", (k) => b[k]?.reloadLongestSoaGapSeconds, 2],

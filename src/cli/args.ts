@@ -203,7 +203,7 @@ Limits of serve (whole numbers; times in seconds):
   --zone-records N             records per zone; a write past it is refused (default ${DEFAULT_LIMITS.zoneRecords})
   --shutdown-timeout S         on SIGTERM/SIGINT, transfers in progress get S to finish
                                (default ${secs(DEFAULT_LIMITS.shutdownMs)})
-  --axfr-cache-bytes BYTES     AXFR messages kept for the next secondary asking for the
+  --axfr-cache-bytes BYTES     AXFR messages kept for secondaries asking again for the
                                same version; 0 keeps none (default ${DEFAULT_LIMITS.axfrCacheBytes})
 
 Options of rendering:

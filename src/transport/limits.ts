@@ -46,7 +46,7 @@ export interface Limits {
    */
   shutdownMs: number;
   /**
-   * Bytes of AXFR messages kept for the next secondary asking for the same version
+   * Bytes of AXFR messages kept for the secondaries asking for a version again
    * (server/axfr-cache.ts); 0 keeps none. A million-record zone takes about 35 MB per shape
    * (signed and unsigned transfers are packed differently).
    */

@@ -504,9 +504,11 @@ t.test("AXFR of a 100 000-record zone with TSIG, read by kdig and dig", async (t
   );
   t.comment(`dig: ${dms} ms`);
 
-  // The same request again: sent from the messages kept from dig's first transfer, each
-  // with its new signature, which dig verifies again.
-  const again = await runTool("dig", ["-y", y, "@127.0.0.1", "-p", port, ORIGIN, "AXFR"], big);
+  // The same request twice more: the second keeps its messages, the third is sent from
+  // them, each with its new signature, which dig verifies again.
+  const digAxfr = () => runTool("dig", ["-y", y, "@127.0.0.1", "-p", port, ORIGIN, "AXFR"], big);
+  await digAxfr();
+  const again = await digAxfr();
   t.equal(again.code, 0, "dig exits 0");
   t.notMatch(again.stdout + again.stderr, /tsig verify failure|Couldn't verify|Transfer failed/);
   t.match(again.stdout, new RegExp(`;; XFR size: ${COUNT + 1} records \\(messages ${messages},`));
