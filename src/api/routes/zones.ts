@@ -157,19 +157,12 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
       sameFor(q.type, "full", "type") &&
       sameFor(q["account.id"], ctx.account.id, "account.id") &&
       sameFor(q["account.name"], ctx.account.name, "account.name");
-    const names = all
-      ? ctx.cloudflare.set
-          .all()
-          .map((z) => ({ z, name: withoutTrailingDot(z.origin) }))
-          .filter((e) => byName === undefined || byName(e.name))
-      : [];
-    names.sort((a, b) => (a.z.key < b.z.key ? -1 : a.z.key > b.z.key ? 1 : 0));
-    if (direction === "desc") names.reverse();
-    const { page, info } = paginate(names, paging);
-    return ok(
-      page.map((e) => result(e.z)),
-      info,
-    );
+    const sorted = all ? ctx.cloudflare.set.byKey() : [];
+    let zones =
+      byName === undefined ? sorted : sorted.filter((z) => byName(withoutTrailingDot(z.origin)));
+    if (direction === "desc") zones = [...zones].reverse();
+    const { page, info } = paginate(zones, paging);
+    return ok(page.map(result), info);
   });
 
   app.get("/zones/:zone_id", async (req) => ok(result(zoneFor(ctx, req))));
