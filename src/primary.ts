@@ -339,11 +339,15 @@ function openDataDir(
   logger: Logger,
 ): Store | undefined {
   if (options.dataDir === undefined) return undefined;
+  const asLoaded = new Map(loaded.zones.all().map((z) => [z, z.version]));
   const store = openStore(options.dataDir, {
     cloudflare: loaded.cloudflare,
     transfers: settings,
     logger: logger.child({ component: "store" }),
   });
+  // A zone from zonesDir that the store gave its stored serial or settings (store.ts adopt)
+  // is not what the file says any more: UDP workers get it whole instead of loading the file.
+  for (const [zone, version] of asLoaded) if (zone.version !== version) loaded.fromDir.delete(zone);
   return store;
 }
 

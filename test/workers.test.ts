@@ -272,3 +272,28 @@ t.test(
     await api("DELETE", `/accounts/${account.id}/secondary_dns/tsigs/${created.id}`);
   },
 );
+
+t.test("a restart from --data-dir: the workers serve the stored serial and settings", async (t) => {
+  const zonesDir = mkdtempSync(join(tmpdir(), "dns-primary-workers-zones-"));
+  const dataDir = mkdtempSync(join(tmpdir(), "dns-primary-workers-data-"));
+  writeFileSync(join(zonesDir, "workers.test.zone"), ZONE);
+  const options = {
+    zonesDir,
+    dataDir,
+    dns: { host: "127.0.0.1", port: 0 },
+    notify: false as const,
+  };
+  const a = await startServer(options);
+  const zone = a.zoneSet.get("workers.test.")!;
+  a.cloudflare.editDnsSettings(zone, { ns_ttl: 1234 }); // a commit: serial 8
+  await a.reload(); // the file is what the zone holds (bar the serial): taken from it next time
+  await a.close();
+
+  const b = await startServer({ ...options, udpWorkers: 1 });
+  t.teardown(() => b.close());
+  const at = { host: "127.0.0.1", port: b.dns.udp.port };
+  const soa = await query(at, "workers.test", "SOA");
+  t.equal((soa.decoded?.answers?.[0] as { data?: { serial?: number } })?.data?.serial, 8);
+  const ns = await query(at, "workers.test", "NS");
+  t.equal((ns.decoded?.answers?.[0] as { ttl?: number })?.ttl, 1234, "the stored NS TTL");
+});
