@@ -25,6 +25,21 @@ function tempDir(t: { teardown(fn: () => unknown): void }): string {
   return dir;
 }
 
+/** A zones folder with store.test.'s file, a data dir, and the options of a start with both. */
+function fileZone(t: { teardown(fn: () => unknown): void }, text = ZONE) {
+  const zonesDir = tempDir(t);
+  const dataDir = tempDir(t);
+  const file = join(zonesDir, "store.test.zone");
+  writeFileSync(file, text);
+  const options: ServerOptions = {
+    zonesDir,
+    dataDir,
+    dns: { host: "127.0.0.1", port: 0 },
+    notify: false,
+  };
+  return { zonesDir, dataDir, file, options };
+}
+
 type Json = Record<string, unknown>;
 
 function client(port: number, accountId: string) {
@@ -236,16 +251,7 @@ t.test("API writes survive a restart; IXFR from before the restart is incrementa
 });
 
 t.test("a zone file edited while stopped: one changeset, next serial, journaled", async (t) => {
-  const zonesDir = tempDir(t);
-  const dataDir = tempDir(t);
-  const file = join(zonesDir, "store.test.zone");
-  writeFileSync(file, ZONE);
-  const options: ServerOptions = {
-    zonesDir,
-    dataDir,
-    dns: { host: "127.0.0.1", port: 0 },
-    notify: false,
-  };
+  const { dataDir, file, options } = fileZone(t);
   const a = await startServer(options);
   a.commit("store.test.", {
     add: [{ name: "lib.store.test.", type: 1, ttl: 300, rdata: Buffer.from([192, 0, 2, 7]) }],
@@ -294,16 +300,7 @@ t.test("a zone file edited while stopped: one changeset, next serial, journaled"
 t.test(
   "a zone that holds what its unchanged file says: stored serial, settings and journal; no snapshot written",
   async (t) => {
-    const zonesDir = tempDir(t);
-    const dataDir = tempDir(t);
-    const file = join(zonesDir, "store.test.zone");
-    writeFileSync(file, ZONE);
-    const options: ServerOptions = {
-      zonesDir,
-      dataDir,
-      dns: { host: "127.0.0.1", port: 0 },
-      notify: false,
-    };
+    const { dataDir, file, options } = fileZone(t);
     const a = await startServer(options);
     let zone = a.zoneSet.get("store.test.")!;
     // A setting that changes what is served (a commit), then the file edited and reloaded:
@@ -351,18 +348,9 @@ t.test(
 );
 
 t.test("a restart sees a change in an $INCLUDEd file, and none in a comment", async (t) => {
-  const zonesDir = tempDir(t);
-  const dataDir = tempDir(t);
-  const file = join(zonesDir, "store.test.zone");
+  const { zonesDir, file, options } = fileZone(t, `${ZONE}$INCLUDE hosts.inc\n`);
   const included = join(zonesDir, "hosts.inc");
-  writeFileSync(file, `${ZONE}$INCLUDE hosts.inc\n`);
   writeFileSync(included, "a A 192.0.2.1\n");
-  const options: ServerOptions = {
-    zonesDir,
-    dataDir,
-    dns: { host: "127.0.0.1", port: 0 },
-    notify: false,
-  };
   await (await startServer(options)).close();
 
   // The zone file itself is the same; the file it includes is not.
