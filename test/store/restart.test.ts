@@ -251,7 +251,7 @@ t.test("API writes survive a restart; IXFR from before the restart is incrementa
 });
 
 t.test("a zone file edited while stopped: one changeset, next serial, journaled", async (t) => {
-  const { dataDir, file, options } = fileZone(t);
+  const { file, options } = fileZone(t);
   const a = await startServer(options);
   a.commit("store.test.", {
     add: [{ name: "lib.store.test.", type: 1, ttl: 300, rdata: Buffer.from([192, 0, 2, 7]) }],
