@@ -33,8 +33,9 @@
  *   aside; skipped when the digest of its text is the same). Unchanged: the stored zone is
  *   served, with the API's changes, serial and journal; when the zone has had no change but
  *   its source's since (`asSource`), the zone just loaded is that zone, given the stored
- *   serial, settings and journal, and the stored records are never parsed. Changed while we were down: the stored zone is served and the difference to
- *   the source is committed as one changeset (next serial, journaled), as a reload does.
+ *   serial, settings and journal, and the stored records are never parsed. Changed while
+ *   we were down: the stored zone is served and the difference to the source is committed
+ *   as one changeset (next serial, journaled), as a reload does.
  *   A source that is gone: its zone is not served any more. A zone created through the API
  *   has no source and is restored as stored.
  * - A zone that comes back from its file after it was deleted never goes back in serial: it
