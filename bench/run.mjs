@@ -421,9 +421,7 @@ async function journalGrowth(s, origin, kdigOpts) {
       headers: { "content-type": "application/json" },
       body: body ? JSON.stringify(body) : undefined,
     });
-    const json = await res.json();
-    if (!json.success) throw new Error(`${method} ${url}: ${JSON.stringify(json.errors)}`);
-    return json.result;
+    return (await apiBody(res, `${method} ${url}`)).result;
   };
   const name = origin.replace(/\.$/, "");
   const [zone] = await call("GET", `/zones?name=${name}`);
@@ -555,11 +553,7 @@ async function zonesThroughApi(many) {
       await new Promise((r) => setTimeout(r, 50));
     }
     const rssEmpty = memoryOf(s.pid).rssMiB;
-    const check = async (res, what) => {
-      const body = await res.json();
-      if (!body.success) throw new Error(`${what}: ${JSON.stringify(body.errors)}`);
-      return body.result;
-    };
+    const check = async (res, what) => (await apiBody(res, what)).result;
     let next = 0;
     let records = 0;
     const t0 = performance.now();
@@ -604,6 +598,13 @@ async function zonesThroughApi(many) {
   }
 }
 
+/** An API response's envelope; throws with `what` and the API's errors unless it succeeded. */
+async function apiBody(res, what) {
+  const body = await res.json();
+  if (!body.success) throw new Error(`${what}: ${JSON.stringify(body.errors)}`);
+  return body;
+}
+
 /** GET /zones page by page (50 a page, Cloudflare's maximum) until every zone was listed. */
 async function pageZones(apiPort, expected) {
   const t0 = performance.now();
@@ -611,8 +612,7 @@ async function pageZones(apiPort, expected) {
   let pages = 0;
   for (let page = 1; ; page++) {
     const res = await fetch(`http://127.0.0.1:${apiPort}/client/v4/zones?per_page=50&page=${page}`);
-    const body = await res.json();
-    if (!body.success) throw new Error(`GET /zones page ${page}: ${JSON.stringify(body.errors)}`);
+    const body = await apiBody(res, `GET /zones page ${page}`);
     listed += body.result.length;
     pages++;
     if (page >= body.result_info.total_pages) break;

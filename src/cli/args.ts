@@ -420,7 +420,8 @@ function serveCommand(values: Values, rest: string[]): ServeCommand {
     if (typeof text !== "string") continue;
     const max = unit === "s" ? 86_400 : 2 ** 40;
     const n = parseCount(text, `--${flag}`, max);
-    if (n < limitMinimum(key)) throw new UsageError(`--${flag}: must be at least 1`);
+    const min = limitMinimum(key);
+    if (n < min) throw new UsageError(`--${flag}: must be at least ${min}`);
     cmd.limits ??= {};
     cmd.limits[key] = unit === "s" ? n * 1000 : n;
   }

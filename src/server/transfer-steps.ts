@@ -17,6 +17,7 @@ import { holding } from "./transfer-limits.js";
 import type { Answer, Refusal, TransferRequest, TsigCheck } from "./transfer-request.js";
 import {
   axfrMessages,
+  DEFAULT_PAYLOAD,
   ixfrMessages,
   ixfrParts,
   singleSoaMessage,
@@ -311,7 +312,9 @@ function messageOptions({ q, ctx, env, signer }: TransferRequest): XfrOptions {
   const udp = ctx.transport === "udp";
   return {
     sign: signer ? (m: Buffer) => signer.sign(m) : undefined,
-    messageSize: udp ? Math.min(q.edns?.udpSize ?? 512, env.payload ?? 1232) : env.messageSize,
+    messageSize: udp
+      ? Math.min(q.edns?.udpSize ?? 512, env.payload ?? DEFAULT_PAYLOAD)
+      : env.messageSize,
     payload: env.payload,
     // The OPT is 11 octets; the TSIG the signer's overhead plus its 6 octets of header.
     reserve: (q.edns ? 11 : 0) + (signer ? signer.overhead + 6 : 0),

@@ -21,7 +21,7 @@ import { isControl, type StreamItem } from "./handler.js";
 /** NSD sends 16 KiB messages, BIND about 20 KiB; Knot up to 64 KiB. */
 export const DEFAULT_MESSAGE_SIZE = 16 * 1024;
 /** Our EDNS payload size when none is configured (RFC 9715 / DNS Flag Day 2020). */
-const DEFAULT_PAYLOAD = 1232;
+export const DEFAULT_PAYLOAD = 1232;
 /** Room kept at the end of every message for the OPT and TSIG records. */
 const TRAILER_ROOM = 512;
 const MAX_MESSAGE = 65535;
@@ -254,7 +254,11 @@ async function* paced(parts: Generator<Buffer>): AsyncGenerator<Buffer> {
   }
 }
 
-/** Where an AXFR's messages may be kept (axfr-cache.ts): the zone and the version sent. */
+/**
+ * Where an AXFR's messages may be kept (axfr-cache.ts): the zone and the version sent. Given
+ * only for a transfer without a fault planned (transfer-steps.ts), as a fault may change
+ * the messages (`soa`, `closingSoa`, `closeApart`, `duplicate`) or the stream.
+ */
 export interface AxfrKeeping {
   cache: AxfrCache;
   zone: Zone;
@@ -265,7 +269,7 @@ export interface AxfrKeeping {
  * AXFR (RFC 5936 §2.2): the SOA, every other record, the SOA again. `nodes` is a snapshot of
  * one version and `apex` its apex node. Also the AXFR-style answer to an IXFR (RFC 1995 §4).
  * With `keeping`, the messages of that version are sent again when they are kept, and kept
- * when they are built (unless a fault changes them).
+ * when they are built.
  */
 export function axfrMessages(
   req: XfrRequest,
@@ -275,8 +279,7 @@ export function axfrMessages(
   opts: XfrOptions = {},
   keeping?: AxfrKeeping,
 ): AsyncGenerator<Buffer> {
-  if (keeping === undefined || opts.soa || opts.closingSoa || opts.closeApart || opts.duplicate)
-    return paced(axfrParts(req, apex, nodes, stats, opts));
+  if (keeping === undefined) return paced(axfrParts(req, apex, nodes, stats, opts));
   const { cache, zone, version } = keeping;
   const shape = {
     req,
