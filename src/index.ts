@@ -17,6 +17,7 @@ export { ApiListenError, type ApiOptions, createApi, listenApi } from "./api/ser
 export { API_ERRORS, ApiError, type ApiErrorName } from "./cloudflare/errors.js";
 export type { RecordJson } from "./cloudflare/records/content.js";
 export type { RecordResult } from "./cloudflare/records/operations.js";
+export type { AccountDnsSettings } from "./cloudflare/rules/account-settings.js";
 export type { DnsSettings } from "./cloudflare/rules/dns-settings.js";
 export type { ActivityEvent } from "./cloudflare/transfer/activity.js";
 export {
@@ -39,6 +40,7 @@ export {
 export type { FaultInfo, FaultSpec } from "./faults/faults.js";
 export { FAULT_KINDS, type FaultKind, type FaultPoint } from "./faults/kinds.js";
 export {
+  type AccountSettingsHandle,
   type BatchInput,
   type BatchResult,
   type ChangeEvent,

@@ -23,6 +23,10 @@ import {
   recordResult,
 } from "./cloudflare/records/operations.js";
 import { type ApiRecord, findApiRecord, type RecordPlan } from "./cloudflare/records/plan.js";
+import {
+  type AccountDnsSettings,
+  accountSettingsJson,
+} from "./cloudflare/rules/account-settings.js";
 import { type DnsSettings, settingsJson } from "./cloudflare/rules/dns-settings.js";
 import type { CloudflareZones } from "./cloudflare/rules/zones.js";
 import type { ActivityEvent } from "./cloudflare/transfer/activity.js";
@@ -152,6 +156,19 @@ export interface SettingsHandle {
 }
 
 /**
+ * The account's DNS settings, as `/accounts/{account_id}/dns_settings` serves them: the zone
+ * defaults new zones start with, and `enforce_dns_only` (docs/cloudflare-rules.md).
+ */
+export interface AccountSettingsHandle {
+  get(): AccountDnsSettings;
+  /**
+   * PATCH; throws SettingsError. Zone defaults apply to zones created from now on; turning
+   * `enforce_dns_only` on or off gives every zone with a proxied record a new serial.
+   */
+  edit(patch: Record<string, unknown>): AccountDnsSettings;
+}
+
+/**
  * A fault of a zone, as `GET /dns-primary/v1/zones/{zone_id}/faults/{fault_id}` shows it, plus
  * its zone. Live: `applied`, `last_applied`, `times` and `active` follow what the server does.
  */
@@ -196,6 +213,8 @@ export interface Primary extends Omit<CorePrimary, "faults"> {
   records(zone: string): RecordsHandle;
   /** The DNS settings of a served zone. */
   settings(zone: string): SettingsHandle;
+  /** The account's DNS settings: zone defaults, enforce_dns_only. */
+  accountSettings: AccountSettingsHandle;
   /** Create an empty zone as `POST /zones` does (SOA and Cloudflare's nameservers). */
   createZone(name: string): ZoneInfo;
   /** Stop serving a zone, as `DELETE /zones/{id}` does (its outgoing config goes too). */
@@ -277,6 +296,11 @@ export async function startPrimary(options: PrimaryOptions = {}): Promise<Primar
   return Object.assign(core, {
     records: (ref: string) => recordsHandle(ctx, ids, zoneOf, ref),
     settings: (ref: string) => settingsHandle(cloudflare, zoneOf, ref),
+    accountSettings: {
+      get: () => accountSettingsJson(cloudflare.accountSettings()),
+      edit: (patch: Record<string, unknown>) =>
+        accountSettingsJson(cloudflare.editAccountSettings(patch)),
+    },
     createZone: (name: string): ZoneInfo => info(createZone(model, name)),
     removeZone: (ref: string): { id: string } => deleteZone(model, zoneOf(ref)),
     zone(ref: string): ZoneInfo | undefined {

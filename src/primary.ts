@@ -12,6 +12,11 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "./api/defaults.js";
 import { createApi, listenApi } from "./api/server.js";
 import { type Account, defaultAccount } from "./cloudflare/account.js";
 import { ApiError } from "./cloudflare/errors.js";
+import {
+  type AccountDnsSettings,
+  defaultAccountSettings,
+  patchAccountSettings,
+} from "./cloudflare/rules/account-settings.js";
 import { CloudflareZones } from "./cloudflare/rules/zones.js";
 import { TransferActivity } from "./cloudflare/transfer/activity.js";
 import { TransferSettings } from "./cloudflare/transfer/settings.js";
@@ -27,7 +32,7 @@ import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
 import { createKeyring } from "./server/signed.js";
 import { createTransferHandler } from "./server/transfer.js";
-import { openStore, type Store } from "./store/store.js";
+import { openStore, type Store, storedAccount } from "./store/store.js";
 import type { Limits } from "./transport/limits.js";
 import { resolveLimits } from "./transport/limits.js";
 import {
@@ -123,6 +128,13 @@ export interface ServerOptions {
    * `dns_settings`).
    */
   dnsSettings?: Record<string, unknown>;
+  /**
+   * The account's DNS settings to start with, as `PATCH /accounts/{id}/dns_settings` takes
+   * them (`zone_defaults`, `enforce_dns_only`), over the config file's `account.dns_settings`.
+   * Zone defaults apply to the zones loaded and created from then on; with `dataDir`, settings
+   * stored by an earlier run win (docs/persistence.md). Throws SettingsError when invalid.
+   */
+  accountDnsSettings?: unknown;
   /**
    * Keep the whole state in this folder (created if needed): zones, records, settings,
    * transfer objects, serials and journals survive a restart, and every change is on disk
@@ -299,6 +311,7 @@ function loadZones(options: ServerOptions, logger: Logger): Loaded {
     warn: (m) => rulesLogger.warn(m),
     settingsFor: (origin) => initial.get(nameKey(origin)),
     maxRecords: resolveLimits(options.limits).zoneRecords,
+    account: startAccount(options),
   });
   const summaries: ZoneSummary[] = [];
   const fromDir = new WeakSet<Zone>();
@@ -331,6 +344,19 @@ function loadZones(options: ServerOptions, logger: Logger): Loaded {
   };
 }
 
+/**
+ * The account's DNS settings at start: stored ones (an earlier run's API changes) win, then
+ * the library's option over the config file's, over Cloudflare's defaults.
+ */
+function startAccount(options: ServerOptions): AccountDnsSettings {
+  const stored = options.dataDir !== undefined ? storedAccount(options.dataDir) : undefined;
+  if (stored !== undefined) return stored;
+  let account = defaultAccountSettings();
+  for (const patch of [options.config?.accountDnsSettings, options.accountDnsSettings])
+    if (patch !== undefined) account = patchAccountSettings(account, patch);
+  return account;
+}
+
 /** Step 2: the stored state over what was just loaded, then every change stored (store/). */
 function openDataDir(
   options: ServerOptions,
@@ -345,6 +371,9 @@ function openDataDir(
     transfers: settings,
     logger: logger.child({ component: "store" }),
   });
+  // Zones stored before the account's enforce_dns_only last changed (a crash between the
+  // writes, a config that changed) follow it now.
+  loaded.cloudflare.followAccount();
   // A zone from zonesDir that the store gave its stored serial or settings (store.ts adopt)
   // is not what the file says any more: UDP workers get it whole instead of loading the file.
   for (const [zone, version] of asLoaded) if (zone.version !== version) loaded.fromDir.delete(zone);
@@ -594,6 +623,11 @@ function followChanges(
     if (o.status === "Enabled" && zones.get(o.name)) notifier?.trigger(o.name, "enable");
 
   const enabled = (origin: string) => settings.outgoing(origin)?.status === "Enabled";
+  // Before the commits it causes (rules/zones.ts followAccount), as the workers need it.
+  cloudflare.onAccount((s) => {
+    dns.broadcast?.({ type: "account", settings: s });
+    logger.info({ enforce_dns_only: s.enforce_dns_only }, "account DNS settings changed");
+  });
   cloudflare.on((e) => {
     if (e.kind === "added") {
       // Zones from zonesDir are loaded by the workers themselves; any other is sent whole.
@@ -789,13 +823,18 @@ async function listenWithWorkers(
       {
         zonesDir: options.zonesDir,
         dnsSettings: Object.fromEntries(settingsByKey(options.dnsSettings)),
+        account: cloudflare.accountSettings(),
         host,
         port: tcpAddress.port,
         logLevel: logger.level as LogLevel,
       },
       logger,
       () => zoneCommands(cloudflare),
-      () => [tsigCommand(settings), faultsCommand(faults, peersOf(settings))],
+      () => [
+        tsigCommand(settings),
+        faultsCommand(faults, peersOf(settings)),
+        { type: "account", settings: cloudflare.accountSettings() },
+      ],
       (report) => countReport(faults, report),
     );
   } catch (err) {

@@ -20,9 +20,13 @@
  */
 
 import type { z } from "zod";
-import type { Account } from "../cloudflare/account.js";
+import { type Account, defaultAccount } from "../cloudflare/account.js";
 import { ApiError } from "../cloudflare/errors.js";
 import { isObject } from "../cloudflare/json.js";
+import {
+  defaultAccountSettings,
+  patchAccountSettings,
+} from "../cloudflare/rules/account-settings.js";
 import { newZoneSettings, patchDnsSettings } from "../cloudflare/rules/dns-settings.js";
 import {
   derivedId,
@@ -81,6 +85,8 @@ export interface ConfigFault {
 export interface LoadedConfig {
   settings: TransferSettings;
   account?: Account;
+  /** The account's DNS settings, as a PATCH /accounts/{id}/dns_settings body, already checked. */
+  accountDnsSettings?: Record<string, unknown>;
   /** DNS settings by zone (canonical name), as PATCH dns_settings bodies, already checked. */
   dnsSettings: Record<string, Record<string, unknown>>;
   /** Every zone under `zones:`, in file order (checked against the served zones at start). */
@@ -156,7 +162,8 @@ export function buildConfig(
   const { dnsSettings, zones, faults } = loadZones(cfg, settings, peers, add, locate);
   if (found.length > 0) throw new ConfigError(source, inReadingOrder(found));
   const loaded: LoadedConfig = { settings, dnsSettings, zones, faults, source };
-  if (account !== undefined) loaded.account = account;
+  if (account?.account !== undefined) loaded.account = account.account;
+  if (account?.dnsSettings !== undefined) loaded.accountDnsSettings = account.dnsSettings;
   return loaded;
 }
 
@@ -279,14 +286,36 @@ function readZone(key: string, v: unknown, add: Add): ZoneItem {
 /** Ids by lookup key; keys whose object failed to load map to undefined. */
 type Loaded = Map<string, string | undefined>;
 
-function loadAccount(cfg: Shaped, add: Add): Account | undefined {
+/**
+ * The account (absent when neither id nor name is given: the default one) and its DNS
+ * settings, judged by the API's own code (rules/account-settings.ts).
+ */
+function loadAccount(
+  cfg: Shaped,
+  add: Add,
+): { account?: Account; dnsSettings?: Record<string, unknown> } | undefined {
   const a = cfg.account;
   if (a === undefined || a === null) return undefined;
+  const out: { account?: Account; dnsSettings?: Record<string, unknown> } = {};
   if (a.name === "") add(["account", "name"], "an account name is required");
   if (a.id !== undefined && a.id !== null && !ID_RE.test(a.id)) {
     add(["account", "id"], `"${a.id}" is not 32 lowercase hexadecimal digits`);
   }
-  return { id: a.id ?? derivedId("account", a.name), name: a.name };
+  if ((a.id ?? null) !== null || (a.name ?? null) !== null) {
+    const def = defaultAccount();
+    const name = a.name ?? def.name;
+    out.account = { id: a.id ?? derivedId("account", name), name };
+  }
+  if (a.dns_settings !== undefined && a.dns_settings !== null) {
+    try {
+      patchAccountSettings(defaultAccountSettings(), a.dns_settings);
+      out.dnsSettings = a.dns_settings;
+    } catch (err) {
+      if (!(err instanceof SettingsError)) throw err;
+      add(["account", "dns_settings", ...modelPath(err.path)], err.message, { code: err.code });
+    }
+  }
+  return out;
 }
 
 function loadTsigs(cfg: Shaped, settings: TransferSettings, add: Add): Loaded {

@@ -12,7 +12,10 @@
  * `tsig_id`, a zone's `outgoing.peers` lists peer names), and zones are keyed by their name.
  *
  * ```yaml
- * account: { id: 01a7362d577a6c3019a474fd6f485823, name: Lab account }
+ * account:
+ *   id: 01a7362d577a6c3019a474fd6f485823
+ *   name: Lab account
+ *   dns_settings: { zone_defaults: { multi_provider: true }, enforce_dns_only: false }
  * tsigs:
  *   - { name: sec1., algo: hmac-sha256, secret: "base64..." }
  * peers:
@@ -39,7 +42,13 @@ import { z } from "zod";
 export const accountSchema = z.strictObject({
   /** 32 lowercase hex; derived from the name when left out. */
   id: z.string().nullish(),
-  name: z.string(),
+  /** Default: the default account's name, "dns-primary". */
+  name: z.string().nullish(),
+  /**
+   * The account's DNS settings as `PATCH /accounts/{id}/dns_settings` takes them
+   * (`zone_defaults`, `enforce_dns_only`); judged by rules/account-settings.ts.
+   */
+  dns_settings: z.record(z.string(), z.unknown()).nullish(),
 });
 
 export const tsigSchema = z.strictObject({

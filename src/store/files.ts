@@ -1,7 +1,8 @@
 /**
  * The files of a data dir: the append-only log (fsynced per record), the snapshot (written
- * whole to a temporary file, fsynced, renamed over the old one, the folder fsynced) and the
- * lock that keeps a second process out.
+ * whole to a temporary file, fsynced, renamed over the old one, the folder fsynced), the
+ * account's settings (written whole the same way) and the lock that keeps a second process
+ * out.
  */
 
 import {
@@ -26,6 +27,7 @@ export const FORMAT_VERSION = 1;
 export const LOG_FILE = "changes.log";
 export const SNAPSHOT_FILE = "snapshot";
 export const LOCK_FILE = "lock";
+export const ACCOUNT_FILE = "account";
 
 function writeAll(fd: number, buf: Buffer): void {
   let at = 0;
@@ -142,6 +144,44 @@ export class AppendLog {
     this.closed = true;
     closeSync(this.fd);
   }
+}
+
+/** Write `buf` to `dir/name` whole: a temporary file, fsynced, renamed over, the folder fsynced. */
+function replaceFile(dir: string, name: string, buf: Buffer): void {
+  const path = join(dir, name);
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeAll(fd, buf);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  fsyncDir(dir);
+}
+
+/**
+ * The account's DNS settings, one framed record after the format record. Its own file, not a
+ * log record: the zone defaults shape how zone files load, so a start reads them before the
+ * zones, long before the snapshot and the log (store.ts storedAccount).
+ */
+export function writeAccountFile(dir: string, value: unknown): void {
+  replaceFile(
+    dir,
+    ACCOUNT_FILE,
+    Buffer.concat([frame({ format: "account", version: FORMAT_VERSION }), frame(value)]),
+  );
+}
+
+/** The stored account settings as written, or undefined when none were stored. */
+export function readAccountFile(dir: string): unknown {
+  const path = join(dir, ACCOUNT_FILE);
+  if (!existsSync(path)) return undefined;
+  const { records } = readFramed(readFileSync(path), path, false);
+  if (records.length !== 2) throw new StoreError(`${path}:0: not one account record`);
+  checkHeader(records[0], "account", path);
+  return records[1];
 }
 
 /**

@@ -41,6 +41,11 @@
  * - A zone that comes back from its file after it was deleted never goes back in serial: it
  *   starts above the last serial it was served with.
  * - Stored DNS settings win over the config file's `dns_settings` for stored zones.
+ * - Account DNS settings changed through the API (or the library) are stored (`account`,
+ *   files.ts) and win over the config file's, from the start on: zones load with the stored
+ *   zone defaults. A zone whose stored settings disagree with the account's
+ *   `enforce_dns_only` (a crash between the two writes, a config that changed) follows the
+ *   account once started (rules/zones.ts followAccount).
  * - TSIGs, peers, ACLs and outgoing configurations: an object the API (or the library)
  *   created, changed or deleted is stored, and the stored version wins over the config
  *   file's object with that id (a deletion stays a deletion); objects only in the config are
@@ -51,6 +56,12 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { SettingsError } from "../cloudflare/errors.js";
+import {
+  type AccountDnsSettings,
+  defaultAccountSettings,
+  patchAccountSettings,
+} from "../cloudflare/rules/account-settings.js";
 import type { DnsSettings, ZoneProfile } from "../cloudflare/rules/dns-settings.js";
 import type { CloudflareZones, ZonesEvent } from "../cloudflare/rules/zones.js";
 import type {
@@ -82,7 +93,15 @@ import {
   sameSource,
   zoneRecords,
 } from "./codec.js";
-import { AppendLog, LOG_FILE, lockDir, readSnapshot, writeSnapshot } from "./files.js";
+import {
+  AppendLog,
+  LOG_FILE,
+  lockDir,
+  readAccountFile,
+  readSnapshot,
+  writeAccountFile,
+  writeSnapshot,
+} from "./files.js";
 import { DeferredRecord, StoreError } from "./framing.js";
 
 export { StoreError };
@@ -164,12 +183,35 @@ export function openStore(dir: string, opts: StoreOptions): Store {
     throw err;
   }
   // From here on, a change is on disk before the request that made it is answered.
+  opts.cloudflare.onAccount((s) => writeAccountFile(dir, s));
   followZones(opts.cloudflare, restored.ctx, writer);
   followTransfers(opts.transfers, restored.ctx.objs, writer);
   return storeHandle(dir, restored.ctx, writer, unlock);
 }
 
 // ------------------------------------------------------------------ opening
+
+/**
+ * The account's DNS settings stored in `dir`, checked as the API checks them, or undefined
+ * when none were stored (or there is no data dir yet). Read before the zones load (files.ts).
+ */
+export function storedAccount(dir: string): AccountDnsSettings | undefined {
+  let value: unknown;
+  try {
+    value = readAccountFile(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+    throw e;
+  }
+  if (value === undefined) return undefined;
+  try {
+    return patchAccountSettings(defaultAccountSettings(), value);
+  } catch (e) {
+    if (e instanceof SettingsError)
+      throw new StoreError(`${dir}/account: stored account settings are not valid: ${e.message}`);
+    throw e;
+  }
+}
 
 /**
  * Create the data dir and take its lock before anything in it is read: two processes (or two

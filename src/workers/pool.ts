@@ -14,6 +14,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
+import type { AccountDnsSettings } from "../cloudflare/rules/account-settings.js";
 import type { DnsSettings, ZoneProfile } from "../cloudflare/rules/dns-settings.js";
 import type { Tsig } from "../cloudflare/transfer/settings.js";
 import type { LogLevel } from "../log.js";
@@ -24,6 +25,8 @@ export interface WorkerConfig {
   zonesDir?: string;
   /** DNS settings the zones start with (PrimaryOptions.dnsSettings), keyed by zone key. */
   dnsSettings?: Record<string, unknown>;
+  /** The account's DNS settings at the start: the zone defaults files load with. */
+  account?: AccountDnsSettings;
   host: string;
   port: number;
   logLevel: LogLevel;
@@ -54,6 +57,11 @@ export type WorkerCommand =
       settings?: { dns: DnsSettings; profile: ZoneProfile };
     }
   | { type: "remove"; origin: string }
+  /**
+   * The account's DNS settings changed: zones take `enforce_dns_only` in place; those whose
+   * answers it changes follow as commits with their settings (rules/zones.ts followAccount).
+   */
+  | { type: "account"; settings: AccountDnsSettings }
   /** Every TSIG, so a worker verifies and signs what it answers (RFC 8945 §5.3). */
   | { type: "tsigs"; tsigs: Array<Pick<Tsig, "id" | "name" | "algo" | "secret">> }
   /** Every fault, so a worker's answers misbehave as the main process's (faults.ts). */

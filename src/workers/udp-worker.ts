@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   // message sent before this listener exists is lost, so the main process waits for hello.
   const queue: WorkerCommand[] = [];
   let apply: ((m: WorkerCommand) => void) | null = null;
-  const KINDS = new Set(["commit", "remove", "zone", "tsigs", "faults"]);
+  const KINDS = new Set(["commit", "remove", "zone", "tsigs", "faults", "account"]);
   // The TSIGs the main process holds, by name (case-insensitive, trailing dot optional).
   let tsigs = new Map<string, Tsig>();
   const tsigKeyOf = (name: string) =>
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     // Zones are never created here: a new zone arrives whole ("zone"), serial included.
     const cloudflare = new CloudflareZones(zones, {
       settingsFor: (origin) => config.dnsSettings?.[nameKey(origin)],
+      account: config.account,
     });
     // Warnings were reported once by the main process, which loaded the same files.
     if (config.zonesDir !== undefined)
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
         }
         if (m.type === "faults") {
           faults.apply(m);
+          return;
+        }
+        if (m.type === "account") {
+          cloudflare.applyAccount(m.settings);
           return;
         }
         if (m.type === "zone") {

@@ -175,7 +175,7 @@ zones:
     "dns-primary.yaml:4: acls[0].id: unknown field (ids of objects in a file are derived from their names)",
   ]);
   t.same(yamlError(t, "account: { name: a, zzz: 1 }\n").lines(), [
-    "dns-primary.yaml:1: account.zzz: unknown field (expected id, name)",
+    "dns-primary.yaml:1: account.zzz: unknown field (expected id, name, dns_settings)",
   ]);
 });
 
@@ -266,7 +266,6 @@ zones:
     );
     t.same(err.lines(), [
       'dns-primary.yaml:1: account.nme: unknown field (did you mean "name"?)',
-      "dns-primary.yaml:1: account.name: required",
       'dns-primary.yaml:2: tsig: unknown field (did you mean "tsigs"?)',
       'dns-primary.yaml:7: peers[0].ixfr: unknown field (did you mean "ixfr_enable"?)',
       'dns-primary.yaml:8: peers[1].ip: ip "999.0.0.1" is not an IPv4 or IPv6 address',
@@ -283,7 +282,6 @@ zones:
     t.same(
       err.problems.map((p) => p.code),
       [
-        undefined,
         undefined,
         undefined,
         undefined,
@@ -643,3 +641,29 @@ t.test(
     t.match(err.problems[2].reason, /the SOA comes from the zone file/);
   },
 );
+
+t.test("account.dns_settings: checked as the API checks them, the account optional", async (t) => {
+  const ok = parseConfig(
+    "account:\n  dns_settings:\n    zone_defaults: { multi_provider: true, ns_ttl: 3600 }\n    enforce_dns_only: true\n",
+    "a.yaml",
+  );
+  t.equal(ok.account, undefined, "no id and no name: the default account");
+  t.same(ok.accountDnsSettings, {
+    zone_defaults: { multi_provider: true, ns_ttl: 3600 },
+    enforce_dns_only: true,
+  });
+  const named = parseConfig("account: { name: Lab }\n", "a.yaml");
+  t.same(named.account, { id: derivedId("account", "Lab"), name: "Lab" });
+  t.equal(named.accountDnsSettings, undefined);
+  const err = yamlError(
+    t,
+    "account:\n  name: Lab\n  dns_settings:\n    zone_defaults:\n      ns_ttl: 5\n",
+  );
+  t.same(err.lines(), [
+    "dns-primary.yaml:5: account.dns_settings.zone_defaults.ns_ttl: zone_defaults: ns_ttl must be a whole number from 30 to 86400",
+  ]);
+  t.equal(err.problems[0].code, 89001);
+  t.same(yamlError(t, "account:\n  dns_settings: { enforce: true }\n").lines(), [
+    "dns-primary.yaml:2: account.dns_settings.enforce: enforce is not an account DNS setting",
+  ]);
+});

@@ -1,10 +1,13 @@
 /**
- * `GET /accounts` and `GET /accounts/{account_id}` (cloudflare.md §3). The emulator serves
- * one account, named in the config file; any other account id routes nowhere (7003).
+ * `GET /accounts` and `GET /accounts/{account_id}` (cloudflare.md §3), and the account's DNS
+ * settings, `GET/PATCH /accounts/{account_id}/dns_settings` (§5; rules/account-settings.ts).
+ * The emulator serves one account, named in the config file; any other account id routes
+ * nowhere (7003).
  */
 
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Account } from "../../cloudflare/account.js";
+import { accountSettingsJson } from "../../cloudflare/rules/account-settings.js";
 import type { ApiContext } from "../context.js";
 import { pathOf } from "../context.js";
 import { ok } from "../envelope.js";
@@ -36,5 +39,15 @@ export function accountRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get("/accounts/:account_id", async (req) => {
     checkAccount(ctx, req);
     return ok(accountResult(ctx.account));
+  });
+
+  const settings = "/accounts/:account_id/dns_settings";
+  app.get(settings, async (req) => {
+    checkAccount(ctx, req);
+    return ok(accountSettingsJson(ctx.cloudflare.accountSettings()));
+  });
+  app.patch(settings, async (req) => {
+    checkAccount(ctx, req);
+    return ok(accountSettingsJson(ctx.cloudflare.editAccountSettings(req.body)));
   });
 }

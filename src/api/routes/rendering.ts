@@ -57,6 +57,8 @@ export interface RenderingZone extends ZoneListItem {
   /** Assigned nameservers, without the trailing dot (as Cloudflare shows names). */
   nameservers: string[];
   anycast: { ipv4: string[]; ipv6: string[] };
+  /** The account's `enforce_dns_only`: proxied records are served as DNS-only. */
+  enforce_dns_only: boolean;
 }
 
 /**
@@ -120,7 +122,17 @@ function compareKeys(a: string, b: string): number {
   return la.length - lb.length;
 }
 
+/** Why, in a sentence; the account's enforcement first, when it is what made the difference. */
 function why(e: RecordExplanation, z: RenderingZone, apex: boolean): string | undefined {
+  const own = ownWhy(e, z, apex);
+  if (e.dnsOnlyEnforced !== true) return own;
+  const enforced = "proxied, but the account enforces DNS-only (enforce_dns_only)";
+  return own === undefined
+    ? `${enforced}: served and transferred as configured`
+    : `${enforced}; as a DNS-only record, ${own}`;
+}
+
+function ownWhy(e: RecordExplanation, z: RenderingZone, apex: boolean): string | undefined {
   switch (e.disposition) {
     case "proxied":
       return "the name is proxied: queries and transfers get the zone's anycast addresses instead";
@@ -158,6 +170,7 @@ function zoneInfo(ctx: ApiContext, zone: Zone): RenderingZone {
     ns_ttl: s.nsTtl,
     nameservers: s.nameservers.map(withoutTrailingDot),
     anycast: { ipv4: [...s.anycast.ipv4], ipv6: [...s.anycast.ipv6] },
+    enforce_dns_only: s.dnsOnly,
   };
 }
 

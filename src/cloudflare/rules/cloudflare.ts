@@ -19,6 +19,9 @@
  * Decisions (beyond cloudflare.md):
  * - When proxied records at a name disagree on ipv4_only / ipv6_only, the name serves every
  *   family one of them asks for; a record with both flags (or neither) asks for both.
+ * - While the account enforces DNS-only, a proxied record is what it would be if it were
+ *   not proxied in every respect: a proxied CNAME at the apex is flattened like a DNS-only
+ *   one, a proxied flattening target gives its own addresses.
  * - Flattening follows at most MAX_CNAME_CHAIN names. A target inside the zone is looked up
  *   among the zone's stored records with these same rules (a proxied target gives the anycast
  *   addresses); a target outside it, or one in the zone without addresses (a delegated
@@ -53,6 +56,11 @@ export interface RenderSettings {
   /** Assigned nameservers, absolute with the trailing dot. */
   nameservers: string[];
   anycast: { ipv4: [string, string]; ipv6: [string, string] };
+  /**
+   * The account enforces DNS-only (`enforce_dns_only`): every record is served as if it were
+   * not proxied, the records themselves unchanged (cloudflare.md §5).
+   */
+  dnsOnly: boolean;
 }
 
 /** Addresses served at a name of another zone (latin1 wire RDATA), for flattening. */
@@ -86,6 +94,7 @@ export function defaultRenderSettings(origin: string): RenderSettings {
     nsTtl: DEFAULT_NS_TTL,
     nameservers: assignedNameservers(origin),
     anycast: defaultAnycast(origin),
+    dnsOnly: false,
   };
 }
 
@@ -287,6 +296,15 @@ export class CloudflareRules implements Renderer {
     return kept.length === 0 ? undefined : RRset.of(T.TXT, s.ttl, kept);
   }
 
+  /** proxiedFamilies(), unless the account serves every record as DNS-only. */
+  private proxiedAt(
+    sets: readonly RRset[],
+    ctx: RenderContext,
+    key: string | undefined,
+  ): Families | undefined {
+    return this.settings.dnsOnly ? undefined : proxiedFamilies(sets, ctx, key);
+  }
+
   /** What an apex NS record becomes under the current settings. */
   apexNsDisposition(rdata: string): ApexNsDisposition {
     if (this.derived().nsKeys.has(nameKey(rdataName(rdata)))) return "assigned-ns";
@@ -310,7 +328,7 @@ export class CloudflareRules implements Renderer {
     if (!apex && cname === undefined && !addresses) return undefined;
 
     let d: NameDecision | undefined;
-    const proxied = proxiedFamilies(stored, ctx, undefined);
+    const proxied = this.proxiedAt(stored, ctx, undefined);
     if (proxied !== undefined) d = { apex, proxied };
     else if (cname !== undefined && (apex || this.settings.flattenAllCnames))
       d = { apex, cname: this.flatten(name, cname, ctx) };
@@ -407,7 +425,7 @@ export class CloudflareRules implements Renderer {
       ctx.dependsOnOthers();
       if (isInZone(key, originKey)) {
         const sets = ctx.storedAt(key);
-        const proxied = proxiedFamilies(sets, ctx, key);
+        const proxied = this.proxiedAt(sets, ctx, key);
         if (proxied !== undefined) return this.anycastRdata(proxied);
         let next: string | undefined;
         let a: readonly string[] = [];

@@ -36,9 +36,21 @@ export interface SoaSettings {
 export const ZONE_MODES = ["standard", "cdn_only", "dns_only"] as const;
 export const NAMESERVER_TYPES = [
   "cloudflare.standard",
+  "cloudflare.advanced",
   "custom.account",
   "custom.tenant",
   "custom.zone",
+] as const;
+/**
+ * The account's zone defaults name no zone's own set (`custom.zone`, `ns_set`) and may ask for
+ * a random standard pair, which a new zone shows as `cloudflare.standard`.
+ */
+export const DEFAULT_NAMESERVER_TYPES = [
+  "cloudflare.standard",
+  "cloudflare.advanced",
+  "cloudflare.standard.random",
+  "custom.account",
+  "custom.tenant",
 ] as const;
 
 /** The `dns_settings` object (names and shape as Cloudflare's API). */
@@ -47,7 +59,10 @@ export interface DnsSettings {
   foundation_dns: boolean;
   internal_dns: { reference_zone_id: string | null };
   multi_provider: boolean;
-  nameservers: { type: (typeof NAMESERVER_TYPES)[number]; ns_set?: number };
+  nameservers: {
+    type: (typeof NAMESERVER_TYPES)[number] | (typeof DEFAULT_NAMESERVER_TYPES)[number];
+    ns_set?: number;
+  };
   ns_ttl: number;
   secondary_overrides: boolean;
   soa: SoaSettings;
@@ -60,6 +75,12 @@ export interface ZoneProfile {
   nameservers: string[];
   /** The anycast pairs proxied names are served with. */
   anycast: { ipv4: [string, string]; ipv6: [string, string] };
+  /**
+   * The account enforces DNS-only (`enforce_dns_only`, account-settings.ts): proxied records
+   * are served and transferred as DNS-only. Set on each zone as the account changes, so a
+   * zone's stored settings say how its stored records and journal were rendered.
+   */
+  dnsOnly?: boolean;
 }
 
 /** Cloudflare's SOA defaults and API ranges (cloudflare.md §1 "SOA"). */
@@ -87,36 +108,64 @@ function baseSettings(soa: SoaSettings, nsTtl: number): DnsSettings {
   };
 }
 
-/** Settings and profile of a zone created through the API. */
-export function newZoneSettings(origin: string): { dns: DnsSettings; profile: ZoneProfile } {
+/** Cloudflare's DNS settings for a new zone: the account's zone defaults until changed. */
+export function cloudflareDefaults(): DnsSettings {
+  return baseSettings(
+    {
+      mname: null,
+      rname: DEFAULT_RNAME,
+      refresh: SOA_RANGES.refresh.default,
+      retry: SOA_RANGES.retry.default,
+      expire: SOA_RANGES.expire.default,
+      min_ttl: SOA_RANGES.min_ttl.default,
+      ttl: SOA_RANGES.ttl.default,
+    },
+    NS_TTL.default,
+  );
+}
+
+/**
+ * What the account imposes on a new zone (account-settings.ts): its zone defaults, and
+ * whether proxied records are served as DNS-only.
+ */
+export interface AccountImposed {
+  zoneDefaults: DnsSettings;
+  enforceDnsOnly: boolean;
+}
+
+/** Settings and profile of a zone created through the API: the account's zone defaults. */
+export function newZoneSettings(
+  origin: string,
+  account?: AccountImposed,
+): { dns: DnsSettings; profile: ZoneProfile } {
   return {
-    dns: baseSettings(
-      {
-        mname: null,
-        rname: DEFAULT_RNAME,
-        refresh: SOA_RANGES.refresh.default,
-        retry: SOA_RANGES.retry.default,
-        expire: SOA_RANGES.expire.default,
-        min_ttl: SOA_RANGES.min_ttl.default,
-        ttl: SOA_RANGES.ttl.default,
-      },
-      NS_TTL.default,
-    ),
-    profile: { nameservers: assignedNameservers(origin), anycast: defaultAnycast(origin) },
+    dns: fromDefaults(account),
+    profile: profileOf(origin, assignedNameservers(origin), account),
   };
 }
 
-/** Settings and profile of a zone loaded from a file: served as the file says (see above). */
-export function seededSettings(zone: Zone): { dns: DnsSettings; profile: ZoneProfile } {
+/**
+ * Settings and profile of a zone loaded from a file: served as the file says (see above).
+ * What the file cannot say (multi-provider, flattening, the fields stored only) comes from
+ * the account's zone defaults, as for a zone created through the API; the file's SOA gives
+ * `soa`, and its apex NS records `ns_ttl` (the defaults' when it has none).
+ */
+export function seededSettings(
+  zone: Zone,
+  account?: AccountImposed,
+): { dns: DnsSettings; profile: ZoneProfile } {
   const soaSet = zone.storedSets(zone.key).find((s) => s.type === T.SOA)!;
   const soa = soaFields(Buffer.from(soaSet.at(0), "latin1"));
   const ns = zone.storedSets(zone.key).find((s) => s.type === T.NS);
   const nameservers = ns
     ? ns.rdata.map((r) => rdataToText(T.NS, Buffer.from(r, "latin1")))
     : assignedNameservers(zone.origin);
+  const defaults = fromDefaults(account);
   return {
-    dns: baseSettings(
-      {
+    dns: {
+      ...defaults,
+      ns_ttl: ns?.ttl ?? defaults.ns_ttl,
+      soa: {
         mname: soa.mname,
         rname: soa.rname,
         refresh: soa.refresh,
@@ -125,9 +174,32 @@ export function seededSettings(zone: Zone): { dns: DnsSettings; profile: ZonePro
         min_ttl: soa.minimum,
         ttl: soaSet.ttl,
       },
-      ns?.ttl ?? NS_TTL.default,
-    ),
-    profile: { nameservers, anycast: defaultAnycast(zone.origin) },
+    },
+    profile: profileOf(zone.origin, nameservers, account),
+  };
+}
+
+/** A new zone's settings: the account's zone defaults, in a zone's terms. */
+function fromDefaults(account: AccountImposed | undefined): DnsSettings {
+  const dns = copySettings(account?.zoneDefaults ?? cloudflareDefaults());
+  if (dns.nameservers.type === "cloudflare.standard.random")
+    dns.nameservers = { type: "cloudflare.standard" };
+  return dns;
+}
+
+function profileOf(origin: string, nameservers: string[], account?: AccountImposed): ZoneProfile {
+  const profile: ZoneProfile = { nameservers, anycast: defaultAnycast(origin) };
+  if (account?.enforceDnsOnly === true) profile.dnsOnly = true;
+  return profile;
+}
+
+/** A deep copy: settings objects are shared by nothing. */
+export function copySettings(dns: DnsSettings): DnsSettings {
+  return {
+    ...dns,
+    internal_dns: { ...dns.internal_dns },
+    nameservers: { ...dns.nameservers },
+    soa: { ...dns.soa },
   };
 }
 
@@ -138,6 +210,7 @@ export function renderSettings(dns: DnsSettings, profile: ZoneProfile): RenderSe
     nsTtl: dns.ns_ttl,
     nameservers: profile.nameservers,
     anycast: profile.anycast,
+    dnsOnly: profile.dnsOnly === true,
   };
 }
 
@@ -239,8 +312,11 @@ function patchSoa(cur: SoaSettings, body: unknown): SoaSettings {
   return next;
 }
 
-/** Cloudflare's PATCH: the given fields change, the others stay. Throws SettingsError (400). */
-export function patchDnsSettings(cur: DnsSettings, body: unknown): DnsSettings {
+/**
+ * Cloudflare's PATCH: the given fields change, the others stay. Throws SettingsError (400).
+ * `defaults`: the account's zone defaults, whose `nameservers` differ (see above).
+ */
+export function patchDnsSettings(cur: DnsSettings, body: unknown, defaults = false): DnsSettings {
   if (!isObject(body)) throw invalid("the body must be a JSON object of DNS settings", "");
   const next: DnsSettings = { ...cur };
   for (const [k, v] of Object.entries(body)) {
@@ -262,8 +338,11 @@ export function patchDnsSettings(cur: DnsSettings, body: unknown): DnsSettings {
         break;
       case "nameservers": {
         if (!isObject(v)) throw invalid("nameservers must be an object", k);
-        const type = oneOf(v.type, "nameservers.type", NAMESERVER_TYPES);
+        const types = defaults ? DEFAULT_NAMESERVER_TYPES : NAMESERVER_TYPES;
+        const type = oneOf<DnsSettings["nameservers"]["type"]>(v.type, "nameservers.type", types);
         const ns: DnsSettings["nameservers"] = { type };
+        if (defaults && v.ns_set !== undefined)
+          throw invalid("nameservers.ns_set is a zone's own setting, not a default", k);
         if (v.ns_set !== undefined)
           ns.ns_set = ranged(v.ns_set, "nameservers.ns_set", { min: 1, max: 5 });
         next.nameservers = ns;

@@ -56,6 +56,11 @@ export interface RecordExplanation {
   chain?: string[];
   /** unresolved-cname: why the target gave no address. */
   reason?: string;
+  /**
+   * A proxied record that the account serves as DNS-only (`enforce_dns_only`): its
+   * disposition is what it would be if it were not proxied.
+   */
+  dnsOnlyEnforced?: true;
 }
 
 export interface NameExplanation {
@@ -93,10 +98,17 @@ export function explainName(
       : undefined;
 
   const records: RecordExplanation[] = [];
+  const enforced = rules.settings.dnsOnly;
   for (const s of stored) {
     const t = s.type;
     for (const rdata of s.rdata) {
-      const base = { name, type: t, ttl: s.ttl, rdata };
+      const base: Pick<RecordExplanation, "name" | "type" | "ttl" | "rdata" | "dnsOnlyEnforced"> = {
+        name,
+        type: t,
+        ttl: s.ttl,
+        rdata,
+      };
+      if (enforced && ctx.meta(t, rdata)?.proxied === true) base.dnsOnlyEnforced = true;
       if (proxiedAddresses !== undefined && (t === T.A || t === T.AAAA || t === T.CNAME)) {
         records.push({
           ...base,

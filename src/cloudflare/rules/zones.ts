@@ -20,6 +20,12 @@ import {
   ZoneBuilder,
 } from "../../zone/zone.js";
 import type { ZoneSet } from "../../zone/zoneset.js";
+import {
+  type AccountDnsSettings,
+  defaultAccountSettings,
+  imposedBy,
+  patchAccountSettings,
+} from "./account-settings.js";
 import { CloudflareRules, type ElsewhereAddresses } from "./cloudflare.js";
 import {
   type DnsSettings,
@@ -52,6 +58,18 @@ interface ZoneState {
   rules: CloudflareRules;
 }
 
+/** A profile with the account's enforcement set or cleared (absent when off, as before it existed). */
+function withDnsOnly(profile: ZoneProfile, dnsOnly: boolean): ZoneProfile {
+  const { dnsOnly: _, ...rest } = profile;
+  return dnsOnly ? { ...rest, dnsOnly: true } : rest;
+}
+
+/** Whether any record of the zone is proxied: only then does enforce_dns_only change what it serves. */
+function hasProxied(zone: Zone): boolean {
+  for (const m of zone.meta.values()) if (m.proxied === true) return true;
+  return false;
+}
+
 /** Most CNAME steps followed when flattening into another zone (as cloudflare.ts does inside one). */
 const MAX_STEPS = 8;
 
@@ -59,6 +77,9 @@ export class CloudflareZones {
   private readonly state = new WeakMap<Zone, ZoneState>();
   private readonly listeners: Array<(e: ZonesEvent) => void> = [];
   private readonly storedSettingsListeners: Array<(zone: Zone, dns: DnsSettings) => void> = [];
+  private readonly accountListeners: Array<(s: AccountDnsSettings) => void> = [];
+  /** The account's DNS settings (account-settings.ts): zone defaults, enforce_dns_only. */
+  private account: AccountDnsSettings;
 
   constructor(
     readonly set: ZoneSet,
@@ -74,15 +95,19 @@ export class CloudflareZones {
       settingsFor?: (origin: string) => unknown;
       /** Most records a zone may hold after a commit (limits.zoneRecords); unset: no limit. */
       maxRecords?: number;
+      /** The account's DNS settings to start with (default: Cloudflare's). */
+      account?: AccountDnsSettings;
     } = {},
-  ) {}
+  ) {
+    this.account = opts.account ?? defaultAccountSettings();
+  }
 
   /**
    * For zone loaders: serve a loaded zone through Cloudflare's rules, its settings seeded
    * from its file (dns-settings.ts).
    */
   readonly renderer: RendererOption = (zone) => {
-    const s = seededSettings(zone);
+    const s = seededSettings(zone, imposedBy(this.account));
     const patch = this.opts.settingsFor?.(zone.origin);
     if (patch !== undefined) s.dns = patchDnsSettings(s.dns, patch);
     return this.attach(zone, s);
@@ -127,7 +152,7 @@ export class CloudflareZones {
    * changing once created. Throws SettingsError when invalid.
    */
   create(origin: string, dnsSettings?: unknown): Zone {
-    const settings = newZoneSettings(origin);
+    const settings = newZoneSettings(origin, imposedBy(this.account));
     if (dnsSettings !== undefined) settings.dns = patchDnsSettings(settings.dns, dnsSettings);
     const serial = Math.floor(this.opts.now?.() ?? Date.now() / 1000) >>> 0 || 1;
     const soa = soaFromSettings(settings.dns, settings.profile, serial);
@@ -228,6 +253,71 @@ export class CloudflareZones {
       throw e;
     }
     return next;
+  }
+
+  accountSettings(): AccountDnsSettings {
+    return this.account;
+  }
+
+  /** Listen to changes of the account's DNS settings (the store keeps them). */
+  onAccount(fn: (s: AccountDnsSettings) => void): void {
+    this.accountListeners.push(fn);
+  }
+
+  /**
+   * PATCH the account's DNS settings (throws SettingsError, nothing changed). New zone
+   * defaults apply to zones created from now on; a change of `enforce_dns_only` renders
+   * every zone again (followAccount).
+   */
+  editAccountSettings(patch: unknown): AccountDnsSettings {
+    const next = patchAccountSettings(this.account, patch);
+    // Stored first: a listener that throws (a write that failed) leaves the settings as they were.
+    for (const fn of this.accountListeners) fn(next);
+    this.account = next;
+    this.followAccount();
+    return next;
+  }
+
+  /**
+   * Every zone served as the account's `enforce_dns_only` says. A zone with a proxied record
+   * is rendered again as one change: a new serial, its journal entry (the anycast pairs out,
+   * the origin addresses in, or back), and the commit event with its settings, which the
+   * store and the UDP workers follow. A zone without one serves the same either way: its
+   * settings change in place, no new version. Called on a change and after a restart, when
+   * the stored account and a zone's stored settings may disagree.
+   */
+  followAccount(): void {
+    const dnsOnly = this.account.enforce_dns_only;
+    for (const zone of this.set.all()) {
+      const st = this.stateOf(zone);
+      if ((st.profile.dnsOnly === true) === dnsOnly) continue;
+      const profile = withDnsOnly(st.profile, dnsOnly);
+      st.profile = profile;
+      st.rules.settings = renderSettings(st.dns, profile);
+      if (!hasProxied(zone)) continue;
+      const changeset = zone.commit({}, { rerender: true });
+      this.emit({
+        kind: "commit",
+        zone,
+        change: {},
+        changeset,
+        settings: { dns: st.dns, profile },
+      });
+    }
+  }
+
+  /**
+   * The account's settings as the main process has them (a UDP worker): zones take the
+   * enforcement in place; those it changes come next as commits with their settings.
+   */
+  applyAccount(s: AccountDnsSettings): void {
+    this.account = s;
+    for (const zone of this.set.all()) {
+      const st = this.stateOf(zone);
+      if ((st.profile.dnsOnly === true) === s.enforce_dns_only) continue;
+      st.profile = withDnsOnly(st.profile, s.enforce_dns_only);
+      st.rules.settings = renderSettings(st.dns, st.profile);
+    }
   }
 
   /** Apply settings a UDP worker was sent (the same commit as in the main process). */

@@ -17,6 +17,7 @@ const settings: RenderSettings = {
   nsTtl: DEFAULT_NS_TTL,
   nameservers: ["ada.ns.cloudflare.com.", "bob.ns.cloudflare.com."],
   anycast: { ipv4: ["104.16.1.1", "172.64.1.1"], ipv6: ["2606:4700::1", "2606:4700::2"] },
+  dnsOnly: false,
 };
 
 const SOA = "ns.example.net. dns.example.net. 7 10000 2400 604800 1800";
@@ -113,6 +114,34 @@ const rows: Row[] = [
     ],
     at: "www",
     served: [...ANY4, ...ANY6, "MX 3600 10 mail.example.com.", 'TXT 3600 "hello"'],
+  },
+  {
+    rule: "account enforces DNS-only: a proxied A is served as stored, its own TTL",
+    records: [["www", "A", 3600, "192.0.2.1", { proxied: true }]],
+    at: "www",
+    settings: { dnsOnly: true },
+    served: ["A 3600 192.0.2.1"],
+    unchanged: true,
+  },
+  {
+    rule: "account enforces DNS-only: a proxied CNAME below the apex stays a CNAME",
+    records: [["www", "CNAME", 300, "origin.example.net.", { proxied: true }]],
+    at: "www",
+    settings: { dnsOnly: true },
+    served: ["CNAME 300 origin.example.net."],
+    unchanged: true,
+  },
+  {
+    rule: "account enforces DNS-only: a proxied apex CNAME is flattened like a DNS-only one",
+    records: [
+      ...apexBase,
+      ["@", "CNAME", 600, "www.example.com.", { proxied: true }],
+      ["www", "A", 60, "192.0.2.10", { proxied: true }],
+    ],
+    at: "@",
+    settings: { dnsOnly: true },
+    served: [SOA_LINE, ...assigned(), "A 600 192.0.2.10"],
+    dependsOnOthers: true,
   },
   {
     rule: "apex CNAME flattened: target in the zone, TTL of the CNAME",

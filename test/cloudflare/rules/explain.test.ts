@@ -11,6 +11,7 @@ const settings: RenderSettings = {
   nsTtl: 86400,
   nameservers: ["ada.ns.cloudflare.com.", "bob.ns.cloudflare.com."],
   anycast: { ipv4: ["104.16.1.1", "172.64.1.1"], ipv6: ["2606:4700::1", "2606:4700::2"] },
+  dnsOnly: false,
 };
 
 const records: Rec[] = [
