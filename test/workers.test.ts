@@ -146,6 +146,18 @@ t.test("changes made through the API reach the UDP workers", async (t) => {
   await udpSees(t, "workers.test", "NS", ns2, "(c) UDP NS as TCP after multi_provider");
   await udpSees(t, "workers.test", "SOA", await tcp("workers.test", "SOA"), "(c) and serial");
 
+  // (c2) the account enforces DNS-only: the origin address, then the anycast pair again
+  const accounts = await api<Array<{ id: string }>>("GET", "/accounts");
+  const settings = `/accounts/${accounts[0].id}/dns_settings`;
+  await api("PATCH", settings, { enforce_dns_only: true });
+  const origin = await tcp("api.workers.test", "A");
+  t.match(origin, /192\.0\.2\.10$/, "TCP: enforce_dns_only serves the origin address");
+  await udpSees(t, "api.workers.test", "A", origin, "(c2) UDP serves it too");
+  await udpSees(t, "workers.test", "SOA", await tcp("workers.test", "SOA"), "(c2) and serial");
+  await api("PATCH", settings, { enforce_dns_only: false });
+  t.equal(await tcp("api.workers.test", "A"), a2, "TCP: the anycast pair again");
+  await udpSees(t, "api.workers.test", "A", a2, "(c2) UDP: the anycast pair again");
+
   // (d) a zone created through the API, and a record in it
   const created = await api<{ id: string }>("POST", "/zones", { name: "fresh-workers.test" });
   await api("POST", `/zones/${created.id}/dns_records`, {

@@ -166,3 +166,44 @@ t.test("SDK errors: 400 is not retried, 404 and 403 surface with their codes", a
     { code: 10000, message: "Authentication error" },
   ]);
 });
+
+t.test(
+  "account DNS settings with the official SDK: get, edit, zone defaults, errors",
+  async (t) => {
+    const { client, requests, zones } = await setup(t);
+    const account_id = ACCOUNT.id;
+    const got = await client.dns.settings.account.get({ account_id });
+    t.equal(got.enforce_dns_only, false);
+    t.equal(got.zone_defaults.multi_provider, false);
+    t.equal(got.zone_defaults.ns_ttl, 86400);
+
+    const edited = await client.dns.settings.account.edit({
+      account_id,
+      zone_defaults: { multi_provider: true, ns_ttl: 3600 },
+    });
+    t.equal(edited.zone_defaults.multi_provider, true);
+    t.equal(edited.zone_defaults.ns_ttl, 3600);
+    t.equal(edited.enforce_dns_only, false);
+    const enforced = await client.dns.settings.account.edit({ account_id, enforce_dns_only: true });
+    t.equal(enforced.enforce_dns_only, true);
+    t.equal(enforced.zone_defaults.multi_provider, true, "an edit leaves the other fields");
+
+    // A zone created afterwards starts with the defaults, without a settings call.
+    const zone = await client.zones.create({
+      name: "defaults.example",
+      account: { id: account_id },
+    });
+    const settings = await client.dns.settings.zone.get({ zone_id: zone.id });
+    t.equal(settings.multi_provider, true);
+    t.equal(settings.ns_ttl, 3600);
+    t.equal(zones.accountSettings().enforce_dns_only, true);
+
+    // A bad value is a 400 the SDK does not retry.
+    const before = requests.length;
+    await t.rejects(
+      client.dns.settings.account.edit({ account_id, zone_defaults: { ns_ttl: 5 } }),
+      { status: 400 },
+    );
+    t.equal(requests.length, before + 1, "asked once");
+  },
+);
