@@ -337,6 +337,22 @@ const SECTIONS = new Map<string, (t: Test, p: Ports, ran: Ran[]) => Promise<void
     },
   ],
   [
+    "docs/api.md#Account DNS settings with curl",
+    async (t, p, ran) => {
+      t.same(
+        ran.filter((r) => /jq -c/.test(r.cmd)).map((r) => r.out.trim()),
+        ["true", "true", "true"],
+        "defaults on, the new zone has multi_provider, enforce_dns_only on",
+      );
+      const [zone] = await api<Array<{ id: string }>>(p, "/zones?name=defaults.example");
+      const settings = await api<{ multi_provider: boolean }>(p, `/zones/${zone.id}/dns_settings`);
+      t.equal(settings.multi_provider, true, "the zone created after the change has it");
+      const [old] = await api<Array<{ id: string }>>(p, "/zones?name=example.com");
+      const before = await api<{ multi_provider: boolean }>(p, `/zones/${old.id}/dns_settings`);
+      t.equal(before.multi_provider, false, "the bundled zone, older, does not");
+    },
+  ],
+  [
     "docs/cli.md#check, rendering, secondary-config",
     async (t, p, ran) => {
       const [check, rendering, config] = ran;

@@ -515,3 +515,38 @@ t.test("stored-only fields, and bodies that are not settings", async (t) => {
   t.same(version(l), before2, "nothing changed");
   t.equal((await call(l.app, "GET", S)).body.result.multi_provider, false);
 });
+
+t.test("legacy use_apex_ns and secondary_overrides routes map onto dns_settings", async (t) => {
+  const l = lab(t, { zones: seeded() });
+  const got = await call(l.app, "GET", `${S}/use_apex_ns`);
+  t.equal(got.status, 200);
+  t.same(got.body.result, { id: "use_apex_ns", value: false, editable: true, modified_on: null });
+  const before = version(l);
+  const on = await call(l.app, "PATCH", `${S}/use_apex_ns`, { id: "use_apex_ns", value: true });
+  t.equal(on.status, 200);
+  t.equal(on.body.result.value, true);
+  t.equal((await call(l.app, "GET", S)).body.result.multi_provider, true, "it is multi_provider");
+  t.equal(version(l).serial, before.serial + 1, "a change to what is served: a new serial");
+  for (const [body, message] of [
+    [{ value: "yes" }, /value must be true or false/],
+    [{ id: "multi_provider", value: false }, /id must be "use_apex_ns"/],
+    [[true], /the body must be/],
+  ] as const) {
+    const r = await call(l.app, "PATCH", `${S}/use_apex_ns`, body);
+    t.equal(r.status, 400);
+    t.equal(r.body.errors[0].code, 89001);
+    t.match(r.body.errors[0].message, message);
+  }
+  t.equal((await call(l.app, "GET", S)).body.result.multi_provider, true, "unchanged");
+  const so = await call(l.app, "PATCH", `${S}/secondary_overrides`, { value: true });
+  t.same(so.body.result, {
+    id: "secondary_overrides",
+    value: true,
+    editable: true,
+    modified_on: null,
+  });
+  t.equal((await call(l.app, "GET", S)).body.result.secondary_overrides, true);
+  t.equal(version(l).serial, before.serial + 1, "a stored-only field: no new serial");
+  const missing = await call(l.app, "GET", `/zones/${MISSING}/dns_settings/use_apex_ns`);
+  t.equal(missing.status, 404);
+});

@@ -200,10 +200,14 @@ t.test(
 
     // A bad value is a 400 the SDK does not retry.
     const before = requests.length;
-    await t.rejects(
-      client.dns.settings.account.edit({ account_id, zone_defaults: { ns_ttl: 5 } }),
-      { status: 400 },
-    );
+    const err = await client.dns.settings.account
+      .edit({ account_id, zone_defaults: { ns_ttl: 5 } })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    t.ok(err instanceof Cloudflare.BadRequestError, "a BadRequestError");
+    t.equal((err as InstanceType<typeof Cloudflare.BadRequestError>).status, 400);
     t.equal(requests.length, before + 1, "asked once");
   },
 );
