@@ -33,8 +33,7 @@ import { createQueryHandler } from "./server/query.js";
 import { createKeyring } from "./server/signed.js";
 import { createTransferHandler } from "./server/transfer.js";
 import { openStore, type Store, storedAccount } from "./store/store.js";
-import type { Limits } from "./transport/limits.js";
-import { resolveLimits } from "./transport/limits.js";
+import { type Limits, parseRateLimit, type RateLimit, resolveLimits } from "./transport/limits.js";
 import {
   DEFAULT_DNS_HOST,
   DEFAULT_DNS_PORT,
@@ -77,6 +76,12 @@ export interface ServerOptions {
   account?: Account;
   /** When set, the API accepts only this token (Bearer, or X-Auth-Email + X-Auth-Key); else any credential. */
   apiToken?: string;
+  /**
+   * Emulate Cloudflare's API rate limit: `"1200/300"` (N requests per SECONDS per credential)
+   * or `{ requests, seconds }`; past it 429 with code 971 and `Retry-After` (api/rate-limit.ts).
+   * Over the config file's `api.rate_limit`. Unset: no limit. RangeError when invalid.
+   */
+  apiRateLimit?: string | RateLimit;
   /** Default: silent. */
   logger?: Logger;
   /**
@@ -541,6 +546,7 @@ async function startApi(
     account: loaded.account,
     apiToken: options.apiToken,
     bodyLimit: answering.limits.apiBodyBytes,
+    rateLimit: apiRateLimit(options),
     activity: answering.activity,
     faults: answering.faults,
     times: loaded.times,
@@ -555,6 +561,12 @@ async function startApi(
     port: options.api.port ?? DEFAULT_API_PORT,
   });
   return { app, address, close: () => app.close() };
+}
+
+/** The API's rate limit: the option's, else the config file's, else none. */
+function apiRateLimit(options: ServerOptions): RateLimit | undefined {
+  const given = options.apiRateLimit ?? options.config?.apiRateLimit;
+  return given === undefined ? undefined : parseRateLimit(given);
 }
 
 /** Step 7: NOTIFY to linked peers (notify/), unless `notify: false`. */

@@ -10,6 +10,10 @@ import { SettingsError } from "../cloudflare/transfer/settings.js";
 export const authenticationError = (): ApiError =>
   new ApiError("AUTHENTICATION", "Authentication error");
 
+/** Cloudflare's answer past its rate limit, as clients report it (code and words). */
+export const rateLimited = (): ApiError =>
+  new ApiError("RATE_LIMITED", "Please wait and consider throttling your request speed");
+
 export const missingCredentials = (): ApiError =>
   new ApiError("MISSING_CREDENTIALS", "Missing X-Auth-Key, X-Auth-Email or Authorization headers");
 

@@ -23,11 +23,13 @@ import { dashboardRoutes, isDashboardAsset } from "../dashboard/serve.js";
 import { Faults, peersOf } from "../faults/faults.js";
 import type { Logger } from "../log.js";
 import { formatHostPort } from "../transport/errors.js";
+import { parseRateLimit, type RateLimit } from "../transport/limits.js";
 import { createAuthenticator } from "./auth.js";
 import type { ApiContext } from "./context.js";
 import { DEFAULT_API_HOST } from "./defaults.js";
 import { failure } from "./envelope.js";
-import { noRoute, toErrorReply } from "./errors.js";
+import { noRoute, rateLimited, toErrorReply } from "./errors.js";
+import { RateLimiter, rateHeaders, userOf } from "./rate-limit.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { dnsRecordRoutes } from "./routes/dns-records.js";
 import { dnsRecordFileRoutes } from "./routes/dns-records-file.js";
@@ -65,6 +67,8 @@ export interface ApiOptions {
   server?: () => ServerInfo;
   /** The faults the DNS side applies (default: an empty store of the API's own). */
   faults?: Faults;
+  /** Cloudflare's rate limit on `/client/v4`, per credential (rate-limit.ts); unset: none. */
+  rateLimit?: RateLimit;
 }
 
 export class ApiOptionsError extends Error {
@@ -146,8 +150,17 @@ export function createApi(options: ApiOptions): FastifyInstance {
     );
   });
 
+  const limiter = options.rateLimit && new RateLimiter(parseRateLimit(options.rateLimit));
   app.register(
     async (api) => {
+      if (limiter !== undefined) {
+        // After authentication (the app's hook): a refused credential spends nothing.
+        api.addHook("onRequest", async (req, reply) => {
+          const d = limiter.take(userOf(req.headers, req.ip));
+          reply.headers(rateHeaders(limiter.limit, d));
+          if (!d.allowed) return reply.code(429).send(failure([rateLimited().item()]));
+        });
+      }
       accountRoutes(api, ctx);
       zoneTransferRoutes(api, ctx);
       zoneRoutes(api, ctx);

@@ -9,7 +9,13 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../api/defaults.js";
 import { ApiError } from "../cloudflare/errors.js";
 import { type FaultSpec, Faults } from "../faults/faults.js";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "../log.js";
-import { DEFAULT_LIMITS, type Limits, limitMinimum } from "../transport/limits.js";
+import {
+  DEFAULT_LIMITS,
+  type Limits,
+  limitMinimum,
+  parseRateLimit,
+  type RateLimit,
+} from "../transport/limits.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT } from "../transport/listen.js";
 import { canonicalName } from "../wire/name.js";
 
@@ -37,6 +43,8 @@ export interface ServeCommand {
   journal: { maxVersions?: number; maxBytes?: number };
   /** The one credential the API accepts, when given. */
   apiToken?: string;
+  /** Cloudflare's API rate limit to emulate, when given. */
+  apiRateLimit?: RateLimit;
   /** Where NOTIFY leaves from, when given (default: the DNS address, any port). */
   notifySource?: HostPort;
   /** Send no NOTIFY at all. */
@@ -160,6 +168,10 @@ Options of serve:
                        X-Auth-Key: TOKEN with any X-Auth-Email (Cloudflare's global-key
                        pair needs both); default: the DNS_PRIMARY_API_TOKEN environment
                        variable, else any credential
+  --api-rate-limit N/SECONDS
+                       emulate Cloudflare's API rate limit: N requests per SECONDS per
+                       credential (Cloudflare's is 1200/300), then 429 with code 971 and
+                       Retry-After until SECONDS have passed (default: no limit)
   --config FILE        zone-transfer configuration (YAML or JSON): TSIGs, peers, ACLs and
                        each zone's outgoing transfers, as in dns-primary.yaml
   --data-dir DIR       keep the whole state in DIR (zones, records, settings, TSIGs, peers,
@@ -258,6 +270,7 @@ const OPTIONS_OF: Record<string, readonly string[]> = {
     "journal-versions",
     "journal-bytes",
     "api-token",
+    "api-rate-limit",
     "notify-source",
     "no-notify",
     "data-dir",
@@ -437,6 +450,13 @@ function serveCommand(values: Values, rest: string[]): ServeCommand {
     if (token === "") throw new UsageError("--api-token: empty token");
     cmd.apiToken = token;
   }
+  if (values["api-rate-limit"] !== undefined) {
+    try {
+      cmd.apiRateLimit = parseRateLimit(values["api-rate-limit"]);
+    } catch (err) {
+      throw new UsageError(`--api-rate-limit: ${(err as Error).message}`);
+    }
+  }
   if (values["journal-versions"] !== undefined) {
     cmd.journal.maxVersions = parseCount(
       values["journal-versions"],
@@ -484,6 +504,7 @@ function parse(argv: string[]) {
       "journal-versions": { type: "string" },
       "journal-bytes": { type: "string" },
       "api-token": { type: "string" },
+      "api-rate-limit": { type: "string" },
       "data-dir": { type: "string" },
       fault: { type: "string", multiple: true },
       "tcp-connections": { type: "string" },

@@ -32,6 +32,7 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     journal: cmd.journal,
     limits: cmd.limits,
     apiToken: cmd.apiToken,
+    ...(cmd.apiRateLimit !== undefined ? { apiRateLimit: cmd.apiRateLimit } : {}),
     ...(cmd.dataDir !== undefined ? { dataDir: cmd.dataDir } : {}),
     notify: cmd.noNotify ? false : cmd.notifySource ? { source: cmd.notifySource } : {},
     ...(cmd.faults !== undefined ? { faults: cmd.faults } : {}),

@@ -17,6 +17,7 @@
  * | 10000 | 403    | AUTHENTICATION     | an API token is required and the one given is not it    |
  * | 9106  | 400    | MISSING_CREDENTIALS | an API token is required and no credential was sent    |
  * | 6003  | 400    | INVALID_HEADERS    | half of X-Auth-Email/X-Auth-Key, or a malformed Authorization (the header in `error_chain`) |
+ * | 971   | 429    | RATE_LIMITED       | over the API rate limit, when one is set (api/rate-limit.ts) |
  * | 7000  | 404    | NO_ROUTE           | no route for that method and path                       |
  * | 7003  | 404    | NOT_FOUND          | an account or zone id that routes nowhere               |
  * | 6007  | 400    | MALFORMED_JSON     | a body that is not JSON, or that tries prototype keys   |
@@ -58,6 +59,7 @@ export const API_ERRORS = {
   AUTHENTICATION: { code: 10000, status: 403 },
   MISSING_CREDENTIALS: { code: 9106, status: 400 },
   INVALID_HEADERS: { code: 6003, status: 400 },
+  RATE_LIMITED: { code: 971, status: 429 },
   NO_ROUTE: { code: 7000, status: 404 },
   NOT_FOUND: { code: 7003, status: 404 },
   MALFORMED_JSON: { code: 6007, status: 400 },

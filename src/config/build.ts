@@ -36,11 +36,13 @@ import {
 } from "../cloudflare/transfer/settings.js";
 import { zoneName } from "../cloudflare/zone-name.js";
 import { type FaultSpec, Faults, peersOf } from "../faults/faults.js";
+import { parseRateLimit, type RateLimit } from "../transport/limits.js";
 import { canonicalName, nameKey } from "../wire/name.js";
 import { ConfigError, type ConfigProblem, formatPath, suggest } from "./errors.js";
 import {
   accountSchema,
   aclSchema,
+  apiSchema,
   faultSchema,
   keysAt,
   listSchema,
@@ -85,6 +87,8 @@ export interface ConfigFault {
 export interface LoadedConfig {
   settings: TransferSettings;
   account?: Account;
+  /** `api.rate_limit`, checked: Cloudflare's API rate limit to emulate (api/rate-limit.ts). */
+  apiRateLimit?: RateLimit;
   /** The account's DNS settings, as a PATCH /accounts/{id}/dns_settings body, already checked. */
   accountDnsSettings?: Record<string, unknown>;
   /** DNS settings by zone (canonical name), as PATCH dns_settings bodies, already checked. */
@@ -156,6 +160,7 @@ export function buildConfig(
   if (cfg === undefined) throw new ConfigError(source, inReadingOrder(found));
   const settings = new TransferSettings(opts.now === undefined ? {} : { now: opts.now });
   const account = loadAccount(cfg, add);
+  const rateLimit = loadRateLimit(cfg, add);
   const tsigs = loadTsigs(cfg, settings, add);
   const peers = loadPeers(cfg, settings, tsigs, add);
   loadAcls(cfg, settings, add);
@@ -164,6 +169,7 @@ export function buildConfig(
   const loaded: LoadedConfig = { settings, dnsSettings, zones, faults, source };
   if (account?.account !== undefined) loaded.account = account.account;
   if (account?.dnsSettings !== undefined) loaded.accountDnsSettings = account.dnsSettings;
+  if (rateLimit !== undefined) loaded.apiRateLimit = rateLimit;
   return loaded;
 }
 
@@ -196,6 +202,7 @@ interface Item<T> {
 interface Shaped {
   /** null: no account; undefined: a wrong one (reported). */
   account: z.infer<typeof accountSchema> | null | undefined;
+  api: z.infer<typeof apiSchema> | null | undefined;
   tsigs: Item<z.infer<typeof tsigSchema>>[];
   peers: Item<z.infer<typeof peerSchema>>[];
   acls: Item<z.infer<typeof aclSchema>>[];
@@ -243,8 +250,10 @@ function readShape(obj: unknown, add: Add): Shaped | undefined {
       return item;
     });
   const account = check(accountSchema.nullish(), raw.account, ["account"], add);
+  const api = check(apiSchema.nullish(), raw.api, ["api"], add);
   return {
     account: account === undefined ? undefined : (account.value ?? null),
+    api: api === undefined ? undefined : (api.value ?? null),
     tsigs: list("tsigs", tsigSchema),
     peers: list("peers", peerSchema),
     acls: list("acls", aclSchema),
@@ -316,6 +325,18 @@ function loadAccount(
     }
   }
   return out;
+}
+
+function loadRateLimit(cfg: Shaped, add: Add): RateLimit | undefined {
+  const text = cfg.api?.rate_limit;
+  if (text === undefined || text === null) return undefined;
+  try {
+    return parseRateLimit(text);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    add(["api", "rate_limit"], err.message);
+    return undefined;
+  }
 }
 
 function loadTsigs(cfg: Shaped, settings: TransferSettings, add: Add): Loaded {

@@ -51,6 +51,10 @@ export const accountSchema = z.strictObject({
   dns_settings: z.record(z.string(), z.unknown()).nullish(),
 });
 
+export const apiSchema = z.strictObject({
+  rate_limit: z.string().nullish(),
+});
+
 export const tsigSchema = z.strictObject({
   name: z.string(),
   algo: z.string(),
@@ -113,6 +117,8 @@ export const zoneSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   account: accountSchema.nullish(),
+  /** The REST API: `rate_limit: 1200/300` emulates Cloudflare's rate limit (N per SECONDS). */
+  api: apiSchema.nullish(),
   tsigs: z.array(tsigSchema).nullish(),
   peers: z.array(peerSchema).nullish(),
   acls: z.array(aclSchema).nullish(),
@@ -144,6 +150,7 @@ export function keysAt(path: readonly PropertyKey[]): string[] {
   let schema: { shape: Record<string, unknown> } | undefined;
   if (path.length === 0) schema = configSchema;
   else if (top === "account" && path.length === 1) schema = accountSchema;
+  else if (top === "api" && path.length === 1) schema = apiSchema;
   else if (path.length === 2 && top === "tsigs") schema = tsigSchema;
   else if (path.length === 2 && top === "peers") schema = peerSchema;
   else if (path.length === 2 && top === "acls") schema = aclSchema;

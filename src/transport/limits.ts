@@ -93,3 +93,27 @@ export function resolveLimits(partial: Partial<Limits> = {}): Readonly<Limits> {
   }
   return Object.freeze(limits);
 }
+
+/**
+ * The API's request budget (opt-in): at most `requests` per `seconds` for one credential,
+ * as Cloudflare's "1200 requests per five minute period per user" (api/rate-limit.ts).
+ */
+export interface RateLimit {
+  requests: number;
+  seconds: number;
+}
+
+/** `N/SECONDS` (e.g. `1200/300`), or the object itself, checked; RangeError otherwise. */
+export function parseRateLimit(v: string | RateLimit): RateLimit {
+  const m = typeof v === "string" ? /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(v) : undefined;
+  const requests = typeof v === "string" ? Number(m?.[1]) : v.requests;
+  const seconds = typeof v === "string" ? Number(m?.[2]) : v.seconds;
+  const ok = (n: number, max: number) => Number.isSafeInteger(n) && n >= 1 && n <= max;
+  if (!ok(requests, 1_000_000) || !ok(seconds, 86_400)) {
+    const shown = typeof v === "string" ? `"${v}"` : JSON.stringify(v);
+    throw new RangeError(
+      `an API rate limit is N/SECONDS, N from 1 to 1000000 requests per 1 to 86400 seconds (e.g. 1200/300), not ${shown}`,
+    );
+  }
+  return { requests, seconds };
+}

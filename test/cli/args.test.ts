@@ -108,3 +108,22 @@ t.test("serve: --notify-source and --no-notify", async (t) => {
   );
   t.throws(() => parseCommandLine(["check", "--no-notify", "x.zone"]), UsageError);
 });
+
+t.test("serve: --api-rate-limit N/SECONDS", async (t) => {
+  t.match(parseCommandLine(["serve", "--api-rate-limit", "1200/300"]), {
+    apiRateLimit: { requests: 1200, seconds: 300 },
+  });
+  t.equal(
+    (parseCommandLine(["serve"]) as { apiRateLimit?: unknown }).apiRateLimit,
+    undefined,
+    "off by default",
+  );
+  for (const bad of ["1200", "0/1", "10/0", "x"])
+    t.throws(
+      () => parseCommandLine(["serve", "--api-rate-limit", bad]),
+      { name: "UsageError", message: /^--api-rate-limit: an API rate limit is N\/SECONDS/ },
+      bad,
+    );
+  t.throws(() => parseCommandLine(["check", "--api-rate-limit", "1/1", "x.zone"]), UsageError);
+  t.match(HELP, /--api-rate-limit N\/SECONDS/);
+});

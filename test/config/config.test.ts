@@ -572,7 +572,7 @@ t.test("configFromObject: the same rules for embedders, paths without lines", as
     ),
   );
   t.same(err.lines(), [
-    "startPrimary({ config }): extra: unknown field (expected account, tsigs, peers, acls, zones)",
+    "startPrimary({ config }): extra: unknown field (expected account, api, tsigs, peers, acls, zones)",
     'startPrimary({ config }): peers[0].tsig: no TSIG named "sec2"',
   ]);
   t.same(
@@ -665,5 +665,18 @@ t.test("account.dns_settings: checked as the API checks them, the account option
   t.equal(err.problems[0].code, 89001);
   t.same(yamlError(t, "account:\n  dns_settings: { enforce: true }\n").lines(), [
     "dns-primary.yaml:2: account.dns_settings.enforce: enforce is not an account DNS setting",
+  ]);
+});
+
+t.test("api.rate_limit: N/SECONDS, checked with its line", async (t) => {
+  t.same(parseConfig("api:\n  rate_limit: 1200/300\n", "a.yaml").apiRateLimit, {
+    requests: 1200,
+    seconds: 300,
+  });
+  t.equal(parseConfig("tsigs: []\n", "a.yaml").apiRateLimit, undefined);
+  const err = yamlError(t, "api:\n  rate_limit: 0/300\n");
+  t.match(err.lines(), [/^dns-primary\.yaml:2: api\.rate_limit: an API rate limit is N\/SECONDS/]);
+  t.same(yamlError(t, "api:\n  rate: 1/1\n").lines(), [
+    'dns-primary.yaml:2: api.rate: unknown field (did you mean "rate_limit"?)',
   ]);
 });
