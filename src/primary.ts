@@ -456,7 +456,7 @@ function buildHandler(
     // checked_time, when the source is one allowed to transfer the zone.
     onSoaQuery(qname, ctx) {
       const zone = zones.get(qname);
-      if (!zone || !settings.outgoing(zone.origin)) return;
+      if (!zone || !settings.outgoing(zone.origin) || !settings.entitled(zone.origin)) return;
       const source = settings.isAllowedSource(zone.origin, ctx.remoteAddress);
       if (source.allowed) {
         settings.markChecked(zone.origin);
@@ -634,7 +634,7 @@ function followChanges(
   for (const o of settings.listOutgoing())
     if (o.status === "Enabled" && zones.get(o.name)) notifier?.trigger(o.name, "enable");
 
-  const enabled = (origin: string) => settings.outgoing(origin)?.status === "Enabled";
+  const enabled = (origin: string) => settings.activeOutgoing(origin) !== undefined;
   // Before the commits it causes (rules/zones.ts followAccount), as the workers need it.
   cloudflare.onAccount((s) => {
     dns.broadcast?.({ type: "account", settings: s });

@@ -34,6 +34,7 @@ import { accountRoutes } from "./routes/accounts.js";
 import { dnsRecordRoutes } from "./routes/dns-records.js";
 import { dnsRecordFileRoutes } from "./routes/dns-records-file.js";
 import { dnsSettingsRoutes } from "./routes/dns-settings.js";
+import { entitlementRoutes } from "./routes/entitlements.js";
 import { faultRoutes } from "./routes/faults.js";
 import { outgoingRoutes } from "./routes/outgoing.js";
 import { EXTENSION_PREFIX, renderingRoutes } from "./routes/rendering.js";
@@ -180,6 +181,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
       serverInfoRoutes(ext, ctx);
       secondaryConfigRoutes(ext, ctx);
       faultRoutes(ext, ctx);
+      entitlementRoutes(ext, ctx);
     },
     { prefix: EXTENSION_PREFIX },
   );

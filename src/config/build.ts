@@ -215,6 +215,8 @@ interface ZoneItem {
   /** False when any part of it is wrong (reported). */
   whole: boolean;
   create: boolean;
+  /** `outgoing_entitled` (default true). */
+  entitled: boolean;
   outgoing?: z.infer<typeof outgoingSchema>;
   dnsSettings?: Record<string, unknown>;
   /** Each entry checked on its own: undefined where its shape is wrong (reported). */
@@ -274,12 +276,13 @@ function readZone(key: string, v: unknown, add: Add): ZoneItem {
     return c?.value ?? undefined;
   };
   const create = part("create", zoneSchema.shape.create);
+  const entitled = part("outgoing_entitled", zoneSchema.shape.outgoing_entitled);
   const outgoing = part("outgoing", zoneSchema.shape.outgoing);
   const dnsSettings = part("dns_settings", zoneSchema.shape.dns_settings);
   // The list, then each entry on its own: one entry that is not a mapping hides no other.
   const faults = check(listSchema, entry.faults, [...at, "faults"], add);
   if (faults === undefined) whole = false;
-  const item: ZoneItem = { key, whole, create: create === true };
+  const item: ZoneItem = { key, whole, create: create === true, entitled: entitled !== false };
   if (outgoing !== undefined) item.outgoing = outgoing;
   if (dnsSettings !== undefined) item.dnsSettings = dnsSettings;
   if (faults?.value) {
@@ -480,6 +483,7 @@ function loadZones(
         add(["zones", zone, "create"], `cannot create ${zone}: ${err.message}`);
       }
     }
+    if (!z.entitled) settings.setEntitled(name, false);
     const ds = z.dnsSettings;
     if (ds !== undefined && checkDnsSettings(name, ds, ["zones", zone], add)) {
       dnsSettings[name] = ds;

@@ -104,6 +104,12 @@ export const zoneSchema = z.strictObject({
    * configuration kept waiting for one.
    */
   create: z.boolean().nullish(),
+  /**
+   * Whether the account team has enabled the zone for outgoing zone transfers (the setup
+   * guide's first step); default true. False: its outgoing routes answer 403 and nothing is
+   * transferred or notified (transfer/settings.ts `entitled`).
+   */
+  outgoing_entitled: z.boolean().nullish(),
   outgoing: outgoingSchema.nullish(),
   /**
    * The zone's DNS settings as `PATCH /zones/{id}/dns_settings` takes them (multi_provider,

@@ -1,7 +1,8 @@
 /**
  * Whom a zone's NOTIFY goes to (cloudflare.md §1 "NOTIFY"): every peer linked to the zone's
  * outgoing configuration that has an `ip`, on its `port`, signed with the peer's TSIG when it
- * has one. Nothing while outgoing transfers are not Enabled. Read from the live settings at
+ * has one. Nothing while outgoing transfers are not Enabled, or the zone is not entitled to
+ * them (settings.ts `entitled`). Read from the live settings at
  * each send and after each settings change (Notifier.retarget), so an API change applies at
  * once: to the NOTIFY in flight as well as to the next one.
  */
@@ -13,8 +14,8 @@ import type { Notifier, NotifyTarget } from "./notifier.js";
 export function notifyTargets(settings: TransferSettings): (zone: string) => NotifyTarget[] {
   const keyOf = tsigKeys();
   return (zone) => {
-    const cfg = settings.outgoing(zone);
-    if (cfg === undefined || cfg.status !== "Enabled") return [];
+    const cfg = settings.activeOutgoing(zone);
+    if (cfg === undefined) return [];
     const out: NotifyTarget[] = [];
     for (const id of cfg.peers) {
       const peer = settings.getPeer(id);
@@ -42,6 +43,7 @@ export function notifyDropReason(
 ): (zone: string, peerId: string) => string {
   return (zone, peerId) => {
     const cfg = settings.outgoing(zone);
+    if (!settings.entitled(zone)) return "the zone's outgoing-transfer entitlement was revoked";
     if (cfg === undefined) return "outgoing transfer configuration deleted";
     if (cfg.status !== "Enabled") return "transfers disabled";
     const peer = settings.listPeers().find((p) => p.id === peerId);
@@ -62,10 +64,13 @@ export function notifyDropReason(
  */
 export function followSettings(notifier: Notifier, settings: TransferSettings): () => void {
   return settings.onChange((c) => {
-    if (c.kind === "outgoing" && settings.outgoing(c.zone)?.status === "Enabled") {
+    if (c.kind === "outgoing" && settings.activeOutgoing(c.zone) !== undefined) {
       if (c.action === "enable" || c.action === "create") notifier.trigger(c.zone, "enable");
       else if (c.action === "force_notify") notifier.trigger(c.zone, "force");
     }
+    // Granting the entitlement to a zone whose transfers are Enabled is like enabling them.
+    if (c.kind === "entitlement" && c.entitled && settings.activeOutgoing(c.zone) !== undefined)
+      notifier.trigger(c.zone, "enable");
     notifier.retarget();
   });
 }

@@ -10,7 +10,7 @@ import { T } from "../wire/types.js";
 import { RCODE } from "../zone/lookup.js";
 import type { PolicyRule, TransferRequest } from "./transfer-request.js";
 
-type Settings = Pick<TransferSettings, "outgoing" | "isAllowedSource" | "zoneTsig">;
+type Settings = Pick<TransferSettings, "outgoing" | "entitled" | "isAllowedSource" | "zoneTsig">;
 
 /**
  * The question must name a zone served here, not a name inside one (RFC 5936 §2.2.1: NOTAUTH
@@ -23,10 +23,19 @@ export function servedHere(rcode: number): PolicyRule {
   };
 }
 
-/** cloudflare.md §2: the zone's outgoing transfers must be Enabled. */
+/**
+ * cloudflare.md §2: the zone's outgoing transfers must be Enabled, and the zone entitled to
+ * them (the setup guide's first step; settings.ts `entitled`).
+ */
 export function outgoingEnabled(settings: Settings): PolicyRule {
   return function outgoingEnabled(rq) {
-    if (settings.outgoing(zoneOf(rq).origin)?.status === "Enabled") return undefined;
+    const origin = zoneOf(rq).origin;
+    if (!settings.entitled(origin))
+      return {
+        rcode: RCODE.REFUSED,
+        reason: "the zone is not enabled for outgoing zone transfers (entitlement)",
+      };
+    if (settings.outgoing(origin)?.status === "Enabled") return undefined;
     return { rcode: RCODE.REFUSED, reason: "outgoing transfers are not enabled for the zone" };
   };
 }

@@ -540,6 +540,8 @@ function followZones(cloudflare: CloudflareZones, ctx: Ctx, writer: StoreWriter)
 function followTransfers(transfers: TransferSettings, objs: TransferState, writer: StoreWriter) {
   transfers.onChange(
     (c: SettingsChange) => {
+      // Not a Cloudflare object: the config file declares it at every start (settings.ts).
+      if (c.kind === "entitlement") return;
       if (c.kind === "outgoing") {
         const key = nameKey(c.zone);
         const v = transfers.outgoing(c.zone) ?? null;

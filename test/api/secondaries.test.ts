@@ -117,6 +117,7 @@ t.test("a finished AXFR and a refusal, as the route shows them", async (t) => {
     name: "example.com",
     serial: set.get("example.com.")!.serial,
     outgoing_status: "Enabled",
+    outgoing_entitled: true,
   });
   t.match(before.body.result.secondaries, [
     {

@@ -680,3 +680,16 @@ t.test("api.rate_limit: N/SECONDS, checked with its line", async (t) => {
     'dns-primary.yaml:2: api.rate: unknown field (did you mean "rate_limit"?)',
   ]);
 });
+
+t.test("zones[].outgoing_entitled: false revokes the zone's entitlement", async (t) => {
+  const { settings } = parseConfig(
+    "zones:\n  example.com:\n    outgoing_entitled: false\n  example.net:\n    outgoing_entitled: true\n",
+    "a.yaml",
+  );
+  t.equal(settings.entitled("example.com."), false);
+  t.equal(settings.entitled("example.net."), true);
+  t.equal(settings.entitled("other.example."), true, "granted unless revoked");
+  t.same(yamlError(t, "zones:\n  example.com:\n    outgoing_entitled: no-thanks\n").lines(), [
+    'dns-primary.yaml:3: zones["example.com"].outgoing_entitled: expected true or false, not "no-thanks"',
+  ]);
+});

@@ -6,6 +6,8 @@
  * `GET /zones/{zone_id}/secondaries`:
  * `{ zone: {id, name, serial, outgoing_status}, secondaries, recent_refusals, incoming_notify }`
  * - `outgoing_status`: "Enabled", "Disabled", or null when the zone has no outgoing config;
+ *   `outgoing_entitled`: false while the zone is not enabled for outgoing zone transfers
+ *   (routes/entitlements.ts), whatever the status says;
  * - `secondaries`: each linked peer in link order (seen or not), then every other source seen
  *   (inside an ACL, refused, or a peer no longer linked, with `via` null), most recently
  *   active first; each with `last_notify` (a NOTIFY cancelled says why in `detail`),
@@ -32,6 +34,7 @@ export interface SecondariesZone {
   name: string;
   serial: number;
   outgoing_status: OutgoingStatus | null;
+  outgoing_entitled: boolean;
 }
 
 export interface Secondaries extends SecondariesView {
@@ -47,6 +50,7 @@ export function zoneSecondaries(ctx: ApiContext, zone: Zone): Secondaries {
       name,
       serial: zone.serial,
       outgoing_status: ctx.transfers.outgoing(zone.origin)?.status ?? null,
+      outgoing_entitled: ctx.transfers.entitled(zone.origin),
     },
     ...view,
   };

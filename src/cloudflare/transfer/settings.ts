@@ -147,6 +147,13 @@ export type SettingsChange =
       id: string;
       /** Canonical zone name. */
       zone: string;
+    }
+  | {
+      /** The zone's outgoing-transfer entitlement was granted or revoked (not stored). */
+      kind: "entitlement";
+      /** Canonical zone name. */
+      zone: string;
+      entitled: boolean;
     };
 
 export type SettingsListener = (change: SettingsChange) => void;
@@ -195,6 +202,8 @@ export class TransferSettings {
   private aclBlocks: { acl: Acl; list: BlockList }[] | undefined;
   /** Outgoing configurations by zone key (lowercased canonical name). */
   private readonly outgoings = new Map<string, OutgoingConfig>();
+  /** Zones (keys) whose outgoing transfers the account team has not enabled (see entitled). */
+  private readonly notEntitled = new Set<string>();
   /** Per-zone answers for the transfer server, dropped on every change of peers or links. */
   private readonly views = new Map<string, ZoneView>();
   private readonly listeners = new Set<SettingsListener>();
@@ -714,7 +723,39 @@ export class TransferSettings {
     );
   }
 
+  // ---------------------------------------------------------------- the entitlement
+
+  /**
+   * Whether the zone is enabled for outgoing zone transfers. On Cloudflare this is an
+   * entitlement the account team grants ("Make sure your account team has enabled your zone
+   * for outgoing zone transfers", the setup guide's first step); here every zone has it
+   * unless it is revoked (the config file's `outgoing_entitled: false`, the emulator's route).
+   */
+  entitled(zone: string): boolean {
+    const key = lookupKey(zone);
+    return key === undefined || !this.notEntitled.has(key);
+  }
+
+  /** Grant or revoke the entitlement. Not a Cloudflare object: not stored in a data dir. */
+  setEntitled(zone: string, entitled: boolean): void {
+    const key = lookupKey(zone);
+    if (key === undefined) throw new SettingsError("INVALID_NAME", `${zone} is not a zone name`);
+    if (this.entitled(zone) === entitled) return;
+    if (entitled) this.notEntitled.delete(key);
+    else this.notEntitled.add(key);
+    this.emit({ kind: "entitlement", zone: zoneName(zone), entitled });
+  }
+
   // ---------------------------------------------------------------- queries of the transfer server
+
+  /**
+   * The zone's configuration when its outgoing transfers run: Enabled, and the zone entitled
+   * to them. What transfers, NOTIFY and SOA checks follow.
+   */
+  activeOutgoing(zone: string): OutgoingConfig | undefined {
+    const cfg = this.outgoing(zone);
+    return cfg?.status === "Enabled" && this.entitled(zone) ? cfg : undefined;
+  }
 
   /** The zone's outgoing configuration, or undefined (also for a name that is not valid). */
   outgoing(zone: string): OutgoingConfig | undefined {

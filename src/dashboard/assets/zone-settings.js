@@ -2,7 +2,7 @@
 // multi-provider DNS with the apex NS records (step 5), and the peers linked to the zone
 // (step 3).
 
-import { ApiError, get, patch, post, put, V4 } from "./api.js";
+import { ApiError, EXT, get, patch, post, put, V4 } from "./api.js";
 import {
   badge,
   card,
@@ -17,9 +17,15 @@ import {
 } from "./dom.js";
 
 const MAX_LINKED_PEERS = 30;
+/** The API's code for a zone not enabled for outgoing zone transfers (cloudflare/errors.ts). */
+const NOT_ENTITLED = 89105;
 
-/** The outgoing status as a badge: "Enabled", "Disabled", or none configured (undefined). */
-export function outgoingBadge(status) {
+/**
+ * The outgoing status as a badge: "Enabled", "Disabled", or none configured (undefined);
+ * "not entitled" first when the zone is not enabled for outgoing zone transfers.
+ */
+export function outgoingBadge(status, entitled = true) {
+  if (!entitled) return badge("not entitled", "warn");
   if (status === "Enabled") return badge("Enabled", "ok");
   if (status === "Disabled") return badge("Disabled", "warn");
   return badge("not configured");
@@ -36,7 +42,24 @@ export async function settingsTab(box, { app, zone, zoneId, head }) {
     ),
   ]);
   const out = outgoing(`${V4}/zones/${zoneId}/secondary_dns/outgoing`, zone.name);
-  await out.reload();
+  try {
+    await out.reload();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === NOT_ENTITLED)) throw err;
+    const again = async () => {
+      await settingsTab(box, { app, zone, zoneId, head });
+      head.refresh();
+    };
+    box.replaceChildren(
+      h(
+        "div",
+        { class: "grid" },
+        notEntitledCard(zoneId, err, again),
+        multiProviderCard({ settings, apexNs, zone, zoneId, head }),
+      ),
+    );
+    return;
+  }
   const outCard = outgoingCard(out, zoneId, head);
   const linked = linkedPeersForm(out, peers, tsigs, zone.name, () => {
     outCard.show();
@@ -131,6 +154,37 @@ function outgoingCard(out, zoneId, head) {
     notifyMsg,
   );
   return { el, show };
+}
+
+/**
+ * The zone lacks the entitlement the setup guide's first step asks the account team for: what
+ * that means, and the emulator's switch standing in for the account team.
+ */
+function notEntitledCard(zoneId, err, granted) {
+  const grantErr = h("p", { class: "err", id: "entitlement-err", "aria-live": "polite" });
+  const grant = h("button", { type: "button", id: "grant-entitlement" }, "Grant the entitlement");
+  grant.addEventListener("click", () =>
+    whileBusy(grant, grantErr, async () => {
+      await put(`${EXT}/zones/${zoneId}/entitlements`, { outgoing_zone_transfers: true });
+      await granted();
+    }),
+  );
+  return card(
+    { headingId: "outgoing-h", title: "Outgoing zone transfers" },
+    h("p", { class: "err", id: "not-entitled" }, errText(err)),
+    h(
+      "p",
+      { class: "intro" },
+      'On Cloudflare, outgoing zone transfers are an entitlement: the setup guide begins with "make sure your account team has enabled your zone for outgoing zone transfers". Until then the zone\'s outgoing-transfer routes answer 403 (code 89105), secondaries asking for the zone are refused, and none is notified. Its outgoing configuration is kept for when the entitlement is granted.',
+    ),
+    h(
+      "p",
+      { class: "note" },
+      "Here the account team is the emulator: grant it below, with PUT /dns-primary/v1/zones/{zone_id}/entitlements, or with the config file's outgoing_entitled.",
+    ),
+    h("div", { class: "actions" }, grant),
+    grantErr,
+  );
 }
 
 function outgoingFacts(config) {

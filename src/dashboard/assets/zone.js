@@ -72,7 +72,12 @@ function zoneHead(app, zoneId, facts) {
           "SOA serial ",
           h("code", { id: "soa-serial" }, String(z.serial)),
         ),
-        h("span", { class: "fact" }, "Outgoing ", outgoingBadge(z.outgoing_status)),
+        h(
+          "span",
+          { class: "fact" },
+          "Outgoing ",
+          outgoingBadge(z.outgoing_status, z.outgoing_entitled !== false),
+        ),
         h("span", { class: "fact" }, "ID ", h("code", { class: "id" }, zoneId)),
       );
     },
