@@ -36,6 +36,7 @@ import { dnsRecordFileRoutes } from "./routes/dns-records-file.js";
 import { dnsSettingsRoutes } from "./routes/dns-settings.js";
 import { entitlementRoutes } from "./routes/entitlements.js";
 import { faultRoutes } from "./routes/faults.js";
+import { notEmulatedRoutes } from "./routes/not-emulated.js";
 import { outgoingRoutes } from "./routes/outgoing.js";
 import { EXTENSION_PREFIX, renderingRoutes } from "./routes/rendering.js";
 import { secondaryRoutes } from "./routes/secondaries.js";
@@ -169,6 +170,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
       dnsRecordFileRoutes(api, ctx);
       dnsSettingsRoutes(api, ctx);
       outgoingRoutes(api, ctx);
+      notEmulatedRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

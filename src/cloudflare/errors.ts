@@ -34,6 +34,7 @@
  * | 9021  | 400    | INVALID_TTL        | a TTL other than 1 (automatic) or 30..86400             |
  * | 9041  | 400    | INVALID_PROXIED    | proxied set on a type other than A, AAAA, CNAME         |
  * | 89105 | 403    | NOT_ENTITLED       | the zone's outgoing-transfer routes, while the zone is not enabled for outgoing zone transfers (Cloudflare's answer is not documented: a decision) |
+ * | 89106 | 403    | NOT_EMULATED       | an endpoint Cloudflare has that dns-primary does not emulate (api/routes/not-emulated.ts); 403, not 5xx, which the SDK would retry |
  * | 89104 | 400    | INVALID_FIELD      | a record field of the wrong JSON type or out of range (comment, tags, settings, priority, data) |
  * | 81044 | 404    | RECORD_NOT_FOUND   | a DNS record id that matches no record of the zone      |
  * | 81053 | 400    | HOST_CONFLICT      | an A/AAAA/CNAME where a CNAME (or, for a CNAME, any A/AAAA/CNAME) has the name |
@@ -79,6 +80,7 @@ export const API_ERRORS = {
   INVALID_PROXIED: { code: 9041, status: 400 },
   INVALID_FIELD: { code: 89104, status: 400 },
   NOT_ENTITLED: { code: 89105, status: 403 },
+  NOT_EMULATED: { code: 89106, status: 403 },
   RECORD_NOT_FOUND: { code: 81044, status: 404 },
   HOST_CONFLICT: { code: 81053, status: 400 },
   CNAME_CONFLICT: { code: 81054, status: 400 },

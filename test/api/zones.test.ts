@@ -175,6 +175,50 @@ t.test("GET /zones: filters", async (t) => {
   t.same(await names("account.name=Lab%20account&per_page=1"), ["a.example"]);
   t.same(await names("type=full&type=secondary&per_page=1"), ["a.example"]);
   t.same(await names("type=secondary"), []);
+  t.same(await names("type=partial,full&per_page=1"), ["a.example"], "comma-separated types");
+  t.same(await names("account.name=contains:lab&per_page=1"), ["a.example"], "operators too");
+  t.same(await names("account.name=starts_with:other"), []);
+  // match=any: one filter that holds is enough; match=all (the default): every one must.
+  t.same(await names("name=c.example&status=pending"), []);
+  t.same(await names("name=c.example&status=pending&match=any"), ["c.example"]);
+  t.same(await names("name=c.example&status=active&match=any&per_page=2"), [
+    "a.example",
+    "b.example",
+  ]);
+  t.same(await names("status=pending&type=secondary&match=any"), []);
+  // order: every field but the name is the same for all zones here, so name order.
+  t.same(await names("order=status&direction=desc&per_page=1"), ["e.example"]);
+  t.same(await names("order=account.name&per_page=1"), ["a.example"]);
+  for (const bad of ["order=colour", "match=some", "status=asleep", "direction=up"]) {
+    const r = await call(app, "GET", `/zones?${bad}`);
+    t.equal(r.status, 400, bad);
+    t.equal(r.body.errors[0].code, 89102);
+  }
+});
+
+t.test("the SDK's zones.list filters reach the server as it sends them", async (t) => {
+  const { app } = lab(t, { origins: ORIGINS });
+  const seen: string[] = [];
+  app.addHook("onRequest", async (req) => {
+    seen.push(req.url);
+  });
+  const { listenApi } = await import("../../src/api/server.js");
+  const { default: Cloudflare } = await import("cloudflare");
+  const { port } = await listenApi(app, { host: "127.0.0.1", port: 0 });
+  const client = new Cloudflare({ apiToken: "x", baseURL: `http://127.0.0.1:${port}/client/v4` });
+  const got: string[] = [];
+  for await (const z of client.zones.list({
+    name: "ends_with:.example",
+    status: "active",
+    account: { id: ACCOUNT.id },
+    type: ["full", "partial"],
+    order: "name",
+    direction: "desc",
+    match: "all",
+  }))
+    got.push(z.name);
+  t.same(got, ["e.example", "c.example", "b.example", "a.example"]);
+  t.match(seen[0], /type=full&type=partial/, "types repeated, as the SDK sends them");
 });
 
 t.test("POST /zones: a new zone is served at once with Cloudflare's defaults", async (t) => {

@@ -16,9 +16,13 @@
  * - `created_on` is when the API first saw the zone (start-up, for zones loaded from files);
  *   `modified_on` moves with every committed change to the zone's records.
  * - `GET /zones` filters by `name` (exact and case-insensitive by default, or with
- *   Cloudflare's operators `contains:`, `starts_with:`, `ends_with:`, `not_equal:`), `status`,
- *   `type`, `account.id` and `account.name`; it sorts by name (`direction=desc` reverses);
- *   `per_page` defaults to 20 and is at most 50, as on Cloudflare.
+ *   Cloudflare's operators `contains:`, `starts_with:`, `ends_with:`, `not_equal:` and their
+ *   `_case_sensitive` forms), `status`, `type` (repeated, or comma-separated), `account.id`
+ *   and `account.name` (with the same operators), all of them (`match=all`, the default) or
+ *   any (`match=any`). `order` takes Cloudflare's fields (`name`, `status`, `account.id`,
+ *   `account.name`, `plan.id`); every zone here shares all but the name, so the order is by
+ *   name whatever the field, `direction=desc` reversing it. `per_page` defaults to 20 and is
+ *   at most 50, as on Cloudflare.
  */
 
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -111,13 +115,17 @@ function nameFilter(v: unknown): NameFilter | undefined {
   }
 }
 
-/** A filter on a field every zone shares: matches all zones or none. */
-function sameFor(v: unknown, value: string, what: string): boolean {
-  if (v === undefined || v === "") return true;
+/** A filter on a field every zone shares (undefined when not asked): all zones or none. */
+function sameFor(v: unknown, value: string, what: string): boolean | undefined {
+  if (v === undefined || v === "") return undefined;
   const values = Array.isArray(v) ? v : [v];
   if (!values.every((x) => typeof x === "string")) throw invalidQuery(`${what} must be text`);
-  return values.includes(value);
+  // The SDK repeats `type=full&type=partial`; Cloudflare documents `type=full,partial`.
+  return values.flatMap((x) => x.split(",")).includes(value);
 }
+
+const ORDERS = ["name", "status", "account.id", "account.name", "plan.id"];
+const STATUSES = ["initializing", "pending", "active", "moved"];
 
 export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const times = ctx.times;
@@ -152,14 +160,30 @@ export function zoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (direction !== "asc" && direction !== "desc") {
       throw invalidQuery('direction must be "asc" or "desc"');
     }
-    const all =
-      sameFor(q.status, "active", "status") &&
-      sameFor(q.type, "full", "type") &&
-      sameFor(q["account.id"], ctx.account.id, "account.id") &&
-      sameFor(q["account.name"], ctx.account.name, "account.name");
-    const sorted = all ? ctx.cloudflare.set.byKey() : [];
-    let zones =
-      byName === undefined ? sorted : sorted.filter((z) => byName(withoutTrailingDot(z.origin)));
+    const match = q.match ?? "all";
+    if (match !== "all" && match !== "any") throw invalidQuery('match must be "all" or "any"');
+    if (q.order !== undefined && !ORDERS.includes(q.order as string))
+      throw invalidQuery(`order must be one of ${ORDERS.join(", ")}`);
+    if (typeof q.status === "string" && q.status !== "" && !STATUSES.includes(q.status))
+      throw invalidQuery(`status must be one of ${STATUSES.join(", ")}`);
+    const accountName = nameFilter(q["account.name"]);
+    // The filters on fields every zone shares: true, false, or not asked (undefined).
+    const shared = [
+      sameFor(q.status, "active", "status"),
+      sameFor(q.type, "full", "type"),
+      sameFor(q["account.id"], ctx.account.id, "account.id"),
+      accountName === undefined ? undefined : accountName(ctx.account.name),
+    ].filter((x) => x !== undefined);
+    const sorted = ctx.cloudflare.set.byKey();
+    const named = (z: Zone) => byName === undefined || byName(withoutTrailingDot(z.origin));
+    let zones: readonly Zone[];
+    if (match === "all") {
+      zones = shared.every((x) => x) ? sorted.filter(named) : [];
+    } else if (shared.some((x) => x)) {
+      zones = sorted; // one shared filter holds for every zone
+    } else {
+      zones = byName === undefined ? (shared.length === 0 ? sorted : []) : sorted.filter(named);
+    }
     if (direction === "desc") zones = [...zones].reverse();
     const { page, info } = paginate(zones, paging);
     return ok(page.map(result), info);
