@@ -239,6 +239,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PrimaryS
   if (config !== undefined && options.transfers !== undefined)
     throw new TypeError("startPrimary: give config or transfers, not both (each is a store)");
   const logger = options.logger ?? silentLogger();
+  apiRateLimit(options); // a RangeError before anything listens
   const opened = new Opened();
   try {
     const loaded = loadZones(options, logger);
@@ -354,12 +355,12 @@ function loadZones(options: ServerOptions, logger: Logger): Loaded {
  * the library's option over the config file's, over Cloudflare's defaults.
  */
 function startAccount(options: ServerOptions): AccountDnsSettings {
-  const stored = options.dataDir !== undefined ? storedAccount(options.dataDir) : undefined;
-  if (stored !== undefined) return stored;
+  // Checked whether or not the data dir's win: an invalid option is an error either way.
   let account = defaultAccountSettings();
   for (const patch of [options.config?.accountDnsSettings, options.accountDnsSettings])
     if (patch !== undefined) account = patchAccountSettings(account, patch);
-  return account;
+  const stored = options.dataDir !== undefined ? storedAccount(options.dataDir) : undefined;
+  return stored ?? account;
 }
 
 /** Step 2: the stored state over what was just loaded, then every change stored (store/). */
@@ -667,6 +668,7 @@ function followChanges(
         add: change.add?.map((r) => ({ ...r, rdata: toLatin1(r.rdata) })),
       },
       ...(e.settings ? { settings: e.settings } : {}),
+      ...(e.scope ? { scope: e.scope } : {}),
     });
     logger.info(
       {

@@ -4,8 +4,10 @@
  * the next five minutes will be blocked, receiving a HTTP 429 - Too Many Requests response"
  * (Cloudflare docs, fundamentals/api/reference/limits).
  *
- * - A user is a credential: the `Authorization` header, else `X-Auth-Email` + `X-Auth-Key`,
- *   else the client's address (a lab that sends none).
+ * - A user is a credential as the authentication reads it (auth.ts): the token of
+ *   `Authorization: Bearer TOKEN` (any spelling of the scheme and spaces), else `X-Auth-Key`
+ *   (the email beside it does not matter), else the client's address (a lab that sends none).
+ *   Kept as a SHA-256, so a user costs the same whatever the header's length.
  * - A window opens at a user's first request and lasts SECONDS; the request past N in it is
  *   answered 429 and the user is blocked for SECONDS from then on. A blocked request does not
  *   count.
@@ -17,6 +19,7 @@
  *   (`/dns-primary/v1`) nor the dashboard's files.
  */
 
+import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { RateLimit } from "../transport/limits.js";
 
@@ -67,24 +70,36 @@ export class RateLimiter {
     return { allowed: true, remaining: this.limit.requests - w.used, reset };
   }
 
-  /** Drop ended windows; if none had ended, the oldest entry. */
+  /** Drop ended windows; if none had ended, the oldest user not blocked (or the oldest). */
   private forget(now: number): void {
     for (const [user, w] of this.users) if (now >= w.ends) this.users.delete(user);
-    if (this.users.size >= MAX_USERS) {
-      const first = this.users.keys().next();
-      if (!first.done) this.users.delete(first.value);
+    if (this.users.size < MAX_USERS) return;
+    let victim: string | undefined;
+    for (const [user, w] of this.users) {
+      victim ??= user;
+      if (!w.blocked) {
+        victim = user;
+        break;
+      }
     }
+    if (victim !== undefined) this.users.delete(victim);
   }
 }
 
 /** Who is asking, as the limit counts users (see above). */
 export function userOf(headers: IncomingHttpHeaders, address: string): string {
   const auth = headers.authorization;
-  if (typeof auth === "string" && auth !== "") return `a:${auth}`;
-  const email = headers["x-auth-email"];
+  if (typeof auth === "string" && auth.trim() !== "") {
+    const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(auth);
+    return credential(bearer ? bearer[1] : auth.trim());
+  }
   const key = headers["x-auth-key"];
-  if (typeof key === "string" && key !== "") return `k:${String(email)}:${key}`;
+  if (typeof key === "string" && key.trim() !== "") return credential(key.trim());
   return `ip:${address}`;
+}
+
+function credential(secret: string): string {
+  return `c:${createHash("sha256").update(secret, "utf8").digest("base64")}`;
 }
 
 /** The headers of an answer (see above). */

@@ -183,7 +183,9 @@ export function openStore(dir: string, opts: StoreOptions): Store {
     throw err;
   }
   // From here on, a change is on disk before the request that made it is answered.
-  opts.cloudflare.onAccount((s) => writeAccountFile(dir, s));
+  opts.cloudflare.onAccount((s) => {
+    if (!writer.isClosed) writeAccountFile(dir, s);
+  });
   followZones(opts.cloudflare, restored.ctx, writer);
   followTransfers(opts.transfers, restored.ctx.objs, writer);
   return storeHandle(dir, restored.ctx, writer, unlock);
@@ -529,7 +531,12 @@ function followZones(cloudflare: CloudflareZones, ctx: Ctx, writer: StoreWriter)
       });
     }
   });
-  cloudflare.onStoredSettings((zone, dns) => writer.append({ t: "dns", origin: zone.origin, dns }));
+  // Settings that change nothing served (no commit): the DNS settings, and the profile when
+  // the account's enforcement changed in place (rules/zones.ts followAccount), so that a later
+  // commit of the zone replays as it was made.
+  cloudflare.onStoredSettings((zone, dns, profile) =>
+    writer.append({ t: "dns", origin: zone.origin, dns, profile }),
+  );
 }
 
 /**
@@ -651,7 +658,7 @@ type LogRecord =
       settings?: Settings;
       serial: number;
     }
-  | { t: "dns"; s: number; origin: string; dns: DnsSettings }
+  | { t: "dns"; s: number; origin: string; dns: DnsSettings; profile?: ZoneProfile }
   | { t: "source"; s: number; origin: string; fp?: string; source?: string; digest?: string }
   | { t: "obj"; s: number; kind: ObjKind; key: string; v: unknown; clear?: string };
 
@@ -716,11 +723,14 @@ function replay(r: LogRecord, ctx: Ctx): void {
     case "dns": {
       const deferred = ctx.deferred.get(nameKey(r.origin));
       if (deferred !== undefined) {
-        deferred.settings = { dns: r.dns, profile: deferred.settings.profile };
+        deferred.settings = { dns: r.dns, profile: r.profile ?? deferred.settings.profile };
         return;
       }
       const zone = exactZone(ctx, r.origin);
-      cloudflare.applySettings(zone, { dns: r.dns, profile: cloudflare.profile(zone) });
+      cloudflare.applySettings(zone, {
+        dns: r.dns,
+        profile: r.profile ?? cloudflare.profile(zone),
+      });
       return;
     }
     case "source":

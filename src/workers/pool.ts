@@ -55,6 +55,8 @@ export type WorkerCommand =
       change: Change;
       /** New DNS settings, committed with every name rendered again. */
       settings?: { dns: DnsSettings; profile: ZoneProfile };
+      /** With `settings`: only the names holding a proxied record (rules/zones.ts CommitEvent). */
+      scope?: "proxied";
     }
   | { type: "remove"; origin: string }
   /**

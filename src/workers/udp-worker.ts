@@ -5,7 +5,7 @@
  */
 
 import cluster from "node:cluster";
-import { CloudflareZones } from "../cloudflare/rules/zones.js";
+import { CloudflareZones, isProxied } from "../cloudflare/rules/zones.js";
 import type { Tsig } from "../cloudflare/transfer/settings.js";
 import { createLogger } from "../log.js";
 import { createQueryHandler } from "../server/query.js";
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
         if (m.type === "remove") cloudflare.remove(zone);
         else if (m.settings) {
           cloudflare.applySettings(zone, m.settings);
-          zone.commit(m.change, { rerender: true });
+          zone.commit(m.change, { rerender: m.scope === "proxied" ? isProxied : true });
         } else zone.commit(m.change);
       } catch (err) {
         // The main process committed this change; failing here means the copies diverged.

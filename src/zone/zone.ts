@@ -117,9 +117,11 @@ export interface ChangeOptions {
   warn?: (w: ZoneWarning) => void;
   /**
    * Render every name again, not only the changed ones: the renderer's settings changed
-   * (Cloudflare's multi-provider, CNAME flattening, anycast addresses).
+   * (Cloudflare's multi-provider, CNAME flattening, anycast addresses). A function: only the
+   * names holding a record whose Cloudflare fields it accepts, and the names rendered from
+   * other names (a setting that concerns proxied records only, in a zone of a million).
    */
-  rerender?: boolean;
+  rerender?: boolean | ((meta: RecordMeta) => boolean);
   /**
    * Refuse (ZoneError, nothing changed) a change that would leave the zone with more records
    * than this. A change that does not add records is always allowed.
@@ -566,7 +568,12 @@ export class Zone {
     }
     // Names rendered from other names (flattened CNAMEs) follow the change of their targets;
     // with `rerender`, every name follows new renderer settings.
-    const again = opts.rerender ? [...this.stored()].map((x) => x.key) : [...this.dependents];
+    const again =
+      opts.rerender === true
+        ? [...this.stored()].map((x) => x.key)
+        : typeof opts.rerender === "function"
+          ? [...new Set([...this.keysWithMeta(opts.rerender), ...this.dependents])]
+          : [...this.dependents];
     for (const key of again) {
       if (staged.has(key) && !this.dependents.has(key)) continue;
       const sets = this.storedSets(key);
@@ -575,6 +582,13 @@ export class Zone {
     this.count += delta;
     this.committed();
     return diff;
+  }
+
+  /** The names (keys) holding a record whose Cloudflare fields `which` accepts. */
+  private keysWithMeta(which: (meta: RecordMeta) => boolean): Set<string> {
+    const keys = new Set<string>();
+    for (const [rk, m] of this.meta) if (which(m)) keys.add(rk.slice(0, rk.indexOf("\0")));
+    return keys;
   }
 
   /** The node a transfer sends at a name (undefined where nothing is served). */

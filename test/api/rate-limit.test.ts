@@ -94,3 +94,18 @@ t.test("the official SDK waits out Retry-After and its call succeeds", async (t)
   t.same(statuses, [200, 200, 429, 200], "the third was refused once, then retried");
   t.ok(Date.now() - t0 >= 900, "after waiting the second Retry-After asked for");
 });
+
+t.test("one credential is one user, however its headers are spelt", async (t) => {
+  const l = lab(t, { apiToken: "tok", rateLimit: { requests: 1, seconds: 300 } });
+  const statuses: number[] = [];
+  const spellings: Record<string, string>[] = [
+    { authorization: "Bearer tok" },
+    { authorization: "bearer tok" },
+    { authorization: "Bearer  tok " },
+    { "x-auth-email": "a@example.com", "x-auth-key": "tok" },
+    { "x-auth-email": "b@example.com", "x-auth-key": "tok" },
+  ];
+  for (const headers of spellings)
+    statuses.push((await call(l.app, "GET", "/zones", undefined, headers)).status);
+  t.same(statuses, [200, 429, 429, 429, 429]);
+});

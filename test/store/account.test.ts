@@ -1,7 +1,7 @@
 // The account's DNS settings with a data dir: kept across a restart and winning over the
 // config's, applied to zone files loaded at the next start, a zone that disagrees with the
 // stored enforce_dns_only following it, and a damaged account file refused with its path.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
@@ -120,4 +120,31 @@ t.test("a damaged or invalid account file stops the start with its path", async 
     name: "StoreError",
     message: /account: stored account settings are not valid: zone_defaults: ns_ttl/,
   });
+});
+
+t.test("a crash after an in-place enforcement and a later commit replays as it was", async (t) => {
+  const { dataDir, options } = setup(t);
+  const srv = await startServer(options);
+  t.teardown(() => srv.close());
+  // No proxied record yet: enforcement changes the zone in place, without a new serial.
+  srv.cloudflare.editAccountSettings({ enforce_dns_only: true });
+  const z = srv.zoneSet.get("a.test.")!;
+  const serial = z.serial;
+  proxyWww(srv);
+  t.same(served(srv, "www.a.test.", T.A), ["192.0.2.80"], "proxied, served DNS-only");
+  const journal = z.journal.changesets().map((c) => JSON.stringify(c));
+  // A crash now: the data dir as it is on disk, no final snapshot.
+  const copy = tempDir(t);
+  cpSync(dataDir, copy, { recursive: true });
+  rmSync(join(copy, "lock"), { force: true });
+  const again = await startServer({ ...options, dataDir: copy });
+  t.teardown(() => again.close());
+  const z2 = again.zoneSet.get("a.test.")!;
+  t.equal(z2.serial, serial + 1, "the one commit, no extra change");
+  t.same(served(again, "www.a.test.", T.A), ["192.0.2.80"]);
+  t.same(
+    z2.journal.changesets().map((c) => JSON.stringify(c)),
+    journal,
+    "the journal is what secondaries were given",
+  );
 });

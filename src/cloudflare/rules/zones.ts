@@ -15,6 +15,7 @@ import {
   type Change,
   type ChangeOptions,
   type RecordInput,
+  type RecordMeta,
   type RendererOption,
   type Zone,
   ZoneBuilder,
@@ -45,6 +46,11 @@ export interface CommitEvent {
   changeset: Changeset;
   /** Render settings changed: every name was rendered again. */
   settings?: { dns: DnsSettings; profile: ZoneProfile };
+  /**
+   * With `settings`: only the account's enforcement changed, so only the names holding a
+   * proxied record (and those rendered from other names) were rendered again (`isProxied`).
+   */
+  scope?: "proxied";
 }
 
 export type ZonesEvent =
@@ -64,9 +70,12 @@ function withDnsOnly(profile: ZoneProfile, dnsOnly: boolean): ZoneProfile {
   return dnsOnly ? { ...rest, dnsOnly: true } : rest;
 }
 
+/** A record the account's enforcement concerns. */
+export const isProxied = (m: RecordMeta): boolean => m.proxied === true;
+
 /** Whether any record of the zone is proxied: only then does enforce_dns_only change what it serves. */
 function hasProxied(zone: Zone): boolean {
-  for (const m of zone.meta.values()) if (m.proxied === true) return true;
+  for (const m of zone.meta.values()) if (isProxied(m)) return true;
   return false;
 }
 
@@ -76,7 +85,9 @@ const MAX_STEPS = 8;
 export class CloudflareZones {
   private readonly state = new WeakMap<Zone, ZoneState>();
   private readonly listeners: Array<(e: ZonesEvent) => void> = [];
-  private readonly storedSettingsListeners: Array<(zone: Zone, dns: DnsSettings) => void> = [];
+  private readonly storedSettingsListeners: Array<
+    (zone: Zone, dns: DnsSettings, profile: ZoneProfile) => void
+  > = [];
   private readonly accountListeners: Array<(s: AccountDnsSettings) => void> = [];
   /** The account's DNS settings (account-settings.ts): zone defaults, enforce_dns_only. */
   private account: AccountDnsSettings;
@@ -130,7 +141,7 @@ export class CloudflareZones {
    * Listen to DNS settings changes that change nothing served (no commit, so no `commit`
    * event): the store keeps them.
    */
-  onStoredSettings(fn: (zone: Zone, dns: DnsSettings) => void): void {
+  onStoredSettings(fn: (zone: Zone, dns: DnsSettings, profile: ZoneProfile) => void): void {
     this.storedSettingsListeners.push(fn);
   }
 
@@ -231,7 +242,7 @@ export class CloudflareZones {
     const previous = { dns: st.dns, rules: st.rules.settings };
     st.dns = next;
     if (!soaChanged && !rendered) {
-      for (const fn of this.storedSettingsListeners) fn(zone, next);
+      for (const fn of this.storedSettingsListeners) fn(zone, next, st.profile);
       return next;
     }
     st.rules.settings = renderSettings(next, st.profile);
@@ -282,39 +293,56 @@ export class CloudflareZones {
    * Every zone served as the account's `enforce_dns_only` says. A zone with a proxied record
    * is rendered again as one change: a new serial, its journal entry (the anycast pairs out,
    * the origin addresses in, or back), and the commit event with its settings, which the
-   * store and the UDP workers follow. A zone without one serves the same either way: its
-   * settings change in place, no new version. Called on a change and after a restart, when
-   * the stored account and a zone's stored settings may disagree.
+   * store and the UDP workers follow; only the names concerned are rendered again. A zone
+   * without one serves the same either way: its settings change in place, no new version,
+   * and the stored-settings listeners hear of it (the store logs it, so a later commit replays
+   * with it). Called on a change and after a restart, when the stored account and a zone's
+   * stored settings may disagree. A zone whose change fails keeps its settings; the others
+   * still follow, and the first error is thrown at the end (a restart follows again).
    */
   followAccount(): void {
     const dnsOnly = this.account.enforce_dns_only;
+    let failed: unknown;
     for (const zone of this.set.all()) {
       const st = this.stateOf(zone);
       if ((st.profile.dnsOnly === true) === dnsOnly) continue;
+      const before = { profile: st.profile, rules: st.rules.settings };
       const profile = withDnsOnly(st.profile, dnsOnly);
       st.profile = profile;
       st.rules.settings = renderSettings(st.dns, profile);
-      if (!hasProxied(zone)) continue;
-      const changeset = zone.commit({}, { rerender: true });
-      this.emit({
-        kind: "commit",
-        zone,
-        change: {},
-        changeset,
-        settings: { dns: st.dns, profile },
-      });
+      try {
+        if (!hasProxied(zone)) {
+          for (const fn of this.storedSettingsListeners) fn(zone, st.dns, profile);
+          continue;
+        }
+        const changeset = zone.commit({}, { rerender: isProxied });
+        this.emit({
+          kind: "commit",
+          zone,
+          change: {},
+          changeset,
+          settings: { dns: st.dns, profile },
+          scope: "proxied",
+        });
+      } catch (e) {
+        st.profile = before.profile;
+        st.rules.settings = before.rules;
+        failed ??= e;
+      }
     }
+    if (failed !== undefined) throw failed;
   }
 
   /**
-   * The account's settings as the main process has them (a UDP worker): zones take the
-   * enforcement in place; those it changes come next as commits with their settings.
+   * The account's settings as the main process has them (a UDP worker). A zone without a
+   * proxied record takes the enforcement in place, as in the main process; one with a proxied
+   * record changes with the commit that follows, which carries its settings.
    */
   applyAccount(s: AccountDnsSettings): void {
     this.account = s;
     for (const zone of this.set.all()) {
       const st = this.stateOf(zone);
-      if ((st.profile.dnsOnly === true) === s.enforce_dns_only) continue;
+      if ((st.profile.dnsOnly === true) === s.enforce_dns_only || hasProxied(zone)) continue;
       st.profile = withDnsOnly(st.profile, s.enforce_dns_only);
       st.rules.settings = renderSettings(st.dns, st.profile);
     }
