@@ -81,3 +81,41 @@ t.test("Settings tab: not entitled, explained, then granted", async (t) => {
   t.equal(transfers.outgoing(ORIGIN)?.status, "Enabled", "the kept configuration shows");
   t.same(problems, [], "no page errors");
 });
+
+t.test("account view: enforce DNS-only and the multi-provider zone default", async (t) => {
+  if (!requireChromium(t)) return;
+  const dir = makeTempDir("dns-primary-dashboard-account-");
+  t.teardown(() => removeTempDir(dir));
+  writeFileSync(path.join(dir, "entitled.example.zone"), ZONE);
+  const primary = await startServer({
+    zonesDir: dir,
+    dns: { host: "127.0.0.1", port: 0 },
+    api: { host: "127.0.0.1", port: 0 },
+    notify: false,
+  });
+  t.teardown(() => primary.close());
+  const root = `http://127.0.0.1:${primary.api!.port}`;
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: CHROMIUM_FLAGS,
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  t.teardown(async () => {
+    if (!t.passing()) await shot(page, "account-dns-failure").catch(() => {});
+    await browser.close();
+  });
+  const problems: string[] = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.setDefaultTimeout(10000);
+  await page.goto(`${root}/#/transfers`);
+  await page.locator("#enforce-dns-only").waitFor();
+  t.equal(await page.locator("#enforce-dns-only").getAttribute("aria-checked"), "false");
+  await page.click("#enforce-dns-only");
+  await page.locator('#enforce-dns-only[aria-checked="true"]:not([disabled])').waitFor();
+  t.equal(primary.cloudflare.accountSettings().enforce_dns_only, true, "the server follows");
+  await page.click("#default-multi-provider");
+  await page.locator('#default-multi-provider[aria-checked="true"]:not([disabled])').waitFor();
+  t.equal(primary.cloudflare.accountSettings().zone_defaults.multi_provider, true);
+  await shot(page, "31-account-dns-settings");
+  t.same(problems, [], "no page errors");
+});

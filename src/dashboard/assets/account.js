@@ -1,9 +1,20 @@
-// Account settings → DNS Zone Transfers: TSIGs, peer DNS servers and ACLs (the setup guide's
+// Account settings → DNS Zone Transfers: the account's DNS settings (enforce DNS-only, the
+// multi-provider zone default), then TSIGs, peer DNS servers and ACLs (the setup guide's
 // steps 1 and 2), each the API's list, create, edit and delete.
 
-import { V4 } from "./api.js";
+import { get, patch, V4 } from "./api.js";
 import { crudSection, fieldFrom } from "./crud.js";
-import { badge, copyButton, field, h, textInput } from "./dom.js";
+import {
+  badge,
+  card,
+  copyButton,
+  field,
+  h,
+  setToggle,
+  textInput,
+  toggle,
+  whileBusy,
+} from "./dom.js";
 
 /** The TSIG algorithms the API accepts (wire/tsig/algorithms.ts), the form's default first. */
 const ALGORITHMS = [
@@ -53,11 +64,71 @@ export async function accountView(main, app) {
     peers.render();
   }
 
+  const settings = await get(`${V4}/accounts/${app.account.id}/dns_settings`);
   main.replaceChildren(
     pageHead(app.account),
-    h("div", { class: "stack" }, tsigs.el, peers.el, acls.el),
+    h(
+      "div",
+      { class: "stack" },
+      accountDnsCard(`${V4}/accounts/${app.account.id}/dns_settings`, settings),
+      tsigs.el,
+      peers.el,
+      acls.el,
+    ),
   );
   await Promise.all([reload(), acls.refresh()]);
+}
+
+/**
+ * The account's DNS settings that a multi-provider setup meets: enforce DNS-only (every
+ * proxied record served and transferred as DNS-only, each zone concerned one new serial) and
+ * multi-provider DNS as a zone default (zones created from now on transfer the apex NS).
+ */
+function accountDnsCard(path, settings) {
+  const err = h("p", { class: "err", id: "account-dns-err", "aria-live": "polite" });
+  const enforce = toggle({
+    id: "enforce-dns-only",
+    checked: settings.enforce_dns_only === true,
+    onchange: (on, b) =>
+      whileBusy(b, err, async () => {
+        const s = await patch(path, { enforce_dns_only: on });
+        setToggle(b, s.enforce_dns_only === true);
+      }),
+  });
+  const multi = toggle({
+    id: "default-multi-provider",
+    checked: settings.zone_defaults?.multi_provider === true,
+    onchange: (on, b) =>
+      whileBusy(b, err, async () => {
+        const s = await patch(path, { zone_defaults: { multi_provider: on } });
+        setToggle(b, s.zone_defaults.multi_provider === true);
+      }),
+  });
+  enforce.setAttribute("aria-labelledby", "enforce-dns-only-label");
+  multi.setAttribute("aria-labelledby", "default-multi-provider-label");
+  const row = (id, label, note, sw) =>
+    h(
+      "div",
+      { class: "setting-row" },
+      h("div", {}, h("strong", { id }, label), h("p", { class: "note" }, note)),
+      sw,
+    );
+  return card(
+    { headingId: "account-dns-h", title: "Account DNS settings" },
+    err,
+    row(
+      "enforce-dns-only-label",
+      "Enforce DNS-only",
+      "Every proxied record of the account is answered and transferred with its origin address or CNAME; the records stay proxied. Each zone with a proxied record gets a new serial, so secondaries follow by IXFR.",
+      enforce,
+    ),
+    row(
+      "default-multi-provider-label",
+      "Multi-provider DNS for new zones",
+      "A zone default: zones created from now on serve and transfer the NS records you add at their apex. Existing zones keep their own setting.",
+      multi,
+    ),
+  );
 }
 
 function pageHead(account) {
