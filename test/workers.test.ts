@@ -158,6 +158,21 @@ t.test("changes made through the API reach the UDP workers", async (t) => {
   t.equal(await tcp("api.workers.test", "A"), a2, "TCP: the anycast pair again");
   await udpSees(t, "api.workers.test", "A", a2, "(c2) UDP: the anycast pair again");
 
+  // (c3) DNSSEC on: the workers sign with the zone's keys (signatures differ each time:
+  // ECDSA is randomized), and serve the same DNSKEY RRset as the main process.
+  await api("PATCH", `/zones/${zoneId}/dnssec`, { status: "active" });
+  const dnskeyTcp = await tcp("workers.test", "DNSKEY");
+  t.match(dnskeyTcp, /IN DNSKEY \\# 68 0101030d/, "TCP: the DNSKEY RRset, the KSK in it");
+  await udpSees(t, "workers.test", "DNSKEY", dnskeyTcp, "(c3) UDP: the same keys");
+  let signed = 0;
+  for (let i = 0; i < 16; i++) {
+    const r = await query(server, "www.workers.test", "A", { dnssecOk: true });
+    if (r.parsed.answer.some((rr) => rr.type === 46)) signed++;
+  }
+  t.equal(signed, 16, "(c3) every UDP answer to a DO query is signed");
+  await api("DELETE", `/zones/${zoneId}/dnssec`);
+  await udpSees(t, "workers.test", "DNSKEY", await tcp("workers.test", "DNSKEY"), "(c3) off");
+
   // (d) a zone created through the API, and a record in it
   const created = await api<{ id: string }>("POST", "/zones", { name: "fresh-workers.test" });
   await api("POST", `/zones/${created.id}/dns_records`, {

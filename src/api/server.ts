@@ -34,6 +34,7 @@ import { accountRoutes } from "./routes/accounts.js";
 import { dnsRecordRoutes } from "./routes/dns-records.js";
 import { dnsRecordFileRoutes } from "./routes/dns-records-file.js";
 import { dnsSettingsRoutes } from "./routes/dns-settings.js";
+import { dnssecRoutes } from "./routes/dnssec.js";
 import { entitlementRoutes } from "./routes/entitlements.js";
 import { faultRoutes } from "./routes/faults.js";
 import { notEmulatedRoutes } from "./routes/not-emulated.js";
@@ -169,6 +170,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
       dnsRecordRoutes(api, ctx);
       dnsRecordFileRoutes(api, ctx);
       dnsSettingsRoutes(api, ctx);
+      dnssecRoutes(api, ctx);
       outgoingRoutes(api, ctx);
       notEmulatedRoutes(api, ctx);
     },

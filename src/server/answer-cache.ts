@@ -101,6 +101,8 @@ export function plainQueryKey(
   const udpSize = Math.max(512, msg.readUInt16BE(p + 3));
   if (msg[p + 6] !== 0) return null; // version 0 only; others get BADVERS on the full path
   const dnssecOk = (msg[p + 7] & 0x80) !== 0;
+  // RFC 9824 §4: with DO, CO changes a compact denial's RCODE; it keys its own entries.
+  const compactOk = dnssecOk && (msg[p + 7] & 0x40) !== 0;
   const rdlen = msg.readUInt16BE(p + 9);
   const end = p + 11 + rdlen;
   if (end !== len) return null;
@@ -109,5 +111,5 @@ export function plainQueryKey(
     o += 4 + msg.readUInt16BE(o + 2);
     if (o > end) return null;
   }
-  return { key: `${name}\0${qtail}${dnssecOk ? "D" : "E"}`, nameEnd, udpSize };
+  return { key: `${name}\0${qtail}${compactOk ? "C" : dnssecOk ? "D" : "E"}`, nameEnd, udpSize };
 }

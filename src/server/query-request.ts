@@ -73,7 +73,7 @@ export interface Reply {
   question: { qname: string; qtype: number; qclass: number } | undefined;
   answer: Answer | undefined;
   /** The request's OPT: present means one is answered, with DO echoed. */
-  edns: Pick<Edns, "do"> | null;
+  edns: Pick<Edns, "do" | "co"> | null;
   /** Largest message allowed. */
   limit: number;
 }
@@ -177,7 +177,7 @@ export function encodeReply(r: Reply, ourPayload: number): Buffer {
     w.u16(T.OPT);
     w.u16(ourPayload);
     const ext = r.rcode >> 4;
-    w.u32(((ext & 0xff) << 24) | (r.edns.do ? 0x8000 : 0));
+    w.u32(((ext & 0xff) << 24) | (r.edns.do ? 0x8000 : 0) | (r.edns.do && r.edns.co ? 0x4000 : 0));
     w.u16(0);
     arcount++;
   }

@@ -9,6 +9,7 @@ import { FormatError, OPCODE, parseQuery } from "../wire/message.js";
 import { nameKey, readNameWire } from "../wire/name.js";
 import { T } from "../wire/types.js";
 import { lookup, RCODE } from "../zone/lookup.js";
+import { signAnswer, zoneSigner } from "./dnssec-answer.js";
 import type { HandlerResult, RequestContext } from "./handler.js";
 import { faultDelivery, findFaults, regressSerial } from "./query-faults.js";
 import {
@@ -239,13 +240,23 @@ export function answer(rq: QueryRequest): HandlerResult | undefined {
   }
   const found = lookup(env.zones, q.qname, q.qtype);
   if (!found) return fail(rq, RCODE.REFUSED);
-  rq.rcode = found.rcode;
-  rq.aa = found.aa;
-  rq.answer = found;
+  const signer = rq.edns?.do ? zoneSigner(found.zone) : undefined;
+  const answered =
+    signer === undefined
+      ? found
+      : signAnswer(found, q.qname, found.zone!, signer, {
+          co: rq.edns!.co,
+          nowSeconds: Math.floor(Date.now() / 1000),
+        });
+  rq.rcode = answered.rcode;
+  rq.aa = answered.aa;
+  rq.answer = answered;
   if (faulted) regressSerial(rq);
   rq.limit = MAX_MESSAGE;
   rq.response = encodeReply(rq, env.maxUdp);
-  if (plain !== null && !faulted) env.cache.set(plain.key, env.zones.generation, rq.response);
+  // A signed answer is not kept: its signatures expire while the zone does not change.
+  if (plain !== null && !faulted && signer === undefined)
+    env.cache.set(plain.key, env.zones.generation, rq.response);
   return undefined;
 }
 

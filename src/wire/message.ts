@@ -46,6 +46,8 @@ export interface Edns {
   version: number;
   /** DNSSEC OK (RFC 3225). */
   do: boolean;
+  /** Compact answers OK (RFC 9824 §4): NXDOMAIN may stay NXDOMAIN in a compact denial. */
+  co: boolean;
 }
 
 export interface Query {
@@ -140,6 +142,7 @@ export function parseQuery(msg: Buffer): Query {
           udpSize: Math.max(512, rr.cls),
           version: (rr.ttl >>> 16) & 0xff,
           do: (rr.ttl & 0x8000) !== 0,
+          co: (rr.ttl & 0x4000) !== 0,
         };
         validateOptions(msg, rr.rdataOffset, rr.rdlength);
       }

@@ -55,8 +55,8 @@ export type WorkerCommand =
       change: Change;
       /** New DNS settings, committed with every name rendered again. */
       settings?: { dns: DnsSettings; profile: ZoneProfile };
-      /** With `settings`: only the names holding a proxied record (rules/zones.ts CommitEvent). */
-      scope?: "proxied";
+      /** With `settings`: what was rendered again (rules/zones.ts CommitEvent). */
+      scope?: "proxied" | "apex";
     }
   | { type: "remove"; origin: string }
   /**

@@ -91,7 +91,8 @@ async function main(): Promise<void> {
         if (m.type === "remove") cloudflare.remove(zone);
         else if (m.settings) {
           cloudflare.applySettings(zone, m.settings);
-          zone.commit(m.change, { rerender: m.scope === "proxied" ? isProxied : true });
+          const rerender = m.scope === "proxied" ? isProxied : m.scope !== "apex";
+          zone.commit(m.change, { rerender });
         } else zone.commit(m.change);
       } catch (err) {
         // The main process committed this change; failing here means the copies diverged.

@@ -93,10 +93,14 @@ t.test("every dns and zones endpoint of the official SDK is routed", async (t) =
 
 t.test("a not-emulated endpoint: 403/89106 naming it, after the zone's own check", async (t) => {
   const l = lab(t);
-  const r = await call(l.app, "GET", `/zones/${zoneId("example.com.")}/dnssec`);
+  const r = await call(l.app, "GET", `/zones/${zoneId("example.com.")}/dns_analytics/report`);
   t.equal(r.status, 403);
-  t.same(r.body.errors, [{ code: 89106, message: "DNSSEC: not emulated by dns-primary" }]);
-  const missing = await call(l.app, "GET", "/zones/00000000000000000000000000000000/dnssec");
+  t.same(r.body.errors, [{ code: 89106, message: "DNS analytics: not emulated by dns-primary" }]);
+  const missing = await call(
+    l.app,
+    "GET",
+    "/zones/00000000000000000000000000000000/dns_analytics/report",
+  );
   t.equal(missing.status, 404);
   t.equal(missing.body.errors[0].code, 7003);
   const views = await call(

@@ -167,6 +167,8 @@ export interface QueryOptions {
   edns?: number | null;
   /** DNSSEC OK bit in the OPT TTL field. */
   dnssecOk?: boolean;
+  /** Compact answers OK (RFC 9824 §4), the bit after DO. */
+  compactOk?: boolean;
   /** EDNS version in the OPT TTL field (default 0). */
   ednsVersion?: number;
   opcode?: number;
@@ -189,7 +191,12 @@ export function encodeQuery(qname: string, qtype: number, opts: QueryOptions = {
     opt[0] = 0; // root owner
     opt.writeUInt16BE(TYPE.OPT, 1);
     opt.writeUInt16BE(edns, 3);
-    opt.writeUInt32BE((((opts.ednsVersion ?? 0) & 0xff) << 16) | (opts.dnssecOk ? 0x8000 : 0), 5);
+    opt.writeUInt32BE(
+      (((opts.ednsVersion ?? 0) & 0xff) << 16) |
+        (opts.dnssecOk ? 0x8000 : 0) |
+        (opts.compactOk ? 0x4000 : 0),
+      5,
+    );
     opt.writeUInt16BE(0, 9);
     parts.push(opt);
   }

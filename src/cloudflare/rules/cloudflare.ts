@@ -48,6 +48,7 @@ import type { RenderContext, Renderer } from "../../zone/render.js";
 import { RRset } from "../../zone/rrset.js";
 import type { RecordMeta } from "../../zone/zone.js";
 import { assignedNameservers, defaultAnycast } from "./anycast.js";
+import type { ZoneSigner } from "./dnssec.js";
 
 export interface RenderSettings {
   multiProvider: boolean;
@@ -61,6 +62,11 @@ export interface RenderSettings {
    * not proxied, the records themselves unchanged (cloudflare.md §5).
    */
   dnsOnly: boolean;
+  /**
+   * The zone's keys while DNSSEC is active (dnssec.ts): the apex serves them as DNSKEY beside
+   * the user's DNSKEY records, and answers are signed with them at query time.
+   */
+  dnssec?: ZoneSigner;
 }
 
 /** Addresses served at a name of another zone (latin1 wire RDATA), for flattening. */
@@ -83,6 +89,8 @@ export interface CloudflareRulesOptions {
 export const PROXIED_TTL = 300;
 /** `ns_ttl` default. */
 export const DEFAULT_NS_TTL = 86400;
+/** The TTL of the DNSKEY RRset while DNSSEC is active. */
+export const DNSKEY_TTL = 3600;
 /** Names followed at most when flattening a CNAME (its target included). */
 export const MAX_CNAME_CHAIN = 8;
 
@@ -132,6 +140,8 @@ export interface NameDecision {
   cname?: CnameOutcome;
   /** At the apex, when the served NS RRset differs from the stored one: the served one. */
   apexNs?: { set: RRset | undefined };
+  /** At the apex while DNSSEC is active: Cloudflare's keys and the user's DNSKEY records. */
+  dnskey?: RRset;
 }
 
 export type WithheldReason = "caa" | "certificate-validation";
@@ -265,6 +275,10 @@ export class CloudflareRules implements Renderer {
       let keep: RRset | undefined = s;
       if (s.type === T.CAA) keep = undefined;
       else if (s.type === T.TXT) keep = this.transferTxt(name, s, ctx);
+      // Cloudflare's own keys sign its live answers and are not transferred (docs/dnssec.md);
+      // the user's DNSKEY records are records like any other.
+      else if (s.type === T.DNSKEY && this.settings.dnssec !== undefined)
+        keep = ctx.storedAt(nameKey(name)).find((x) => x.type === T.DNSKEY);
       if (keep !== s && out === undefined) out = served.slice(0, i);
       if (out !== undefined && keep !== undefined) out.push(keep);
     }
@@ -338,6 +352,10 @@ export class CloudflareRules implements Renderer {
         d ??= { apex };
         d.apexNs = { set: ns };
       }
+      if (this.settings.dnssec !== undefined) {
+        d ??= { apex };
+        d.dnskey = this.apexDnskey(stored, this.settings.dnssec);
+      }
     }
     return d;
   }
@@ -345,7 +363,8 @@ export class CloudflareRules implements Renderer {
   /** The served RRsets for a decision (see decide()); `stored` itself when nothing changes. */
   apply(stored: readonly RRset[], d: NameDecision): readonly RRset[] {
     const dropsCname = d.cname !== undefined && (d.cname.kind === "flattened" || d.apex);
-    if (d.proxied === undefined && d.apexNs === undefined && !dropsCname) return stored;
+    if (d.proxied === undefined && d.apexNs === undefined && !dropsCname && !d.dnskey)
+      return stored;
     const out: RRset[] = [];
     let nsPlaced = false;
     for (const s of stored) {
@@ -357,8 +376,10 @@ export class CloudflareRules implements Renderer {
         nsPlaced = true;
         continue;
       }
+      if (t === T.DNSKEY && d.dnskey !== undefined) continue;
       out.push(s);
     }
+    if (d.dnskey !== undefined) out.push(d.dnskey);
     if (d.proxied !== undefined) {
       const dv = this.derived();
       if (d.proxied.v4) out.push(dv.a4);
@@ -371,6 +392,14 @@ export class CloudflareRules implements Renderer {
     }
     if (!nsPlaced && d.apexNs?.set !== undefined) out.push(d.apexNs.set);
     return out;
+  }
+
+  /** Cloudflare's KSK and ZSK, then the user's DNSKEY records (other signers' keys). */
+  private apexDnskey(stored: readonly RRset[], signer: ZoneSigner): RRset {
+    const ours = [signer.ksk.rdata.toString("latin1"), signer.zsk.rdata.toString("latin1")];
+    const user = stored.find((s) => s.type === T.DNSKEY);
+    const rdata = [...ours, ...(user?.rdata ?? []).filter((rd) => !ours.includes(rd))];
+    return RRset.of(T.DNSKEY, DNSKEY_TTL, rdata);
   }
 
   /** The apex NS RRset to serve, or "unchanged" when it is the stored one. */

@@ -21,6 +21,7 @@ import type { Zone } from "../../zone/zone.js";
 import { SettingsError } from "../errors.js";
 import { assignedNameservers, defaultAnycast } from "./anycast.js";
 import type { RenderSettings } from "./cloudflare.js";
+import { signerOf, type ZoneDnssec } from "./dnssec.js";
 
 export interface SoaSettings {
   /** null: the zone's first assigned nameserver. */
@@ -81,6 +82,8 @@ export interface ZoneProfile {
    * zone's stored settings say how its stored records and journal were rendered.
    */
   dnsOnly?: boolean;
+  /** The zone's DNSSEC and its keys, once it was turned on (dnssec.ts). */
+  dnssec?: ZoneDnssec;
 }
 
 /** Cloudflare's SOA defaults and API ranges (cloudflare.md §1 "SOA"). */
@@ -211,6 +214,7 @@ export function renderSettings(dns: DnsSettings, profile: ZoneProfile): RenderSe
     nameservers: profile.nameservers,
     anycast: profile.anycast,
     dnsOnly: profile.dnsOnly === true,
+    dnssec: signerOf(profile.dnssec),
   };
 }
 

@@ -37,6 +37,7 @@ import {
   soaFromSettings,
   type ZoneProfile,
 } from "./dns-settings.js";
+import { type DnssecJson, dnssecJson, patchDnssec } from "./dnssec.js";
 
 /** What listeners learn about a committed change. */
 export interface CommitEvent {
@@ -47,10 +48,12 @@ export interface CommitEvent {
   /** Render settings changed: every name was rendered again. */
   settings?: { dns: DnsSettings; profile: ZoneProfile };
   /**
-   * With `settings`: only the account's enforcement changed, so only the names holding a
-   * proxied record (and those rendered from other names) were rendered again (`isProxied`).
+   * With `settings`, what was rendered again: "proxied", only the names holding a proxied
+   * record (and those rendered from other names; the account's enforcement changed);
+   * "apex", only the apex, which every commit renders (the zone's DNSSEC keys changed).
+   * Absent: every name.
    */
-  scope?: "proxied";
+  scope?: "proxied" | "apex";
 }
 
 export type ZonesEvent =
@@ -346,6 +349,47 @@ export class CloudflareZones {
       st.profile = withDnsOnly(st.profile, s.enforce_dns_only);
       st.rules.settings = renderSettings(st.dns, st.profile);
     }
+  }
+
+  dnssec(zone: Zone): DnssecJson {
+    return dnssecJson(zone.origin, this.stateOf(zone).profile.dnssec);
+  }
+
+  /**
+   * PATCH the zone's DNSSEC (dnssec.ts; throws SettingsError, nothing changed). Turning it on
+   * or off changes the apex's DNSKEY RRset: one change, a new serial, the keys carried in the
+   * commit's settings to the store and the UDP workers. `delete`: Cloudflare's DELETE, off.
+   */
+  editDnssec(zone: Zone, patch: unknown, now: () => Date, del = false): DnssecJson {
+    const st = this.stateOf(zone);
+    const next = del
+      ? patchDnssec(st.profile.dnssec, { status: "disabled" }, now)
+      : patchDnssec(st.profile.dnssec, patch, now);
+    const keysChanged = next.ksk?.d !== st.profile.dnssec?.ksk?.d;
+    const before = { profile: st.profile, rules: st.rules.settings };
+    const profile: ZoneProfile = { ...st.profile, dnssec: next };
+    st.profile = profile;
+    st.rules.settings = renderSettings(st.dns, profile);
+    try {
+      if (!keysChanged) {
+        for (const fn of this.storedSettingsListeners) fn(zone, st.dns, profile);
+      } else {
+        const changeset = zone.commit({});
+        this.emit({
+          kind: "commit",
+          zone,
+          change: {},
+          changeset,
+          settings: { dns: st.dns, profile },
+          scope: "apex",
+        });
+      }
+    } catch (e) {
+      st.profile = before.profile;
+      st.rules.settings = before.rules;
+      throw e;
+    }
+    return dnssecJson(zone.origin, next);
   }
 
   /** Apply settings a UDP worker was sent (the same commit as in the main process). */

@@ -1,0 +1,189 @@
+/**
+ * Live DNSSEC signing of an answer, as Cloudflare signs a zone with DNSSEC active (cloudflare.md
+ * §6): for a query with DO set (RFC 3225), every RRset of the answer and authority sections
+ * gets an RRSIG made now with the zone's ZSK (the DNSKEY RRset with its KSK), and denial of
+ * existence is compact ("black lies", RFC 9824):
+ *
+ * - a name that does not exist is answered NOERROR with an NSEC at the name itself whose next
+ *   name is `\000.name` and whose types are RRSIG, NSEC and NXNAME (RFC 9824 §3.2); with the
+ *   CO flag the RCODE stays NXDOMAIN (§4);
+ * - a name without the type asked for gets an NSEC at the name listing the types it has, with
+ *   RRSIG and NSEC (§3.1);
+ * - a referral gets an NSEC at the delegation proving there is no DS (types NS, RRSIG, NSEC),
+ *   or the DS and its RRSIG (RFC 4035 §3.1.4).
+ *
+ * Every name is signed as itself: a wildcard's answer and a synthesized CNAME are signed at the
+ * name asked for, which live signing allows and which spares the wildcard proofs. The additional
+ * section is left unsigned (RFC 4035 §3.1.1 asks for its RRSIGs only if space permits).
+ *
+ * Signatures are valid from an hour before the current hour to two days after it, so one made
+ * in this hour serves every answer of the hour: they are kept per RRset object (immutable; a
+ * change makes new ones), owner, TTL and hour.
+ */
+
+import type { ZoneSigner } from "../cloudflare/rules/dnssec.js";
+import { type SigningKey, signRrset, type Validity } from "../wire/dnssec/sign.js";
+import { nameKey, nameToWireString, readNameWire } from "../wire/name.js";
+import { T } from "../wire/types.js";
+import { type Answer, type Entry, RCODE } from "../zone/lookup.js";
+import { RRset } from "../zone/rrset.js";
+import type { Zone } from "../zone/zone.js";
+
+/** RFC 9824 §3.2: the NXNAME pseudo-type, in the bitmap of a compact denial of a name. */
+export const NXNAME = 128;
+
+const HOUR = 3600;
+const VALID_AFTER = 2 * 86400;
+
+/** The zone's keys while its DNSSEC is active (rules/cloudflare.ts RenderSettings.dnssec). */
+export function zoneSigner(zone: Zone | undefined): ZoneSigner | undefined {
+  const settings = (zone?.renderer as { settings?: { dnssec?: ZoneSigner } } | undefined)?.settings;
+  return settings?.dnssec;
+}
+
+export function validityAt(nowSeconds: number): Validity {
+  const hour = Math.floor(nowSeconds / HOUR) * HOUR;
+  return { inception: hour - HOUR, expiration: hour + VALID_AFTER };
+}
+
+/** Signatures kept by RRset object, then by owner, TTL and validity. */
+const kept = new WeakMap<RRset, Map<string, RRset>>();
+
+function rrsigFor(
+  owner: string,
+  set: RRset,
+  signer: ZoneSigner,
+  origin: string,
+  v: Validity,
+): RRset {
+  const key = `${nameKey(owner)}\0${set.ttl}\0${v.inception}`;
+  let byOwner = kept.get(set);
+  const hit = byOwner?.get(key);
+  if (hit !== undefined) return hit;
+  const k: SigningKey = set.type === T.DNSKEY ? signer.ksk : signer.zsk;
+  const rdatas: Buffer[] = [];
+  for (let i = 0; i < set.size; i++) rdatas.push(Buffer.from(set.at(i), "latin1"));
+  const sig = signRrset({ owner, type: set.type, ttl: set.ttl, rdatas }, origin, k, v);
+  const out = new RRset(T.RRSIG, set.ttl, sig.toString("latin1"));
+  if (byOwner === undefined) {
+    byOwner = new Map();
+    kept.set(set, byOwner);
+  }
+  // Old hours go: a set lives long in a quiet zone.
+  if (byOwner.size >= 8) byOwner.clear();
+  byOwner.set(key, out);
+  return out;
+}
+
+/** RFC 4034 §4.1.2: the type bitmap of a sorted list of types. */
+export function typeBitmap(types: readonly number[]): Buffer {
+  const sorted = [...new Set(types)].sort((a, b) => a - b);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    const window = sorted[i] >> 8;
+    const bits = Buffer.alloc(32);
+    let len = 0;
+    for (; i < sorted.length && sorted[i] >> 8 === window; i++) {
+      const low = sorted[i] & 0xff;
+      bits[low >> 3] |= 0x80 >> (low & 7);
+      len = Math.max(len, (low >> 3) + 1);
+    }
+    parts.push(Buffer.from([window, len]), bits.subarray(0, len));
+  }
+  return Buffer.concat(parts);
+}
+
+/** The NSEC of a compact denial at `owner` (RFC 9824 §3): next name `\000.owner`. */
+function compactNsec(owner: string, types: readonly number[], ttl: number): RRset {
+  const next = `\u0001\u0000${nameToWireString(owner)}`;
+  return new RRset(T.NSEC, ttl, next + typeBitmap(types).toString("latin1"));
+}
+
+/**
+ * The answer with its RRSIGs and, when it denies, its NSEC (see the header). `answer` is left
+ * as it was; the result is a new object.
+ */
+export function signAnswer(
+  found: Answer,
+  qname: string,
+  zone: Zone,
+  signer: ZoneSigner,
+  opts: { co: boolean; nowSeconds: number },
+): Answer {
+  const v = validityAt(opts.nowSeconds);
+  const origin = zone.origin;
+  const inZone = (e: Entry) => zoneOfOwner(e.owner, zone);
+  const sign = (entries: readonly Entry[], skip: (e: Entry) => boolean): Entry[] => {
+    const out: Entry[] = [];
+    for (const e of entries) {
+      out.push(e);
+      if (skip(e) || !inZone(e)) continue;
+      const ttl = e.ttl ?? e.set.ttl;
+      out.push({ owner: e.owner, set: rrsigFor(e.owner, e.set, signer, origin, v), ttl });
+    }
+    return out;
+  };
+  const answer = sign(found.answer, () => false);
+  let rcode = found.rcode;
+  const soa = found.authority.find((e) => e.set.type === T.SOA);
+  const referral = !found.aa && found.authority.some((e) => e.set.type === T.NS);
+  // A delegation's NS are the child's: not signed (RFC 4035 §2.2).
+  const authority = sign(found.authority, (e) => referral && e.set.type === T.NS);
+  if (referral) {
+    const ns = found.authority.find((e) => e.set.type === T.NS)!;
+    const ds = zone.node(nameKey(ns.owner))?.get(T.DS);
+    if (ds === undefined) {
+      const nsec = compactNsec(ns.owner, [T.NS, T.RRSIG, T.NSEC], soaMinimum(zone));
+      authority.push({ owner: ns.owner, set: nsec });
+      authority.push({ owner: ns.owner, set: rrsigFor(ns.owner, nsec, signer, origin, v) });
+    } else {
+      authority.push({ owner: ns.owner, set: ds });
+      authority.push({ owner: ns.owner, set: rrsigFor(ns.owner, ds, signer, origin, v) });
+    }
+  } else if (soa !== undefined) {
+    // The name the denial is about: the last name of a CNAME chain, or the name asked.
+    const last = found.answer.at(-1);
+    const target =
+      last?.set.type === T.CNAME ? cnameTarget(last.set) : found.answer.length ? undefined : qname;
+    if (target !== undefined && zoneOfOwner(target, zone)) {
+      const ttl = soa.ttl ?? soa.set.ttl;
+      const exists = rcode !== RCODE.NXDOMAIN;
+      const types = exists
+        ? [...typesAt(zone, target), T.RRSIG, T.NSEC]
+        : [T.RRSIG, T.NSEC, NXNAME];
+      const nsec = compactNsec(target, types, ttl);
+      authority.push({ owner: target, set: nsec, ttl });
+      authority.push({ owner: target, set: rrsigFor(target, nsec, signer, origin, v), ttl });
+      // RFC 9824 §3.2: the name "exists" in the answer's eyes unless the client takes CO.
+      if (!exists && !opts.co) rcode = RCODE.NOERROR;
+    }
+  }
+  return { ...found, rcode, answer, authority };
+}
+
+function soaMinimum(zone: Zone): number {
+  const soa = zone.apex?.get(T.SOA);
+  if (soa === undefined) return 300;
+  const rd = soa.at(0);
+  const min = Buffer.from(rd.slice(-4), "latin1").readUInt32BE(0);
+  return Math.min(min, soa.ttl);
+}
+
+function cnameTarget(set: RRset): string {
+  return readNameWire(Buffer.from(set.at(0), "latin1"), 0).name;
+}
+
+/** Whether `owner` is in the zone and not below one of its delegations. */
+function zoneOfOwner(owner: string, zone: Zone): boolean {
+  const key = nameKey(owner);
+  return key === zone.key || key.endsWith(`.${zone.key}`);
+}
+
+/** The types served at a name (for a NODATA's bitmap). */
+function typesAt(zone: Zone, name: string): number[] {
+  const node = zone.node(nameKey(name));
+  if (node === undefined) return [];
+  const out: number[] = [];
+  for (let i = 0; i < node.setCount; i++) out.push(node.setAt(i).type);
+  return out;
+}
