@@ -23,10 +23,10 @@
 
 import type { ZoneSigner } from "../cloudflare/rules/dnssec.js";
 import { type SigningKey, signRrset, type Validity } from "../wire/dnssec/sign.js";
-import { nameKey, nameToWireString, readNameWire } from "../wire/name.js";
+import { nameKey, nameToWireString, parentName, readNameWire } from "../wire/name.js";
 import { T } from "../wire/types.js";
 import { type Answer, type Entry, RCODE } from "../zone/lookup.js";
-import { RRset } from "../zone/rrset.js";
+import { RRset, type ZoneNode } from "../zone/rrset.js";
 import type { Zone } from "../zone/zone.js";
 
 /** RFC 9824 §3.2: the NXNAME pseudo-type, in the bitmap of a compact denial of a name. */
@@ -46,8 +46,14 @@ export function validityAt(nowSeconds: number): Validity {
   return { inception: hour - HOUR, expiration: hour + VALID_AFTER };
 }
 
-/** Signatures kept by RRset object, then by owner, TTL and validity. */
-const kept = new WeakMap<RRset, Map<string, RRset>>();
+/**
+ * Signatures kept by key (a key turned off and on again is another object, and its old
+ * signatures must never be served), then by RRset object, then by owner, TTL and validity.
+ * A set shared by many names (the proxied anycast pairs) keeps one per name; entries of an
+ * earlier hour go once a set holds many.
+ */
+const kept = new WeakMap<SigningKey, WeakMap<RRset, Map<string, { at: number; sig: RRset }>>>();
+const PER_SET = 256;
 
 function rrsigFor(
   owner: string,
@@ -56,22 +62,29 @@ function rrsigFor(
   origin: string,
   v: Validity,
 ): RRset {
-  const key = `${nameKey(owner)}\0${set.ttl}\0${v.inception}`;
-  let byOwner = kept.get(set);
-  const hit = byOwner?.get(key);
-  if (hit !== undefined) return hit;
   const k: SigningKey = set.type === T.DNSKEY ? signer.ksk : signer.zsk;
+  let bySet = kept.get(k);
+  if (bySet === undefined) {
+    bySet = new WeakMap();
+    kept.set(k, bySet);
+  }
+  const key = `${nameKey(owner)}\0${set.ttl}\0${v.inception}`;
+  let byOwner = bySet.get(set);
+  const hit = byOwner?.get(key);
+  if (hit !== undefined) return hit.sig;
   const rdatas: Buffer[] = [];
   for (let i = 0; i < set.size; i++) rdatas.push(Buffer.from(set.at(i), "latin1"));
   const sig = signRrset({ owner, type: set.type, ttl: set.ttl, rdatas }, origin, k, v);
   const out = new RRset(T.RRSIG, set.ttl, sig.toString("latin1"));
   if (byOwner === undefined) {
     byOwner = new Map();
-    kept.set(set, byOwner);
+    bySet.set(set, byOwner);
   }
-  // Old hours go: a set lives long in a quiet zone.
-  if (byOwner.size >= 8) byOwner.clear();
-  byOwner.set(key, out);
+  if (byOwner.size >= PER_SET) {
+    for (const [old, e] of byOwner) if (e.at !== v.inception) byOwner.delete(old);
+    if (byOwner.size >= PER_SET) byOwner.clear();
+  }
+  byOwner.set(key, { at: v.inception, sig: out });
   return out;
 }
 
@@ -93,9 +106,23 @@ export function typeBitmap(types: readonly number[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** The NSEC of a compact denial at `owner` (RFC 9824 §3): next name `\000.owner`. */
+/**
+ * The NSEC of a compact denial at `owner` (RFC 9824 §3): next name `\000.owner`, the name
+ * right after it in canonical order. When that is longer than a name may be (255 octets),
+ * the owner with the last octet of its first label raised by one follows it just as closely.
+ */
 function compactNsec(owner: string, types: readonly number[], ttl: number): RRset {
-  const next = `\u0001\u0000${nameToWireString(owner)}`;
+  const wire = nameToWireString(owner);
+  let next = `\u0001\u0000${wire}`;
+  if (next.length > 255) {
+    const len = wire.charCodeAt(0);
+    const last = wire.charCodeAt(len);
+    const lower = last >= 0x41 && last <= 0x5a ? last + 32 : last;
+    next =
+      lower < 0xff
+        ? wire.slice(0, len) + String.fromCharCode(lower + 1) + wire.slice(len + 1)
+        : wire;
+  }
   return new RRset(T.NSEC, ttl, next + typeBitmap(types).toString("latin1"));
 }
 
@@ -108,44 +135,55 @@ export function signAnswer(
   qname: string,
   zone: Zone,
   signer: ZoneSigner,
-  opts: { co: boolean; nowSeconds: number },
+  opts: {
+    co: boolean;
+    nowSeconds: number;
+    /** The served zone a name falls in (longest match), to leave other zones' data alone. */
+    zoneOf: (name: string) => Zone | undefined;
+  },
 ): Answer {
   const v = validityAt(opts.nowSeconds);
   const origin = zone.origin;
-  const inZone = (e: Entry) => zoneOfOwner(e.owner, zone);
-  const sign = (entries: readonly Entry[], skip: (e: Entry) => boolean): Entry[] => {
+  // Only this zone's own data is signed with its keys (RFC 4035 §2.2): not a child zone's
+  // served here, not another zone a CNAME leads to.
+  const ours = (name: string) => opts.zoneOf(name) === zone;
+  // A delegation's NS are the child's: never signed (RFC 4035 §2.2), whatever the AA bit says
+  // (a CNAME into a delegation keeps AA for the answer section).
+  const soa = found.authority.find((e) => e.set.type === T.SOA);
+  const deleg =
+    soa === undefined
+      ? found.authority.find((e) => e.set.type === T.NS && nameKey(e.owner) !== zone.key)
+      : undefined;
+  const sign = (entries: readonly Entry[]): Entry[] => {
     const out: Entry[] = [];
     for (const e of entries) {
       out.push(e);
-      if (skip(e) || !inZone(e)) continue;
+      if (e === deleg || (deleg !== undefined && e.set.type === T.NS)) continue;
+      if (!ours(e.owner)) continue;
       const ttl = e.ttl ?? e.set.ttl;
       out.push({ owner: e.owner, set: rrsigFor(e.owner, e.set, signer, origin, v), ttl });
     }
     return out;
   };
-  const answer = sign(found.answer, () => false);
+  const answer = sign(found.answer);
+  const authority = sign(found.authority);
   let rcode = found.rcode;
-  const soa = found.authority.find((e) => e.set.type === T.SOA);
-  const referral = !found.aa && found.authority.some((e) => e.set.type === T.NS);
-  // A delegation's NS are the child's: not signed (RFC 4035 §2.2).
-  const authority = sign(found.authority, (e) => referral && e.set.type === T.NS);
-  if (referral) {
-    const ns = found.authority.find((e) => e.set.type === T.NS)!;
-    const ds = zone.node(nameKey(ns.owner))?.get(T.DS);
+  if (deleg !== undefined && ours(deleg.owner)) {
+    const ds = zone.node(nameKey(deleg.owner))?.get(T.DS);
     if (ds === undefined) {
-      const nsec = compactNsec(ns.owner, [T.NS, T.RRSIG, T.NSEC], soaMinimum(zone));
-      authority.push({ owner: ns.owner, set: nsec });
-      authority.push({ owner: ns.owner, set: rrsigFor(ns.owner, nsec, signer, origin, v) });
+      const nsec = compactNsec(deleg.owner, [T.NS, T.RRSIG, T.NSEC], soaMinimum(zone));
+      authority.push({ owner: deleg.owner, set: nsec });
+      authority.push({ owner: deleg.owner, set: rrsigFor(deleg.owner, nsec, signer, origin, v) });
     } else {
-      authority.push({ owner: ns.owner, set: ds });
-      authority.push({ owner: ns.owner, set: rrsigFor(ns.owner, ds, signer, origin, v) });
+      authority.push({ owner: deleg.owner, set: ds });
+      authority.push({ owner: deleg.owner, set: rrsigFor(deleg.owner, ds, signer, origin, v) });
     }
-  } else if (soa !== undefined) {
+  } else if (soa !== undefined && ours(soa.owner)) {
     // The name the denial is about: the last name of a CNAME chain, or the name asked.
     const last = found.answer.at(-1);
     const target =
       last?.set.type === T.CNAME ? cnameTarget(last.set) : found.answer.length ? undefined : qname;
-    if (target !== undefined && zoneOfOwner(target, zone)) {
+    if (target !== undefined && ours(target)) {
       const ttl = soa.ttl ?? soa.set.ttl;
       const exists = rcode !== RCODE.NXDOMAIN;
       const types = exists
@@ -173,16 +211,23 @@ function cnameTarget(set: RRset): string {
   return readNameWire(Buffer.from(set.at(0), "latin1"), 0).name;
 }
 
-/** Whether `owner` is in the zone and not below one of its delegations. */
-function zoneOfOwner(owner: string, zone: Zone): boolean {
-  const key = nameKey(owner);
-  return key === zone.key || key.endsWith(`.${zone.key}`);
+/**
+ * The types served at a name (for a NODATA's bitmap): its node's, or, for a name a wildcard
+ * answers (RFC 4592: it has no node of its own), the wildcard's at its closest encloser.
+ */
+function typesAt(zone: Zone, name: string): number[] {
+  const own = zone.node(nameKey(name));
+  if (own !== undefined) return typesOf(own);
+  for (let key = parentName(nameKey(name)); ; key = parentName(key)) {
+    if (zone.node(key) !== undefined) {
+      const wild = zone.node(`*.${key}`);
+      return wild === undefined ? [] : typesOf(wild);
+    }
+    if (key === zone.key || key === ".") return [];
+  }
 }
 
-/** The types served at a name (for a NODATA's bitmap). */
-function typesAt(zone: Zone, name: string): number[] {
-  const node = zone.node(nameKey(name));
-  if (node === undefined) return [];
+function typesOf(node: ZoneNode): number[] {
   const out: number[] = [];
   for (let i = 0; i < node.setCount; i++) out.push(node.setAt(i).type);
   return out;

@@ -9,7 +9,7 @@ import { FormatError, OPCODE, parseQuery } from "../wire/message.js";
 import { nameKey, readNameWire } from "../wire/name.js";
 import { T } from "../wire/types.js";
 import { lookup, RCODE } from "../zone/lookup.js";
-import { signAnswer, zoneSigner } from "./dnssec-answer.js";
+import { NXNAME, signAnswer, zoneSigner } from "./dnssec-answer.js";
 import type { HandlerResult, RequestContext } from "./handler.js";
 import { faultDelivery, findFaults, regressSerial } from "./query-faults.js";
 import {
@@ -193,7 +193,14 @@ export function checkQuestion(rq: QueryRequest): HandlerResult | undefined {
     env.logger?.debug({ remote: ctx.remoteAddress, opcode: q.opcode }, "NOTIMP");
     return fail(rq, RCODE.NOTIMP);
   }
-  if (q.qtype === T.OPT || q.qtype === T.TSIG || q.qtype === 249 /* TKEY */ || q.qtype === 0)
+  // RFC 9824 §3.5: NXNAME (128) only ever appears in a denial's bitmap; asked for, FORMERR.
+  if (
+    q.qtype === T.OPT ||
+    q.qtype === T.TSIG ||
+    q.qtype === 249 /* TKEY */ ||
+    q.qtype === 0 ||
+    q.qtype === NXNAME
+  )
     return fail(rq, RCODE.FORMERR);
   if (q.qclass !== CLASS_IN && q.qclass !== CLASS_ANY) return fail(rq, RCODE.REFUSED);
   if (q.qtype === 253 || q.qtype === 254) return fail(rq, RCODE.NOTIMP);
@@ -240,18 +247,21 @@ export function answer(rq: QueryRequest): HandlerResult | undefined {
   }
   const found = lookup(env.zones, q.qname, q.qtype);
   if (!found) return fail(rq, RCODE.REFUSED);
+  rq.answer = found;
+  // A fault's lowered serial is what gets signed (query-faults.ts).
+  if (faulted) regressSerial(rq);
   const signer = rq.edns?.do ? zoneSigner(found.zone) : undefined;
   const answered =
     signer === undefined
-      ? found
-      : signAnswer(found, q.qname, found.zone!, signer, {
+      ? rq.answer
+      : signAnswer(rq.answer, q.qname, found.zone!, signer, {
           co: rq.edns!.co,
           nowSeconds: Math.floor(Date.now() / 1000),
+          zoneOf: (name) => env.zones.find(nameKey(name)),
         });
   rq.rcode = answered.rcode;
   rq.aa = answered.aa;
   rq.answer = answered;
-  if (faulted) regressSerial(rq);
   rq.limit = MAX_MESSAGE;
   rq.response = encodeReply(rq, env.maxUdp);
   // A signed answer is not kept: its signatures expire while the zone does not change.

@@ -17,7 +17,7 @@ import { rdataFromText } from "../../src/wire/rdata.js";
 import { T } from "../../src/wire/types.js";
 import { query } from "../peers/client.js";
 import { makeTempDir, removeTempDir, requireTool } from "../peers/tools.js";
-import { rcodeText } from "../peers/wire.js";
+import { rcodeText, rrText } from "../peers/wire.js";
 
 const run = promisify(execFile);
 const ORIGIN = "signed.example.";
@@ -33,6 +33,18 @@ alias   CNAME www
 sub     NS  ns.sub
 ns.sub  A   192.0.2.99
 shop    A   192.0.2.10
+tosub   CNAME host.sub
+child   NS  ns1
+tochild CNAME x.child
+tochildnx CNAME nope.child
+`;
+
+/** A child zone served here too, unsigned: its data must never carry the parent's signature. */
+const CHILD = `$ORIGIN child.${ORIGIN}
+$TTL 300
+@       SOA ns1.${ORIGIN} hostmaster 1 3600 600 86400 60
+@       NS  ns1.${ORIGIN}
+x       A   192.0.2.7
 `;
 
 async function validated(
@@ -50,6 +62,28 @@ async function validated(
   return `${stdout}${stderr}`;
 }
 
+/** The RDATA of a record the test codec printed in RFC 3597 form (`\\# N hex`), as hex. */
+function rdataHex(line: string): string {
+  return /\\# \d+ ([0-9a-f]*)$/.exec(line)?.[1] ?? "";
+}
+
+/** Whether an NSEC (in RFC 3597 form) lists `type` in its bitmap (RFC 4034 §4.1.2). */
+function nsecHasType(line: string, type: number): boolean {
+  const b = Buffer.from(rdataHex(line), "hex");
+  let p = 0;
+  while (b[p] !== 0) p += b[p] + 1; // the next name, uncompressed
+  for (p++; p + 2 <= b.length; ) {
+    const window = b[p];
+    const len = b[p + 1];
+    if (window === type >> 8) {
+      const i = (type & 0xff) >> 3;
+      return i < len && (b[p + 2 + i] & (0x80 >> (type & 7))) !== 0;
+    }
+    p += 2 + len;
+  }
+  return false;
+}
+
 t.test("delv validates what dns-primary signs live", async (t) => {
   const delv = requireTool(t, "delv");
   if (delv === undefined) return;
@@ -60,6 +94,7 @@ t.test("delv validates what dns-primary signs live", async (t) => {
   const { mkdirSync } = await import("node:fs");
   mkdirSync(zones);
   writeFileSync(path.join(zones, "signed.example.zone"), ZONE);
+  writeFileSync(path.join(zones, "child.signed.example.zone"), CHILD);
   const options = {
     zonesDir: zones,
     dataDir: data,
@@ -91,6 +126,7 @@ t.test("delv validates what dns-primary signs live", async (t) => {
     [`shop.${ORIGIN}`, "A", /; fully validated\n.*IN\s+A\s+(104|172)\./],
     [ORIGIN, "A", /; fully validated\n.*192\.0\.2\.80/],
     [`sub.${ORIGIN}`, "DS", /; negative response, fully validated/],
+    [`host.wild.${ORIGIN}`, "A", /; negative response, fully validated/],
   ];
   const check = async (what: string) => {
     for (const [name, type, want] of cases) {
@@ -107,6 +143,38 @@ t.test("delv validates what dns-primary signs live", async (t) => {
   t.ok(nsec, "with an NSEC at the name");
   const co = await query(port(), `nope.${ORIGIN}`, "A", { dnssecOk: true, compactOk: true });
   t.equal(rcodeText(co.parsed.rcode), "NXDOMAIN", "with CO, NXDOMAIN stays");
+  // The wildcard's NODATA lists the wildcard's types, so no cache concludes TXT is absent.
+  const wildNodata = await query(port(), `host.wild.${ORIGIN}`, "A", { dnssecOk: true });
+  const bitmap = wildNodata.parsed.authority.find((r) => r.type === T.NSEC);
+  t.ok(bitmap && nsecHasType(rrText(bitmap), T.TXT), "a wildcard's NODATA names its types");
+  // Another zone's data, here a child zone served beside it, is not signed with this zone's key.
+  const child = await query(port(), `tochild.${ORIGIN}`, "A", { dnssecOk: true });
+  const sigs = child.parsed.answer.filter((r) => r.type === T.RRSIG).map(rrText);
+  t.equal(sigs.length, 1, "only the CNAME, which is this zone's, is signed");
+  t.equal(rdataHex(sigs[0]).slice(0, 4), "0005", "the RRSIG covers the CNAME");
+  const childNx = await query(port(), `tochildnx.${ORIGIN}`, "A", { dnssecOk: true });
+  t.equal(rcodeText(childNx.parsed.rcode), "NXDOMAIN", "the child's NXDOMAIN is its own");
+  t.notOk(
+    childNx.parsed.authority.some((r) => r.type === T.NSEC),
+    "no denial made for it",
+  );
+  // A CNAME into a delegation: the delegation's NS are not signed.
+  const tosub = await query(port(), `tosub.${ORIGIN}`, "A", { dnssecOk: true });
+  t.notOk(
+    tosub.parsed.authority.some((r) => r.type === T.RRSIG && /RRSIG NS /.test(rrText(r))),
+    "no RRSIG over a delegation's NS",
+  );
+  // A name near the longest: the next name of its denial still fits in a name.
+  // 254 octets in wire form: `\000.` before it would make 256.
+  const long = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(45)}.${ORIGIN}`;
+  const longNx = await query(port(), long, "A", { dnssecOk: true });
+  t.ok(
+    longNx.parsed.authority.some((r) => r.type === T.NSEC),
+    "a denial for a long name parses",
+  );
+  // RFC 9824 §3.5: NXNAME asked for is a format error.
+  const nxname = await query(port(), `www.${ORIGIN}`, 128, { dnssecOk: true });
+  t.equal(rcodeText(nxname.parsed.rcode), "FORMERR");
   const plain = await query(port(), `www.${ORIGIN}`, "A");
   t.notOk(
     plain.parsed.answer.some((r) => r.type === T.RRSIG),
@@ -119,4 +187,16 @@ t.test("delv validates what dns-primary signs live", async (t) => {
   t.teardown(() => primary.close());
   t.equal(primary.cloudflare.dnssec(primary.zoneSet.get(ORIGIN)!).key_tag, on.key_tag);
   await check("after a restart");
+
+  // Off and on again: new keys, and no signature made with the old ones is ever served.
+  const z2 = primary.zoneSet.get(ORIGIN)!;
+  await validated(t, delv, anchors, primary.dns.udp.port, `www.${ORIGIN}`, "A");
+  primary.cloudflare.editDnssec(z2, undefined, () => new Date(), true);
+  const again = primary.cloudflare.editDnssec(z2, { status: "active" }, () => new Date());
+  t.not(again.key_tag, on.key_tag, "new keys");
+  writeFileSync(
+    anchors,
+    `trust-anchors { ${ORIGIN} static-key 257 3 13 "${again.public_key}"; };\n`,
+  );
+  await check("with new keys");
 });
