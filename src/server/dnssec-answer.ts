@@ -21,11 +21,13 @@
  * change makes new ones), owner, TTL and hour.
  */
 
+import { CloudflareRules } from "../cloudflare/rules/cloudflare.js";
 import type { ZoneSigner } from "../cloudflare/rules/dnssec.js";
 import { type SigningKey, signRrset, type Validity } from "../wire/dnssec/sign.js";
-import { nameKey, nameToWireString, parentName, readNameWire } from "../wire/name.js";
+import { nameKey, nameToWireString, parentName } from "../wire/name.js";
+import { typeBitmapWire } from "../wire/rdata/dnssec.js";
 import { T } from "../wire/types.js";
-import { type Answer, type Entry, RCODE } from "../zone/lookup.js";
+import { type Answer, type Entry, negativeSoa, RCODE, rdataName } from "../zone/lookup.js";
 import { RRset, type ZoneNode } from "../zone/rrset.js";
 import type { Zone } from "../zone/zone.js";
 
@@ -37,8 +39,8 @@ const VALID_AFTER = 2 * 86400;
 
 /** The zone's keys while its DNSSEC is active (rules/cloudflare.ts RenderSettings.dnssec). */
 export function zoneSigner(zone: Zone | undefined): ZoneSigner | undefined {
-  const settings = (zone?.renderer as { settings?: { dnssec?: ZoneSigner } } | undefined)?.settings;
-  return settings?.dnssec;
+  const rules = zone?.renderer;
+  return rules instanceof CloudflareRules ? rules.settings.dnssec : undefined;
 }
 
 export function validityAt(nowSeconds: number): Validity {
@@ -88,24 +90,6 @@ function rrsigFor(
   return out;
 }
 
-/** RFC 4034 §4.1.2: the type bitmap of a sorted list of types. */
-export function typeBitmap(types: readonly number[]): Buffer {
-  const sorted = [...new Set(types)].sort((a, b) => a - b);
-  const parts: Buffer[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    const window = sorted[i] >> 8;
-    const bits = Buffer.alloc(32);
-    let len = 0;
-    for (; i < sorted.length && sorted[i] >> 8 === window; i++) {
-      const low = sorted[i] & 0xff;
-      bits[low >> 3] |= 0x80 >> (low & 7);
-      len = Math.max(len, (low >> 3) + 1);
-    }
-    parts.push(Buffer.from([window, len]), bits.subarray(0, len));
-  }
-  return Buffer.concat(parts);
-}
-
 /**
  * The NSEC of a compact denial at `owner` (RFC 9824 §3): next name `\000.owner`, the name
  * right after it in canonical order. When that is longer than a name may be (255 octets),
@@ -123,7 +107,7 @@ function compactNsec(owner: string, types: readonly number[], ttl: number): RRse
         ? wire.slice(0, len) + String.fromCharCode(lower + 1) + wire.slice(len + 1)
         : wire;
   }
-  return new RRset(T.NSEC, ttl, next + typeBitmap(types).toString("latin1"));
+  return new RRset(T.NSEC, ttl, next + typeBitmapWire([...new Set(types)]).toString("latin1"));
 }
 
 /**
@@ -171,7 +155,7 @@ export function signAnswer(
   if (deleg !== undefined && ours(deleg.owner)) {
     const ds = zone.node(nameKey(deleg.owner))?.get(T.DS);
     if (ds === undefined) {
-      const nsec = compactNsec(deleg.owner, [T.NS, T.RRSIG, T.NSEC], soaMinimum(zone));
+      const nsec = compactNsec(deleg.owner, [T.NS, T.RRSIG, T.NSEC], negativeSoa(zone).ttl!);
       authority.push({ owner: deleg.owner, set: nsec });
       authority.push({ owner: deleg.owner, set: rrsigFor(deleg.owner, nsec, signer, origin, v) });
     } else {
@@ -182,7 +166,11 @@ export function signAnswer(
     // The name the denial is about: the last name of a CNAME chain, or the name asked.
     const last = found.answer.at(-1);
     const target =
-      last?.set.type === T.CNAME ? cnameTarget(last.set) : found.answer.length ? undefined : qname;
+      last?.set.type === T.CNAME
+        ? rdataName(last.set.at(0))
+        : found.answer.length
+          ? undefined
+          : qname;
     if (target !== undefined && ours(target)) {
       const ttl = soa.ttl ?? soa.set.ttl;
       const exists = rcode !== RCODE.NXDOMAIN;
@@ -197,18 +185,6 @@ export function signAnswer(
     }
   }
   return { ...found, rcode, answer, authority };
-}
-
-function soaMinimum(zone: Zone): number {
-  const soa = zone.apex?.get(T.SOA);
-  if (soa === undefined) return 300;
-  const rd = soa.at(0);
-  const min = Buffer.from(rd.slice(-4), "latin1").readUInt32BE(0);
-  return Math.min(min, soa.ttl);
-}
-
-function cnameTarget(set: RRset): string {
-  return readNameWire(Buffer.from(set.at(0), "latin1"), 0).name;
 }
 
 /**

@@ -57,7 +57,7 @@ function single(owner: string, type: number, ttl: number, rdata: string): Entry 
 }
 
 /** Read the target name out of a CNAME/DNAME RDATA (an uncompressed wire name). */
-function rdataName(rdata: string): string {
+export function rdataName(rdata: string): string {
   return readNameWire(Buffer.from(rdata, "latin1"), 0).name;
 }
 
@@ -155,7 +155,8 @@ function dnameStep(dnameOwner: string, d: RRset, qname: string): Step {
   return { kind: "cname", entries, target: newName };
 }
 
-function negativeSoa(zone: Zone): Entry {
+/** The apex SOA as a negative answer carries it (also the TTL of a compact denial's NSEC). */
+export function negativeSoa(zone: Zone): Entry {
   const soa = zone.apex.get(T.SOA)!;
   // RFC 2308 §3: the SOA in a negative answer carries min(SOA TTL, SOA MINIMUM).
   const rd = soa.at(0);

@@ -161,6 +161,25 @@ export const RRSIG = record(
 /* ------------------------------------------------------------------------------------------ */
 /* Type bitmaps                                                                                */
 
+/** The wire form of a type bitmap (see `typeBitmap` below) for types in any order. */
+export function typeBitmapWire(types: readonly number[]): Buffer {
+  const sorted = [...types].sort((a, b) => a - b);
+  const parts: Uint8Array[] = [];
+  let k = 0;
+  while (k < sorted.length) {
+    const window = sorted[k] >> 8;
+    const bitmap = new Uint8Array(32);
+    let len = 0;
+    for (; k < sorted.length && sorted[k] >> 8 === window; k++) {
+      const low = sorted[k] & 0xff;
+      bitmap[low >> 3] |= 0x80 >> (low & 7);
+      len = (low >> 3) + 1;
+    }
+    parts.push(Uint8Array.of(window, len), bitmap.subarray(0, len));
+  }
+  return Buffer.concat(parts);
+}
+
 /**
  * RFC 4034 §4.1.2: the type list as window blocks (window number, length 1-32, bitmap),
  * windows ascending, empty windows and trailing zero octets omitted. The input list may be
@@ -176,21 +195,7 @@ export const typeBitmap: Field = {
       }
       types.push(v);
     }
-    types.sort((a, b) => a - b);
-    let k = 0;
-    while (k < types.length) {
-      const window = types[k] >> 8;
-      const bitmap = new Uint8Array(32);
-      let len = 0;
-      for (; k < types.length && types[k] >> 8 === window; k++) {
-        const low = types[k] & 0xff;
-        bitmap[low >> 3] |= 0x80 >> (low & 7);
-        len = (low >> 3) + 1;
-      }
-      w.u8(window);
-      w.u8(len);
-      w.bytes(bitmap, 0, len);
-    }
+    w.bytes(typeBitmapWire(types));
   },
   print(r) {
     const names: string[] = [];
