@@ -309,27 +309,13 @@ export class CloudflareZones {
     for (const zone of this.set.all()) {
       const st = this.stateOf(zone);
       if ((st.profile.dnsOnly === true) === dnsOnly) continue;
-      const before = { profile: st.profile, rules: st.rules.settings };
-      const profile = withDnsOnly(st.profile, dnsOnly);
-      st.profile = profile;
-      st.rules.settings = renderSettings(st.dns, profile);
       try {
-        if (!hasProxied(zone)) {
-          for (const fn of this.storedSettingsListeners) fn(zone, st.dns, profile);
-          continue;
-        }
-        const changeset = zone.commit({}, { rerender: isProxied });
-        this.emit({
-          kind: "commit",
+        this.changeProfile(
           zone,
-          change: {},
-          changeset,
-          settings: { dns: st.dns, profile },
-          scope: "proxied",
-        });
+          withDnsOnly(st.profile, dnsOnly),
+          hasProxied(zone) ? { rerender: isProxied, scope: "proxied" } : undefined,
+        );
       } catch (e) {
-        st.profile = before.profile;
-        st.rules.settings = before.rules;
         failed ??= e;
       }
     }
@@ -346,8 +332,10 @@ export class CloudflareZones {
     for (const zone of this.set.all()) {
       const st = this.stateOf(zone);
       if ((st.profile.dnsOnly === true) === s.enforce_dns_only || hasProxied(zone)) continue;
-      st.profile = withDnsOnly(st.profile, s.enforce_dns_only);
-      st.rules.settings = renderSettings(st.dns, st.profile);
+      this.applySettings(zone, {
+        dns: st.dns,
+        profile: withDnsOnly(st.profile, s.enforce_dns_only),
+      });
     }
   }
 
@@ -366,30 +354,49 @@ export class CloudflareZones {
       ? patchDnssec(st.profile.dnssec, { status: "disabled" }, now)
       : patchDnssec(st.profile.dnssec, patch, now);
     const keysChanged = next.ksk?.d !== st.profile.dnssec?.ksk?.d;
+    // Only the apex serves the keys, and every commit renders the apex again.
+    this.changeProfile(
+      zone,
+      { ...st.profile, dnssec: next },
+      keysChanged ? { scope: "apex" } : undefined,
+    );
+    return dnssecJson(zone.origin, next);
+  }
+
+  /**
+   * A zone's new profile: committed as one change when it changes what the zone serves
+   * (`commit`: what to render again besides the changed names, and the event's scope), else
+   * taken in place and told to the stored-settings listeners. A failure leaves the zone's
+   * settings as they were and is thrown.
+   */
+  private changeProfile(
+    zone: Zone,
+    profile: ZoneProfile,
+    commit: { rerender?: ChangeOptions["rerender"]; scope: CommitEvent["scope"] } | undefined,
+  ): void {
+    const st = this.stateOf(zone);
     const before = { profile: st.profile, rules: st.rules.settings };
-    const profile: ZoneProfile = { ...st.profile, dnssec: next };
     st.profile = profile;
     st.rules.settings = renderSettings(st.dns, profile);
     try {
-      if (!keysChanged) {
+      if (commit === undefined) {
         for (const fn of this.storedSettingsListeners) fn(zone, st.dns, profile);
-      } else {
-        const changeset = zone.commit({});
-        this.emit({
-          kind: "commit",
-          zone,
-          change: {},
-          changeset,
-          settings: { dns: st.dns, profile },
-          scope: "apex",
-        });
+        return;
       }
+      const changeset = zone.commit({}, commit.rerender ? { rerender: commit.rerender } : {});
+      this.emit({
+        kind: "commit",
+        zone,
+        change: {},
+        changeset,
+        settings: { dns: st.dns, profile },
+        scope: commit.scope,
+      });
     } catch (e) {
       st.profile = before.profile;
       st.rules.settings = before.rules;
       throw e;
     }
-    return dnssecJson(zone.origin, next);
   }
 
   /** Apply settings a UDP worker was sent (the same commit as in the main process). */
