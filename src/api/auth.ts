@@ -30,9 +30,10 @@ export function createAuthenticator(apiToken: string | undefined): Authenticator
   return (headers) => {
     const authorization = single(headers.authorization);
     if (authorization !== undefined) {
-      const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
-      if (m === null) return invalidHeaders(6111, "Invalid format for Authorization header");
-      return matches(m[1]) ? undefined : authenticationError();
+      const token = bearerToken(authorization);
+      if (token === undefined)
+        return invalidHeaders(6111, "Invalid format for Authorization header");
+      return matches(token) ? undefined : authenticationError();
     }
     const email = present(headers["x-auth-email"]);
     const key = present(headers["x-auth-key"]);
@@ -41,6 +42,11 @@ export function createAuthenticator(apiToken: string | undefined): Authenticator
     if (key === undefined) return invalidHeaders(6101, "Missing X-Auth-Key header");
     return matches(key) ? undefined : authenticationError();
   };
+}
+
+/** The token of `Authorization: Bearer TOKEN` (the scheme in any case, spaces around), or undefined. */
+export function bearerToken(authorization: string): string | undefined {
+  return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization)?.[1];
 }
 
 function single(v: string | string[] | undefined): string | undefined {

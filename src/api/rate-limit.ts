@@ -22,6 +22,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { RateLimit } from "../transport/limits.js";
+import { bearerToken } from "./auth.js";
 
 /** Users remembered at most; past it the ones whose window ended are forgotten first. */
 const MAX_USERS = 10_000;
@@ -90,8 +91,7 @@ export class RateLimiter {
 export function userOf(headers: IncomingHttpHeaders, address: string): string {
   const auth = headers.authorization;
   if (typeof auth === "string" && auth.trim() !== "") {
-    const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(auth);
-    return credential(bearer ? bearer[1] : auth.trim());
+    return credential(bearerToken(auth) ?? auth.trim());
   }
   const key = headers["x-auth-key"];
   if (typeof key === "string" && key.trim() !== "") return credential(key.trim());
