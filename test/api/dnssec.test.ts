@@ -98,6 +98,33 @@ t.test(
   },
 );
 
+t.test("GET /dnssec/zsk lists the ZSK the apex serves, for the other providers", async (t) => {
+  const l = lab(t);
+  const zone = l.zones.set.get("example.com.")!;
+  const Z = `${D}/zsk`;
+  t.same((await call(l.app, "GET", Z)).body.result, [], "none while DNSSEC is off");
+  await call(l.app, "PATCH", D, { status: "active" });
+  const r = await call(l.app, "GET", Z);
+  t.equal(r.status, 200);
+  t.equal(r.body.result.length, 1);
+  const k = r.body.result[0];
+  const served = zone
+    .node("example.com.")!
+    .get(T.DNSKEY)!
+    .rdata.map((d) => Buffer.from(d, "latin1"))
+    .find((d) => d.readUInt16BE(0) === 256)!;
+  t.equal(k.DNSKEY.PublicKey, served.subarray(4).toString("base64"), "the ZSK served");
+  t.match(k.DNSKEY, { Algorithm: 13, Flags: 256, Protocol: 3 });
+  t.match(k.DNSKEY.Hdr, { Class: 1, Name: "example.com.", Rrtype: 48, Ttl: 3600 });
+  t.equal(k.DNSKEY.Hdr.Rdlength, served.length);
+  t.equal(k.SigningKey.pubkey, `256 3 13 ${k.DNSKEY.PublicKey}`);
+  t.notOk("privkey" in k.SigningKey, "no private key leaves the emulator");
+  t.equal(k.Tag, "active");
+  t.not(k.DNSKEY.PublicKey, (await call(l.app, "GET", D)).body.result.public_key, "not the KSK");
+  await call(l.app, "DELETE", D);
+  t.same((await call(l.app, "GET", Z)).body.result, [], "none once it is off again");
+});
+
 t.test("every field is checked; DELETE turns it off", async (t) => {
   const l = lab(t);
   for (const [body, message] of [

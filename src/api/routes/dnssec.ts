@@ -2,7 +2,8 @@
  * A zone's DNSSEC (cloudflare.md §6): `GET/PATCH/DELETE /zones/{zone_id}/dnssec`, with
  * Cloudflare's object. What a change does (keys, the DNSKEY at the apex, a new serial) and
  * the decisions where Cloudflare waits for a registrar are rules/dnssec.ts and rules/zones.ts.
- * DELETE answers the zone's id, as the SDK's string result.
+ * DELETE answers the zone's id, as the SDK's string result. `GET .../dnssec/zsk` lists the
+ * zone signing key, which a multi-signer setup adds to the other providers.
  */
 
 import type { FastifyInstance } from "fastify";
@@ -16,6 +17,7 @@ export function dnssecRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.patch(path, async (req) =>
     ok(ctx.cloudflare.editDnssec(zoneFor(ctx, req), req.body, ctx.now)),
   );
+  app.get(`${path}/zsk`, async (req) => ok(ctx.cloudflare.dnssecZsks(zoneFor(ctx, req))));
   app.delete(path, async (req) => {
     const zone = zoneFor(ctx, req);
     ctx.cloudflare.editDnssec(zone, undefined, ctx.now, true);

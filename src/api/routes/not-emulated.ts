@@ -34,7 +34,6 @@ export const NOT_EMULATED: readonly NotEmulated[] = [
   { methods: ["POST"], path: "/zones/:zone_id/dns_records/scan/trigger", what: "DNS record scans" },
   { methods: ["GET"], path: "/zones/:zone_id/dns_records/usage", what: "DNS record usage" },
   { methods: ["GET"], path: "/accounts/:account_id/dns_records/usage", what: "DNS record usage" },
-  { methods: ["GET"], path: "/zones/:zone_id/dnssec/zsk", what: "the list of DNSSEC ZSKs" },
   {
     methods: ["GET", "POST"],
     path: "/accounts/:account_id/dns_settings/views",

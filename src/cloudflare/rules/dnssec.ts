@@ -110,6 +110,50 @@ export function dnssecJson(origin: string, d: ZoneDnssec | undefined): DnssecJso
   };
 }
 
+/**
+ * One zone signing key as `GET /zones/{zone_id}/dnssec/zsk` lists it (Cloudflare's API
+ * reference, "List DNSSEC ZSKs"; the multi-signer setup reads Cloudflare's ZSK from it to add
+ * to the other provider). `SigningKey` carries only the public key: Cloudflare also gives its
+ * private key encrypted under a key-encryption key (`privkey`, `kek`), which has no meaning
+ * outside Cloudflare, so the emulator leaves both out.
+ */
+export interface ZskJson {
+  DNSKEY: {
+    Algorithm: number;
+    Flags: number;
+    Hdr: { Class: number; Name: string; Rdlength: number; Rrtype: number; Ttl: number };
+    Protocol: number;
+    PublicKey: string;
+  };
+  Location: "database";
+  Name: string;
+  SigningKey: { pubkey: string };
+  Tag: "active";
+}
+
+/** The zone's ZSKs: one while DNSSEC is active, none while it is off. */
+export function zskJson(origin: string, d: ZoneDnssec | undefined, ttl: number): ZskJson[] {
+  const signer = signerOf(d);
+  if (signer === undefined) return [];
+  const rdata = signer.zsk.rdata;
+  const publicKey = rdata.subarray(4).toString("base64");
+  return [
+    {
+      DNSKEY: {
+        Algorithm: rdata[3],
+        Flags: rdata.readUInt16BE(0),
+        Hdr: { Class: 1, Name: origin, Rdlength: rdata.length, Rrtype: T.DNSKEY, Ttl: ttl },
+        Protocol: rdata[2],
+        PublicKey: publicKey,
+      },
+      Location: "database",
+      Name: "zsk_default",
+      SigningKey: { pubkey: `${rdata.readUInt16BE(0)} ${rdata[2]} ${rdata[3]} ${publicKey}` },
+      Tag: "active",
+    },
+  ];
+}
+
 function invalid(message: string, path: string): SettingsError {
   return new SettingsError("INVALID_FIELD", message, path);
 }

@@ -27,7 +27,7 @@ import {
   imposedBy,
   patchAccountSettings,
 } from "./account-settings.js";
-import { CloudflareRules, type ElsewhereAddresses } from "./cloudflare.js";
+import { CloudflareRules, DNSKEY_TTL, type ElsewhereAddresses } from "./cloudflare.js";
 import {
   type DnsSettings,
   newZoneSettings,
@@ -37,7 +37,7 @@ import {
   soaFromSettings,
   type ZoneProfile,
 } from "./dns-settings.js";
-import { type DnssecJson, dnssecJson, patchDnssec } from "./dnssec.js";
+import { type DnssecJson, dnssecJson, patchDnssec, type ZskJson, zskJson } from "./dnssec.js";
 
 /** What listeners learn about a committed change. */
 export interface CommitEvent {
@@ -341,6 +341,11 @@ export class CloudflareZones {
 
   dnssec(zone: Zone): DnssecJson {
     return dnssecJson(zone.origin, this.stateOf(zone).profile.dnssec);
+  }
+
+  /** The zone's ZSKs as `GET /zones/{zone_id}/dnssec/zsk` lists them (dnssec.ts). */
+  dnssecZsks(zone: Zone): ZskJson[] {
+    return zskJson(zone.origin, this.stateOf(zone).profile.dnssec, DNSKEY_TTL);
   }
 
   /**
