@@ -10,7 +10,9 @@
  *
  * qps:  dnsperf -s 127.0.0.1 -p PORT -d QUERIES -c 4 -q 500 -l 10 against each server
  *       serving the same generated zone (100 000 records, 90 % hits), and against node-udp,
- *       Node's own UDP ceiling (udp-responder.mjs); again with a 1M-record zone beside.
+ *       Node's own UDP ceiling (udp-responder.mjs); again with a 1M-record zone beside; and
+ *       dns-primary with the zone's DNSSEC on and DO set (dnsperf -D), twice: signing as it
+ *       goes, then with the signatures made.
  * load: time from process start to the first answered SOA query, and VmRSS/VmHWM right
  *       after, for a generated zone of 1 000 000 records.
  * xfr:  with the load phase's zone, the wall time and server CPU of `kdig AXFR` (unsigned and
@@ -174,8 +176,9 @@ async function zoneFor(records, origin = opts.origin) {
   return { ...g, zonesDir: dir };
 }
 
-function runDnsperf(port, queryFile) {
+function runDnsperf(port, queryFile, extraArgs = []) {
   const args = [
+    ...extraArgs,
     "-s",
     "127.0.0.1",
     "-p",
@@ -205,6 +208,7 @@ function runDnsperf(port, queryFile) {
           lost: num(/Queries lost:\s+(\d+)/),
           avgLatencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
           responseCodes: /Response codes:\s+(.*)/.exec(stdout)?.[1] ?? "",
+          avgResponseBytes: num(/Average packet size:\s+request \d+, response (\d+)/),
         });
       },
     );
@@ -312,6 +316,13 @@ async function phaseQps(servers) {
     );
     sweep[n] = { primary: r["dns-primary"], ceiling: r["node-udp"] };
   }
+  const signed = servers.includes("dns-primary")
+    ? (
+        await rounds("qps with DO, DNSSEC on", ["dns-primary"], zone, measureSigned(zone), better, {
+          udpWorkers: first,
+        })
+      )["dns-primary"]
+    : undefined;
   const beside =
     opts.besideRecords > 0 ? await qpsBeside(zone, servers, measure, better, first) : undefined;
   return {
@@ -320,10 +331,46 @@ async function phaseQps(servers) {
     udpWorkers: first,
     results,
     sweep,
+    signed,
     besideRecords: beside ? opts.besideRecords + 5 : undefined,
     beside,
   };
 }
+
+/**
+ * dns-primary with the zone's DNSSEC turned on through the API (signed live, as Cloudflare
+ * signs: docs/dnssec.md) and every query sent with the DO bit (dnsperf -D), so each answer
+ * carries RRSIGs made at query time or taken from the signature cache.
+ */
+const measureSigned = (zone) => async (s) => {
+  await waitForSoa(s, zone.origin, s.t0, START_CAP_MS);
+  const api = `http://127.0.0.1:${s.apiPort}/client/v4`;
+  const zones = await apiBody(await fetch(`${api}/zones?name=${zone.origin}`), "GET /zones");
+  const id = zones.result[0]?.id;
+  const before = await soaSerial(s.host, s.port, zone.origin);
+  const res = await fetch(`${api}/zones/${id}/dnssec`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ status: "active" }),
+  });
+  await apiBody(res, "PATCH /dnssec");
+  // Turning DNSSEC on is one change: wait until the new serial is served (UDP workers too).
+  for (let i = 0; (await soaSerial(s.host, s.port, zone.origin)) === before; i++) {
+    if (i > 200) throw new Error("the serial did not change after DNSSEC was turned on");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  // The first run signs as it goes; the second finds the signatures and answers made in the
+  // first (kept for the hour), as a zone asked the same questions all day would.
+  const cpu0 = cpuSeconds(s.pid);
+  const first = await runDnsperf(s.port, zone.queryFile, ["-D"]);
+  const cpu1 = cpuSeconds(s.pid);
+  const r = await runDnsperf(s.port, zone.queryFile, ["-D"]);
+  return {
+    ...r,
+    serverCpuSeconds: cpuSeconds(s.pid) - cpu1,
+    first: { ...first, serverCpuSeconds: cpu1 - cpu0 },
+  };
+};
 
 /**
  * The same queries while a `--beside-records` zone (origin big.test.) is loaded as well: what
@@ -1057,6 +1104,16 @@ async function main() {
       ),
     );
     if (report.qps.skipped) console.log(`qps skipped: ${report.qps.skipped}`);
+    const sg = report.qps.signed;
+    const plain = r["dns-primary"];
+    if (sg?.error) console.log(`dns-primary with DO, DNSSEC on: ${sg.error}`);
+    else if (sg)
+      console.log(
+        `dns-primary with DO, DNSSEC on (signed live): first run ${fmt(sg.first?.qps, 0)} queries/s ` +
+          `(${ratio(sg.first?.qps, plain?.qps)} of unsigned), second run ${fmt(sg.qps, 0)} queries/s ` +
+          `(${ratio(sg.qps, plain?.qps)} of unsigned); response ${fmt(sg.avgResponseBytes, 0)} bytes ` +
+          `on average (unsigned ${fmt(plain?.avgResponseBytes, 0)}); ${fmt(sg.first?.lost, 0)} and ${fmt(sg.lost, 0)} lost`,
+      );
     const sweep = Object.entries(report.qps.sweep ?? {});
     if (sweep.length > 1) console.log(workersTable(sweep));
   }

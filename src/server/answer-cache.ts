@@ -49,7 +49,7 @@ export class AnswerCache {
  */
 export function plainQueryKey(
   msg: Buffer,
-): { key: string; nameEnd: number; udpSize: number } | null {
+): { key: string; nameEnd: number; udpSize: number; dnssecOk: boolean } | null {
   const len = msg.length;
   if (len < 17) return null;
   // QR=0, OPCODE=0; QDCOUNT=1, ANCOUNT=0, NSCOUNT=0, ARCOUNT 0 or 1.
@@ -94,7 +94,7 @@ export function plainQueryKey(
   p = nameEnd + 4;
   if (arcount === 0) {
     if (p !== len) return null;
-    return { key: `${name}\0${qtail}N`, nameEnd, udpSize: 512 };
+    return { key: `${name}\0${qtail}N`, nameEnd, udpSize: 512, dnssecOk: false };
   }
   // OPT: root owner, type 41, class = payload size, TTL = ext-rcode, version, DO|Z.
   if (p + 11 > len || msg[p] !== 0 || msg[p + 1] !== 0 || msg[p + 2] !== 41) return null;
@@ -111,5 +111,10 @@ export function plainQueryKey(
     o += 4 + msg.readUInt16BE(o + 2);
     if (o > end) return null;
   }
-  return { key: `${name}\0${qtail}${compactOk ? "C" : dnssecOk ? "D" : "E"}`, nameEnd, udpSize };
+  return {
+    key: `${name}\0${qtail}${compactOk ? "C" : dnssecOk ? "D" : "E"}`,
+    nameEnd,
+    udpSize,
+    dnssecOk,
+  };
 }

@@ -57,6 +57,37 @@ export function validityAt(nowSeconds: number): Validity {
 const kept = new WeakMap<SigningKey, WeakMap<RRset, Map<string, { at: number; sig: RRset }>>>();
 const PER_SET = 256;
 
+/**
+ * The NSEC of a denial is made for each answer, so its signatures are kept by what they sign
+ * (owner, TTL, validity and the NSEC's RDATA), per key, up to DENIALS of them: without this a
+ * name that does not exist would cost a signature every time it is asked.
+ */
+const denials = new WeakMap<SigningKey, Map<string, RRset>>();
+const DENIALS = 100_000;
+
+function denialRrsig(owner: string, nsec: RRset, signer: ZoneSigner, origin: string, v: Validity) {
+  let byContent = denials.get(signer.zsk);
+  if (byContent === undefined) {
+    byContent = new Map();
+    denials.set(signer.zsk, byContent);
+  }
+  const key = `${nameKey(owner)}\0${nsec.ttl}\0${v.inception}\0${nsec.at(0)}`;
+  const hit = byContent.get(key);
+  if (hit !== undefined) return hit;
+  const sig = signed(owner, nsec, signer.zsk, origin, v);
+  // The oldest goes first (a Map keeps insertion order).
+  if (byContent.size >= DENIALS) byContent.delete(byContent.keys().next().value as string);
+  byContent.set(key, sig);
+  return sig;
+}
+
+function signed(owner: string, set: RRset, k: SigningKey, origin: string, v: Validity): RRset {
+  const rdatas: Buffer[] = [];
+  for (let i = 0; i < set.size; i++) rdatas.push(Buffer.from(set.at(i), "latin1"));
+  const sig = signRrset({ owner, type: set.type, ttl: set.ttl, rdatas }, origin, k, v);
+  return new RRset(T.RRSIG, set.ttl, sig.toString("latin1"));
+}
+
 function rrsigFor(
   owner: string,
   set: RRset,
@@ -74,10 +105,7 @@ function rrsigFor(
   let byOwner = bySet.get(set);
   const hit = byOwner?.get(key);
   if (hit !== undefined) return hit.sig;
-  const rdatas: Buffer[] = [];
-  for (let i = 0; i < set.size; i++) rdatas.push(Buffer.from(set.at(i), "latin1"));
-  const sig = signRrset({ owner, type: set.type, ttl: set.ttl, rdatas }, origin, k, v);
-  const out = new RRset(T.RRSIG, set.ttl, sig.toString("latin1"));
+  const out = signed(owner, set, k, origin, v);
   if (byOwner === undefined) {
     byOwner = new Map();
     bySet.set(set, byOwner);
@@ -157,7 +185,10 @@ export function signAnswer(
     if (ds === undefined) {
       const nsec = compactNsec(deleg.owner, [T.NS, T.RRSIG, T.NSEC], negativeSoa(zone).ttl!);
       authority.push({ owner: deleg.owner, set: nsec });
-      authority.push({ owner: deleg.owner, set: rrsigFor(deleg.owner, nsec, signer, origin, v) });
+      authority.push({
+        owner: deleg.owner,
+        set: denialRrsig(deleg.owner, nsec, signer, origin, v),
+      });
     } else {
       authority.push({ owner: deleg.owner, set: ds });
       authority.push({ owner: deleg.owner, set: rrsigFor(deleg.owner, ds, signer, origin, v) });
@@ -179,7 +210,7 @@ export function signAnswer(
         : [T.RRSIG, T.NSEC, NXNAME];
       const nsec = compactNsec(target, types, ttl);
       authority.push({ owner: target, set: nsec, ttl });
-      authority.push({ owner: target, set: rrsigFor(target, nsec, signer, origin, v), ttl });
+      authority.push({ owner: target, set: denialRrsig(target, nsec, signer, origin, v), ttl });
       // RFC 9824 §3.2: the name "exists" in the answer's eyes unless the client takes CO.
       if (!exists && !opts.co) rcode = RCODE.NOERROR;
     }

@@ -58,11 +58,20 @@ export function fromCache(
   plain: PlainQuery,
   ctx: RequestContext,
 ): Buffer | undefined {
-  const cached = env.cache.get(plain.key, env.zones.generation);
+  const cached = env.cache.get(cacheKey(plain), env.zones.generation);
   if (cached === undefined) return undefined;
   if (ctx.transport !== "tcp" && cached.length > Math.min(plain.udpSize, env.maxUdp))
     return undefined;
   return patchCached(msg, cached, plain.nameEnd);
+}
+
+/**
+ * The answer cache's key for a question. An answer to a query with DO may carry signatures
+ * made in this hour (dnssec-answer.ts), valid for two days: the hour is part of its key, so
+ * an answer is never served from the cache after the hour it was signed in.
+ */
+function cacheKey(plain: PlainQuery): string {
+  return plain.dnssecOk ? `${plain.key}${Math.floor(Date.now() / 3_600_000)}` : plain.key;
 }
 
 /** The cached answer as an answer to `msg`: its ID, RD and CD bits, its question's case. */
@@ -264,9 +273,7 @@ export function answer(rq: QueryRequest): HandlerResult | undefined {
   rq.answer = answered;
   rq.limit = MAX_MESSAGE;
   rq.response = encodeReply(rq, env.maxUdp);
-  // A signed answer is not kept: its signatures expire while the zone does not change.
-  if (plain !== null && !faulted && signer === undefined)
-    env.cache.set(plain.key, env.zones.generation, rq.response);
+  if (plain !== null && !faulted) env.cache.set(cacheKey(plain), env.zones.generation, rq.response);
   return undefined;
 }
 
