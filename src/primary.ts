@@ -13,6 +13,13 @@ import { createApi, listenApi } from "./api/server.js";
 import { type Account, defaultAccount } from "./cloudflare/account.js";
 import { ApiError } from "./cloudflare/errors.js";
 import {
+  type DomainInput,
+  type DomainJson,
+  Registrar,
+  type RegistrarJson,
+  type StoredRegistrar,
+} from "./cloudflare/registrar.js";
+import {
   type AccountDnsSettings,
   defaultAccountSettings,
   patchAccountSettings,
@@ -32,6 +39,7 @@ import type { DnsHandler } from "./server/handler.js";
 import { createQueryHandler } from "./server/query.js";
 import { createKeyring } from "./server/signed.js";
 import { createTransferHandler } from "./server/transfer.js";
+import { readRegistrarFile, writeRegistrarFile } from "./store/files.js";
 import { openStore, type Store, storedAccount } from "./store/store.js";
 import { type Limits, parseRateLimit, type RateLimit, resolveLimits } from "./transport/limits.js";
 import {
@@ -154,6 +162,20 @@ export interface ServerOptions {
    * one is invalid or its zone unknown.
    */
   faults?: { zone: string; spec: FaultSpec }[];
+  /**
+   * Serve the registrar's parent zone above the zones (cloudflare/registrar.ts,
+   * docs/registrar.md) on its own listener: `host` (default the DNS host) and `port` (0: a
+   * free one), the parent's `origin` (default the root) and nameserver name, and domains to
+   * start with (PUT bodies by name). With `dataDir`, its key and domains are kept there. Unset:
+   * no registrar. Throws SettingsError when a domain is invalid.
+   */
+  registrar?: {
+    host?: string;
+    port?: number;
+    origin?: string;
+    nameserver?: string;
+    domains?: Record<string, unknown>;
+  };
 }
 
 export interface ZoneSummary {
@@ -175,10 +197,27 @@ export interface ReloadSummary {
   error?: string;
 }
 
+export interface RegistrarHandle {
+  dns: { udp: AddressInfo; tcp: AddressInfo };
+  /** The parent, the lab's trust anchor and every domain delegated. */
+  get(): RegistrarJson;
+  /** One domain, or undefined when it is not delegated. */
+  domain(name: string): DomainJson | undefined;
+  /** Set a domain's nameservers, glue and added DS (the whole domain, as PUT does). */
+  put(name: string, body: DomainInput): DomainJson;
+  /** Forget what was set for a domain; false when nothing was. */
+  remove(name: string): boolean;
+}
+
 export interface PrimaryServer {
   dns: { udp: AddressInfo; tcp: AddressInfo };
   /** Where the API listens, when it was asked for. */
   api?: AddressInfo;
+  /**
+   * The registrar, when it was asked for (docs/registrar.md): where its parent zone is served,
+   * and what the `/dns-primary/v1/registrar` routes do, with the same checks (SettingsError).
+   */
+  registrar?: RegistrarHandle;
   /** The zones as they were at start. */
   zones: ZoneSummary[];
   /** The zone set served (live). */
@@ -253,7 +292,10 @@ export async function startServer(options: ServerOptions = {}): Promise<PrimaryS
     const dns = opened.add(
       await listen(options, loaded, settings, answering.handler, answering.faults, logger),
     );
-    const api = opened.add(await startApi(options, loaded, settings, answering, dns, logger));
+    const registrar = opened.add(await startRegistrar(options, loaded, dns, logger));
+    const api = opened.add(
+      await startApi(options, loaded, settings, answering, dns, registrar, logger),
+    );
     const notifier = opened.add(startNotify(options, loaded, settings, answering, dns, logger));
     followChanges(loaded, settings, dns, notifier, answering.faults, logger);
     return primaryHandle(
@@ -261,7 +303,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PrimaryS
       loaded,
       settings,
       answering,
-      { dns, api, notifier, store },
+      { dns, api, notifier, store, registrar },
       logger,
     );
   } catch (err) {
@@ -538,10 +580,13 @@ async function startApi(
   settings: TransferSettings,
   answering: Answering,
   dns: Dns,
+  registrar: RegistrarListener | undefined,
   logger: Logger,
 ): Promise<{ app: FastifyInstance; address: AddressInfo; close(): Promise<void> } | undefined> {
   if (options.api === undefined) return undefined;
+  const registrarAt = registrar && { host: registrar.tcp.address, port: registrar.tcp.port };
   const app = createApi({
+    ...(registrar ? { registrar: registrar.registrar } : {}),
     transfers: settings,
     zones: loaded.cloudflare,
     account: loaded.account,
@@ -554,6 +599,7 @@ async function startApi(
     server: () => ({
       dns: { host: dns.tcp.address, port: dns.tcp.port },
       notify_source: notifySource(options, dns),
+      registrar: registrarAt ?? null,
     }),
     logger: logger.child({ component: "api" }),
   });
@@ -562,6 +608,68 @@ async function startApi(
     port: options.api.port ?? DEFAULT_API_PORT,
   });
   return { app, address, close: () => app.close() };
+}
+
+type RegistrarListener = {
+  registrar: Registrar;
+  udp: AddressInfo;
+  tcp: AddressInfo;
+  close(): Promise<void>;
+};
+
+/**
+ * Step 5b: the registrar's parent zone on its own listener, with the query logic of the main
+ * one (answers, referrals with glue, live signing) and nothing else: no transfers, no NOTIFY.
+ * Cloudflare's assigned nameservers get the DNS listener's address as their glue.
+ */
+async function startRegistrar(
+  options: ServerOptions,
+  loaded: Loaded,
+  dns: Dns,
+  logger: Logger,
+): Promise<RegistrarListener | undefined> {
+  const o = options.registrar;
+  if (o === undefined) return undefined;
+  const host = o.host ?? options.dns?.host ?? DEFAULT_DNS_HOST;
+  const stored = options.dataDir
+    ? (readRegistrarFile(options.dataDir) as StoredRegistrar)
+    : undefined;
+  const registrar = new Registrar(loaded.cloudflare, {
+    origin: o.origin,
+    nameserver: o.nameserver,
+    addresses: [host],
+    cloudflareAddresses: [dns.udp.address],
+    key: stored?.key,
+    // The data dir's domains win over those the start gives, as its zones do.
+    domains: { ...o.domains, ...stored?.domains },
+  });
+  const { dataDir } = options;
+  if (dataDir !== undefined) {
+    const save = () => writeRegistrarFile(dataDir, registrar.saved());
+    save();
+    registrar.onChange(save);
+  }
+  const log = logger.child({ component: "registrar" });
+  const listener = await listenDns({
+    host,
+    port: o.port ?? 0,
+    handler: createQueryHandler(registrar.zones, { logger: log }),
+    logger: log,
+    limits: resolveLimits(options.limits),
+  });
+  log.debug({ udp: listener.udp, origin: registrar.origin }, "registrar listening");
+  return { registrar, udp: listener.udp, tcp: listener.tcp, close: () => listener.close() };
+}
+
+function registrarHandle(l: RegistrarListener): RegistrarHandle {
+  const r = l.registrar;
+  return {
+    dns: { udp: l.udp, tcp: l.tcp },
+    get: () => r.json(),
+    domain: (name) => r.domain(name),
+    put: (name, body) => r.put(name, body),
+    remove: (name) => r.remove(name),
+  };
 }
 
 /** The API's rate limit: the option's, else the config file's, else none. */
@@ -693,15 +801,17 @@ function primaryHandle(
     api?: { address: AddressInfo; close(): Promise<void> };
     notifier?: Notifier;
     store?: Store;
+    registrar?: RegistrarListener;
   },
   logger: Logger,
 ): PrimaryServer {
   const { zones, cloudflare, summaries, account, times } = loaded;
-  const { dns, api, notifier, store } = running;
+  const { dns, api, notifier, store, registrar } = running;
   let closed: Promise<void> | undefined;
   return {
     dns: { udp: dns.udp, tcp: dns.tcp },
     ...(api ? { api: api.address } : {}),
+    ...(registrar ? { registrar: registrarHandle(registrar) } : {}),
     zones: summaries,
     zoneSet: zones,
     cloudflare,
@@ -718,7 +828,12 @@ function primaryHandle(
     },
     reload: (origins) => reloadFiles(options, loaded, store, logger, origins),
     close() {
-      closed ??= Promise.all([dns.close(), api?.close(), notifier?.close()]).then(() => {
+      closed ??= Promise.all([
+        dns.close(),
+        api?.close(),
+        notifier?.close(),
+        registrar?.close(),
+      ]).then(() => {
         // Nothing changes any more: the last snapshot, and the data dir is released.
         store?.close();
         logger.debug("closed");

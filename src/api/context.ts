@@ -2,6 +2,7 @@
 
 import type { Account } from "../cloudflare/account.js";
 import type { RecordsContext } from "../cloudflare/records/operations.js";
+import type { Registrar } from "../cloudflare/registrar.js";
 import type { TransferActivity } from "../cloudflare/transfer/activity.js";
 import type { TransferSettings } from "../cloudflare/transfer/settings.js";
 import type { Faults } from "../faults/faults.js";
@@ -20,6 +21,8 @@ export interface ApiContext extends RecordsContext {
   readonly activity: TransferActivity;
   /** The faults attached to zones (the emulator's own /faults routes; docs/faults.md). */
   readonly faults: Faults;
+  /** The registrar's parent zone, when one is served (the emulator's own /registrar routes). */
+  readonly registrar?: Registrar;
 }
 
 /** The request path without its query, as Cloudflare names it in 7003 messages. */

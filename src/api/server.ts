@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from "fastify";
 import type { Account } from "../cloudflare/account.js";
 import { isId, ZoneIndex } from "../cloudflare/ids.js";
+import type { Registrar } from "../cloudflare/registrar.js";
 import type { CloudflareZones } from "../cloudflare/rules/zones.js";
 import { TransferActivity } from "../cloudflare/transfer/activity.js";
 import type { TransferSettings } from "../cloudflare/transfer/settings.js";
@@ -39,6 +40,7 @@ import { entitlementRoutes } from "./routes/entitlements.js";
 import { faultRoutes } from "./routes/faults.js";
 import { notEmulatedRoutes } from "./routes/not-emulated.js";
 import { outgoingRoutes } from "./routes/outgoing.js";
+import { registrarRoutes } from "./routes/registrar.js";
 import { EXTENSION_PREFIX, renderingRoutes } from "./routes/rendering.js";
 import { secondaryRoutes } from "./routes/secondaries.js";
 import { secondaryConfigRoutes } from "./routes/secondary-config.js";
@@ -70,6 +72,8 @@ export interface ApiOptions {
   server?: () => ServerInfo;
   /** The faults the DNS side applies (default: an empty store of the API's own). */
   faults?: Faults;
+  /** The registrar, when one is served (GET/PUT /dns-primary/v1/registrar…). */
+  registrar?: Registrar;
   /** Cloudflare's rate limit on `/client/v4`, per credential (rate-limit.ts); unset: none. */
   rateLimit?: RateLimit;
 }
@@ -116,6 +120,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     server: options.server ?? (() => ({ dns: { host: "", port: 0 }, notify_source: null })),
     activity: options.activity ?? new TransferActivity({ now }),
     faults: options.faults ?? new Faults(peersOf(options.transfers), now),
+    ...(options.registrar ? { registrar: options.registrar } : {}),
   });
 
   // JSON and nothing else: other media types get 9207 rather than a string body.
@@ -186,6 +191,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
       secondaryConfigRoutes(ext, ctx);
       faultRoutes(ext, ctx);
       entitlementRoutes(ext, ctx);
+      registrarRoutes(ext, ctx);
     },
     { prefix: EXTENSION_PREFIX },
   );

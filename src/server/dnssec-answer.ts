@@ -21,7 +21,6 @@
  * change makes new ones), owner, TTL and hour.
  */
 
-import { CloudflareRules } from "../cloudflare/rules/cloudflare.js";
 import type { ZoneSigner } from "../cloudflare/rules/dnssec.js";
 import { type SigningKey, signRrset, type Validity } from "../wire/dnssec/sign.js";
 import { nameKey, nameToWireString, parentName } from "../wire/name.js";
@@ -37,10 +36,12 @@ export const NXNAME = 128;
 const HOUR = 3600;
 const VALID_AFTER = 2 * 86400;
 
-/** The zone's keys while its DNSSEC is active (rules/cloudflare.ts RenderSettings.dnssec). */
+/**
+ * The zone's keys while it is signed: Cloudflare's while its DNSSEC is active
+ * (rules/cloudflare.ts), the registrar's for the parent zone it serves (cloudflare/registrar.ts).
+ */
 export function zoneSigner(zone: Zone | undefined): ZoneSigner | undefined {
-  const rules = zone?.renderer;
-  return rules instanceof CloudflareRules ? rules.settings.dnssec : undefined;
+  return zone?.renderer.signingKeys;
 }
 
 export function validityAt(nowSeconds: number): Validity {

@@ -28,6 +28,7 @@ export const LOG_FILE = "changes.log";
 export const SNAPSHOT_FILE = "snapshot";
 export const LOCK_FILE = "lock";
 export const ACCOUNT_FILE = "account";
+export const REGISTRAR_FILE = "registrar";
 
 function writeAll(fd: number, buf: Buffer): void {
   let at = 0;
@@ -161,27 +162,49 @@ function replaceFile(dir: string, name: string, buf: Buffer): void {
   fsyncDir(dir);
 }
 
+/** A file holding one value after its format record, written whole (replaceFile). */
+function writeValueFile(dir: string, name: string, value: unknown): void {
+  replaceFile(
+    dir,
+    name,
+    Buffer.concat([frame({ format: name, version: FORMAT_VERSION }), frame(value)]),
+  );
+}
+
+/** The value of a writeValueFile() file, or undefined when there is none. */
+function readValueFile(dir: string, name: string): unknown {
+  const path = join(dir, name);
+  if (!existsSync(path)) return undefined;
+  const { records } = readFramed(readFileSync(path), path, false);
+  if (records.length !== 2) throw new StoreError(`${path}:0: not one ${name} record`);
+  checkHeader(records[0], name, path);
+  return records[1];
+}
+
 /**
  * The account's DNS settings, one framed record after the format record. Its own file, not a
  * log record: the zone defaults shape how zone files load, so a start reads them before the
  * zones, long before the snapshot and the log (store.ts storedAccount).
  */
 export function writeAccountFile(dir: string, value: unknown): void {
-  replaceFile(
-    dir,
-    ACCOUNT_FILE,
-    Buffer.concat([frame({ format: "account", version: FORMAT_VERSION }), frame(value)]),
-  );
+  writeValueFile(dir, ACCOUNT_FILE, value);
 }
 
 /** The stored account settings as written, or undefined when none were stored. */
 export function readAccountFile(dir: string): unknown {
-  const path = join(dir, ACCOUNT_FILE);
-  if (!existsSync(path)) return undefined;
-  const { records } = readFramed(readFileSync(path), path, false);
-  if (records.length !== 2) throw new StoreError(`${path}:0: not one account record`);
-  checkHeader(records[0], "account", path);
-  return records[1];
+  return readValueFile(dir, ACCOUNT_FILE);
+}
+
+/**
+ * The registrar's key and domains (cloudflare/registrar.ts), written whole after each change:
+ * the key keeps the lab's trust anchor across restarts.
+ */
+export function writeRegistrarFile(dir: string, value: unknown): void {
+  writeValueFile(dir, REGISTRAR_FILE, value);
+}
+
+export function readRegistrarFile(dir: string): unknown {
+  return readValueFile(dir, REGISTRAR_FILE);
 }
 
 /**

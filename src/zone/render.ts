@@ -13,6 +13,7 @@
  * keeps one copy. Otherwise the zone keeps both (see Zone.storedSets, Zone.transferSets).
  */
 
+import type { SigningKey } from "../wire/dnssec/sign.js";
 import type { RRset } from "./rrset.js";
 import type { RecordMeta } from "./zone.js";
 
@@ -45,6 +46,12 @@ export interface Renderer {
    * beside the stored SOA and NS.
    */
   readonly ownsApexNs?: boolean;
+  /**
+   * The keys that sign the zone's answers at query time while it is signed (the server's
+   * dnssec-answer.ts): the DNSKEY RRset with the KSK, everything else with the ZSK (the same
+   * key for a zone signed with one key). The renderer serves their DNSKEY RRset at the apex.
+   */
+  readonly signingKeys?: { ksk: SigningKey; zsk: SigningKey };
 }
 
 /** Serve records exactly as stored: what a plain authoritative server does. */

@@ -13,6 +13,8 @@ export interface ServerInfo {
   dns: { host: string; port: number };
   /** Where NOTIFY leaves from; null when NOTIFY is off. */
   notify_source: { host: string; port: number } | null;
+  /** Where the registrar's parent zone is served (docs/registrar.md); null when it is not. */
+  registrar?: { host: string; port: number } | null;
 }
 
 export function serverInfoRoutes(app: FastifyInstance, ctx: ApiContext): void {

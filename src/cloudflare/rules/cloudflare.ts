@@ -229,6 +229,11 @@ export class CloudflareRules implements Renderer {
   private readonly resolveElsewhere?: (key: string) => ElsewhereAddresses | undefined;
   private readonly warn?: (message: string) => void;
   private derivedFrom?: RenderSettings;
+
+  /** Cloudflare's keys while the zone's DNSSEC is active. */
+  get signingKeys(): ZoneSigner | undefined {
+    return this.settings.dnssec;
+  }
   private derivedValue?: Derived;
   /** Names warned about (key → message), so a re-render does not repeat the warning. */
   private readonly warned = new Map<string, string>();

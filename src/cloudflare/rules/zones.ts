@@ -5,7 +5,8 @@
  * journal entry (cloudflare.md §1 "SOA"), then the listeners (logs, UDP workers, NOTIFY).
  *
  * The REST API, the library entry and zone-file reloads all change zones through this one
- * object; nothing else calls `Zone.commit()`.
+ * object; nothing else calls `Zone.commit()` on a Cloudflare zone (the registrar's parent zone,
+ * cloudflare/registrar.ts, is not one: it commits its own changes).
  */
 
 import { nameKey, readNameWire } from "../../wire/name.js";
