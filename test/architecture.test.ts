@@ -39,8 +39,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ["server/"],
   // Sockets: UDP and TCP listeners around a server/ handler.
   ["transport/"],
-  // Services over sockets and the model.
-  ["notify/", "store/", "workers/"],
+  // Services over sockets and the model; the lab check, a client that asks servers.
+  ["notify/", "store/", "workers/", "lab/"],
   ["dashboard/"],
   // The faces: the REST API (which serves the dashboard), the config file, zones given inline.
   ["api/", "config/", "zone-specs.ts"],

@@ -55,6 +55,8 @@ export interface ServeCommand {
   dataDir?: string;
   /** `--fault ZONE:KIND[:k=v,...]`, in the order given, when any (docs/faults.md). */
   faults?: DeclaredFault[];
+  /** `--registrar HOST:PORT` and `--registrar-origin NAME`: serve the parent zone (docs/registrar.md). */
+  registrar?: HostPort & { origin?: string };
 }
 
 /** One `--fault`: what ServerOptions.faults takes, and the text given (for messages). */
@@ -114,13 +116,31 @@ export interface SecondaryConfigCommand {
   listen?: HostPort;
 }
 
+/** `lab check ZONE`: the multi-provider consistency check (cli/lab.ts, lab/check.ts). */
+export interface LabCheckCommand {
+  kind: "lab-check";
+  zone: string;
+  api: HostPort;
+  apiToken?: string;
+  /** The registrar's address, when not the one the API gives. */
+  parent?: HostPort;
+  /** The port every nameserver address is asked on (default 53). */
+  port?: number;
+  /** Nameserver addresses asked elsewhere (`--server ADDRESS=HOST:PORT`). */
+  servers?: Record<string, HostPort>;
+  /** `--question NAME/TYPE`: only these. */
+  questions?: { name: string; type: string }[];
+  json: boolean;
+}
+
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
   | ServeCommand
   | { kind: "check"; files: string[] }
   | RenderingCommand
-  | SecondaryConfigCommand;
+  | SecondaryConfigCommand
+  | LabCheckCommand;
 
 export const DEFAULT_ZONES_DIR = "./zones";
 /** `secondary-config --standalone`'s port when the peer's port needs root (below 1024). */
@@ -132,11 +152,14 @@ export const HELP = `Usage:
                     [--journal-versions N] [--journal-bytes N] [--api-token TOKEN]
                     [--notify-source HOST:PORT | --no-notify] [--data-dir DIR]
                     [--fault ZONE:KIND[:KEY=VALUE,...]]... [limits: see below]
+                    [--registrar HOST:PORT [--registrar-origin NAME]]
   dns-primary check FILE...
   dns-primary rendering ZONE [--api HOST:PORT] [--api-token TOKEN] [--name NAME] [--json]
   dns-primary secondary-config --for bind|knot|nsd|powerdns --zone NAME [--peer NAME]
                     [--api HOST:PORT | --config FILE [--dns HOST:PORT] [--notify-source HOST:PORT]]
                     [--standalone DIR [--listen HOST:PORT]]
+  dns-primary lab check ZONE [--api HOST:PORT] [--api-token TOKEN] [--parent HOST:PORT]
+                    [--port N] [--server ADDRESS=HOST:PORT]... [--question NAME/TYPE]... [--json]
   dns-primary --help | --version
 
 An authoritative DNS primary that serves zone files the way Cloudflare does when it is the
@@ -196,6 +219,13 @@ Options of serve:
                        to narrow it to one peer or address. Repeatable. Added again at every
                        start; faults added through the API or the dashboard are not kept.
                        e.g. --fault example.com:xfr-truncate:after_messages=2,times=1
+  --registrar HOST:PORT
+                       also serve the registrar's parent zone there: it delegates each zone
+                       to its nameservers with glue and DS, signed with its own key, the
+                       trust anchor a lab's resolver uses (docs/registrar.md); managed
+                       under /dns-primary/v1/registrar
+  --registrar-origin NAME
+                       the parent zone's name (default ".": the lab's root)
   --udp-workers N      answer UDP in N worker processes sharing the socket, to use more
                        than one core (default 0: the main process answers UDP)
   --log-level LEVEL    ${LOG_LEVELS.join(", ")}
@@ -275,10 +305,13 @@ const OPTIONS_OF: Record<string, readonly string[]> = {
     "no-notify",
     "data-dir",
     "fault",
+    "registrar",
+    "registrar-origin",
     ...LIMIT_FLAGS.map(([flag]) => flag),
   ],
   check: [],
   rendering: ["api", "api-token", "name", "json"],
+  lab: ["api", "api-token", "parent", "port", "server", "question", "json"],
   "secondary-config": [
     "for",
     "zone",
@@ -318,11 +351,11 @@ export function parseCommandLine(argv: string[]): Command {
   if (values.version) return { kind: "version" };
   const [command, ...rest] = positionals;
   if (command === undefined)
-    throw new UsageError("missing command: serve, check, rendering or secondary-config");
+    throw new UsageError("missing command: serve, check, rendering, secondary-config or lab");
   // Own keys only: "constructor" or "__proto__" is no command.
   if (!Object.hasOwn(COMMANDS, command)) {
     throw new UsageError(
-      `unknown command "${command}"; the commands are serve, check, rendering and secondary-config`,
+      `unknown command "${command}"; the commands are serve, check, rendering, secondary-config and lab`,
     );
   }
   checkOptions(command, values);
@@ -337,7 +370,40 @@ const COMMANDS: Record<string, (values: Values, rest: string[]) => Command> = {
   check: checkCommand,
   rendering: renderingCommand,
   "secondary-config": secondaryConfigCommand,
+  lab: labCommand,
 };
+
+function labCommand(values: Values, rest: string[]): LabCheckCommand {
+  if (rest[0] !== "check") throw new UsageError("lab: the subcommand is check (lab check ZONE)");
+  if (rest.length !== 2) throw new UsageError("lab check: name one zone");
+  const cmd: LabCheckCommand = {
+    kind: "lab-check",
+    zone: rest[1],
+    api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
+    json: values.json === true,
+  };
+  const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
+  if (token !== undefined) {
+    if (token === "") throw new UsageError("--api-token: empty token");
+    cmd.apiToken = token;
+  }
+  if (values.parent !== undefined) cmd.parent = parseHostPort(values.parent, "--parent");
+  if (values.port !== undefined) cmd.port = parseCount(values.port, "--port", 65535);
+  for (const text of values.server ?? []) {
+    const eq = text.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--server: "${text}" is not ADDRESS=HOST:PORT`);
+    cmd.servers ??= {};
+    cmd.servers[text.slice(0, eq)] = parseHostPort(text.slice(eq + 1), "--server");
+  }
+  for (const text of values.question ?? []) {
+    const [name, type, extra] = text.split("/");
+    if (!name || !type || extra !== undefined)
+      throw new UsageError(`--question: "${text}" is not NAME/TYPE`);
+    cmd.questions ??= [];
+    cmd.questions.push({ name, type: type.toUpperCase() });
+  }
+  return cmd;
+}
 
 function secondaryConfigCommand(values: Values, rest: string[]): SecondaryConfigCommand {
   if (rest.length > 0) throw new UsageError(`secondary-config: unexpected argument "${rest[0]}"`);
@@ -476,6 +542,18 @@ function serveCommand(values: Values, rest: string[]): ServeCommand {
     cmd.dataDir = values["data-dir"];
   }
   if (values.fault !== undefined) cmd.faults = values.fault.map(parseFault);
+  if (values.registrar !== undefined)
+    cmd.registrar = parseHostPort(values.registrar, "--registrar");
+  const origin = values["registrar-origin"];
+  if (origin !== undefined) {
+    if (cmd.registrar === undefined)
+      throw new UsageError("--registrar-origin goes with --registrar HOST:PORT");
+    try {
+      cmd.registrar.origin = canonicalName(origin.endsWith(".") ? origin : `${origin}.`);
+    } catch (err) {
+      throw new UsageError(`--registrar-origin: ${(err as Error).message}`);
+    }
+  }
   return cmd;
 }
 
@@ -507,6 +585,12 @@ function parse(argv: string[]) {
       "api-rate-limit": { type: "string" },
       "data-dir": { type: "string" },
       fault: { type: "string", multiple: true },
+      registrar: { type: "string" },
+      parent: { type: "string" },
+      port: { type: "string" },
+      server: { type: "string", multiple: true },
+      question: { type: "string", multiple: true },
+      "registrar-origin": { type: "string" },
       "tcp-connections": { type: "string" },
       "tcp-connections-per-ip": { type: "string" },
       "tcp-idle-timeout": { type: "string" },

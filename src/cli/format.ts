@@ -28,7 +28,7 @@ export function formatCounts(counts: Record<string, number>): string {
 /** The one summary `serve` prints when it has started. */
 export function formatServeSummary(
   primary: Pick<PrimaryServer, "dns" | "zones"> &
-    Partial<Pick<PrimaryServer, "transfers" | "api" | "faults">>,
+    Partial<Pick<PrimaryServer, "transfers" | "api" | "faults" | "registrar">>,
   opts: { api: HostPort; zonesDir: string; config?: string },
 ): string {
   const { udp, tcp } = primary.dns;
@@ -52,6 +52,15 @@ export function formatServeSummary(
     const enabled = outgoing.filter((o) => o.status === "Enabled").length;
     lines.push(
       `  transfers: ${opts.config}: ${plural(outgoing.length, "zone")} configured, ${enabled} enabled`,
+    );
+  }
+  // The registrar: where the lab's resolvers start, and the key they trust (docs/registrar.md).
+  if (primary.registrar) {
+    const r = primary.registrar.get();
+    const at = primary.registrar.dns.udp;
+    lines.push(
+      `  registrar: ${r.origin} at ${formatHostPort(at.address, at.port)} (udp, tcp), ${plural(r.domains.length, "domain")} delegated`,
+      `  trust anchor: ${r.trust_anchor.ds}`,
     );
   }
   // A server that misbehaves on purpose says so (--fault, the config file's faults).

@@ -10,6 +10,7 @@ import { ZonesDirError } from "../zone/load.js";
 import { HELP, parseCommandLine, UsageError } from "./args.js";
 import { check } from "./check.js";
 import { type CliIO, processIO } from "./io.js";
+import { labCheckCommand } from "./lab.js";
 import { rendering } from "./rendering.js";
 import { secondaryConfigCommand } from "./secondary-config.js";
 import { serve } from "./serve.js";
@@ -33,6 +34,8 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
         return await rendering(cmd, io);
       case "secondary-config":
         return await secondaryConfigCommand(cmd, io);
+      case "lab-check":
+        return await labCheckCommand(cmd, io);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -36,6 +36,7 @@ export async function serve(cmd: ServeCommand, io: CliIO): Promise<number> {
     ...(cmd.dataDir !== undefined ? { dataDir: cmd.dataDir } : {}),
     notify: cmd.noNotify ? false : cmd.notifySource ? { source: cmd.notifySource } : {},
     ...(cmd.faults !== undefined ? { faults: cmd.faults } : {}),
+    ...(cmd.registrar !== undefined ? { registrar: cmd.registrar } : {}),
   }).catch((err) => {
     // Whether a --fault's zone is served and its peer_id names a peer is known only once the
     // zones and the settings are loaded (args.ts checked the rest): still a usage error.

@@ -180,6 +180,20 @@ export function typeBitmapWire(types: readonly number[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** The types of a type bitmap's wire form (the inverse of typeBitmapWire), ascending. */
+export function typeBitmapTypes(wire: Uint8Array): number[] {
+  const types: number[] = [];
+  for (let p = 0; p + 2 <= wire.length; ) {
+    const window = wire[p];
+    const len = wire[p + 1];
+    for (let i = 0; i < len && p + 2 + i < wire.length; i++)
+      for (let bit = 0; bit < 8; bit++)
+        if (wire[p + 2 + i] & (0x80 >> bit)) types.push((window << 8) | (i * 8 + bit));
+    p += 2 + len;
+  }
+  return types;
+}
+
 /**
  * RFC 4034 §4.1.2: the type list as window blocks (window number, length 1-32, bitmap),
  * windows ascending, empty windows and trailing zero octets omitted. The input list may be
