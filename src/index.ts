@@ -17,6 +17,11 @@ export { ApiListenError, type ApiOptions, createApi, listenApi } from "./api/ser
 export { API_ERRORS, ApiError, type ApiErrorName } from "./cloudflare/errors.js";
 export type { RecordJson } from "./cloudflare/records/content.js";
 export type { RecordResult } from "./cloudflare/records/operations.js";
+export type {
+  DomainInput,
+  DomainJson,
+  RegistrarJson,
+} from "./cloudflare/registrar.js";
 export type { AccountDnsSettings } from "./cloudflare/rules/account-settings.js";
 export type { DnsSettings } from "./cloudflare/rules/dns-settings.js";
 export type { ActivityEvent } from "./cloudflare/transfer/activity.js";
@@ -39,6 +44,14 @@ export {
 } from "./config/load.js";
 export type { FaultInfo, FaultSpec } from "./faults/faults.js";
 export { FAULT_KINDS, type FaultKind, type FaultPoint } from "./faults/kinds.js";
+export {
+  type AnswerJson,
+  type LabCheckOptions,
+  type LabCheckReport,
+  labCheck,
+  type NameserverJson,
+} from "./lab/check.js";
+export { LabError } from "./lab/client.js";
 export {
   type AccountSettingsHandle,
   type BatchInput,
@@ -64,7 +77,7 @@ export {
   type ZoneInfo,
 } from "./library.js";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.js";
-export type { ReloadSummary, ZoneSummary } from "./primary.js";
+export type { RegistrarHandle, ReloadSummary, ZoneSummary } from "./primary.js";
 export { StoreError } from "./store/framing.js";
 export { DnsListenError } from "./transport/errors.js";
 export { nameToWire, parseName } from "./wire/name.js";

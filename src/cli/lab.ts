@@ -94,6 +94,19 @@ export function formatReport(r: LabCheckReport): string {
     const state = ns.error ?? `serial ${ns.serial}${ns.dnssec ? `, keys ${ns.dnssec}` : ""}`;
     lines.push(`  ${ns.name} ${ns.server || "(no address)"}: ${state}`);
   }
+  const serials = new Set(r.nameservers.filter((n) => n.serial !== null).map((n) => n.serial));
+  if (serials.size > 1)
+    lines.push(
+      `  serials differ: ${[...serials]
+        .map(
+          (s) =>
+            `${s} at ${r.nameservers
+              .filter((n) => n.serial === s)
+              .map((n) => n.server)
+              .join(", ")}`,
+        )
+        .join("; ")}`,
+    );
   for (const a of r.answers) {
     const verdicts = new Set(Object.values(a.by_server).map((x) => x.dnssec ?? "not validated"));
     const dnssec =

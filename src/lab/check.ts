@@ -396,6 +396,17 @@ function validateAnswer(
       if (!v.secure) return `bogus: ${set[0].name} ${typeToText(set[0].type)}: ${v.reason}`;
     }
   }
+  const cut = reply.aa ? undefined : reply.authority.find((r) => r.type === T.NS);
+  if (cut !== undefined) {
+    // A referral: the NSEC at the cut must prove there is no DS, or the DS be there (§3.1.4).
+    const nsec = reply.authority.find(
+      (r) => r.type === T.NSEC && nameKey(r.name) === nameKey(cut.name),
+    );
+    const ds = reply.authority.some((r) => r.type === T.DS);
+    if (!ds && (nsec === undefined || typeBitsOf(nsec).has(T.DS)))
+      return `bogus: a referral to ${cut.name} without a DS or a proof that there is none`;
+    return "secure";
+  }
   if (reply.answer.filter((r) => !SIGNER_TYPES.has(r.type)).length === 0) {
     const nsec = reply.authority.find(
       (r) => r.type === T.NSEC && nameKey(r.name) === nameKey(qname),

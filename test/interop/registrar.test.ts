@@ -23,9 +23,9 @@ import { startServer } from "../../src/primary.js";
 import { makeTempDir, removeTempDir, requireTool } from "../peers/tools.js";
 
 const run = promisify(execFile);
-const CLOUDFLARE = "127.53.0.1";
-const REGISTRAR = "127.53.0.2";
-const RESOLVER = "127.53.0.9";
+const CLOUDFLARE = "127.53.1.1";
+const REGISTRAR = "127.53.1.2";
+const RESOLVER = "127.53.1.9";
 
 function canBind53(host: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -88,7 +88,7 @@ t.test("unbound resolves through the registrar and validates with its key", asyn
   const dig = requireTool(t, "dig");
   if (!unbound || !dig) return;
   if (!(await canBind53(CLOUDFLARE)) || !(await canBind53(REGISTRAR))) {
-    const why = "port 53 on 127.53.0.x cannot be bound (needs root or CAP_NET_BIND_SERVICE)";
+    const why = "port 53 on 127.53.1.x cannot be bound (needs root or CAP_NET_BIND_SERVICE)";
     t.pass(why, { skip: why });
     return;
   }
