@@ -500,6 +500,14 @@ for (const b of RUNNABLE.filter((b) => b.lang === "js" && !b.skip)) {
         "the fault refused one SOA query, then was used up and removed",
       );
     });
+  } else if (/primary\.registrar\.put/.test(b.code)) {
+    JS_RUN.set(where(b), async (t, _p, stdout) => {
+      t.match(
+        stdout,
+        /^3 \. 300 IN DS \d+ 13 2 [0-9A-F]{64}\n$/,
+        "the registrar delegates to three nameservers and gives its trust anchor",
+      );
+    });
   } else if (/from "dns-primary"/.test(b.code)) {
     JS_RUN.set(where(b), async (t, _p, stdout) => {
       t.match(stdout, /\[ '192\.0\.2\.7' \]/, "the library example resolves its change");
