@@ -11,7 +11,7 @@ import type { FastifyInstance } from "fastify";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "./api/defaults.js";
 import { createApi, listenApi } from "./api/server.js";
 import { type Account, defaultAccount } from "./cloudflare/account.js";
-import { ApiError } from "./cloudflare/errors.js";
+import { ApiError, SettingsError } from "./cloudflare/errors.js";
 import {
   type DomainInput,
   type DomainJson,
@@ -28,7 +28,7 @@ import { CloudflareZones } from "./cloudflare/rules/zones.js";
 import { TransferActivity } from "./cloudflare/transfer/activity.js";
 import { TransferSettings } from "./cloudflare/transfer/settings.js";
 import { ZoneTimes } from "./cloudflare/zone-times.js";
-import type { LoadedConfig } from "./config/build.js";
+import { type LoadedConfig, registrarDomainError } from "./config/build.js";
 import { zonesToCreate } from "./config/zones.js";
 import { type FaultSpec, Faults, peersOf } from "./faults/faults.js";
 import { type Logger, type LogLevel, silentLogger } from "./log.js";
@@ -628,21 +628,31 @@ async function startRegistrar(
   dns: Dns,
   logger: Logger,
 ): Promise<RegistrarListener | undefined> {
-  const o = options.registrar;
-  if (o === undefined) return undefined;
+  const fromFile = options.config?.registrar;
+  if (options.registrar === undefined && fromFile === undefined) return undefined;
+  // The option (the command line's --registrar) over the config file's `registrar:`.
+  const o = { ...fromFile, ...options.registrar };
   const host = o.host ?? options.dns?.host ?? DEFAULT_DNS_HOST;
   const stored = options.dataDir
     ? (readRegistrarFile(options.dataDir) as StoredRegistrar)
     : undefined;
-  const registrar = new Registrar(loaded.cloudflare, {
-    origin: o.origin,
-    nameserver: o.nameserver,
-    addresses: [host],
-    cloudflareAddresses: [dns.udp.address],
-    key: stored?.key,
-    // The data dir's domains win over those the start gives, as its zones do.
-    domains: { ...o.domains, ...stored?.domains },
-  });
+  let registrar: Registrar;
+  try {
+    registrar = new Registrar(loaded.cloudflare, {
+      origin: o.origin,
+      nameserver: o.nameserver,
+      addresses: [host],
+      cloudflareAddresses: [dns.udp.address],
+      key: stored?.key,
+      // The data dir's domains win over those the start gives, as its zones do.
+      domains: { ...o.domains, ...stored?.domains },
+    });
+  } catch (e) {
+    // A domain of the config file that only the zones can judge: named with its line.
+    const inFile =
+      e instanceof SettingsError && options.config && registrarDomainError(options.config, e);
+    throw inFile || e;
+  }
   const { dataDir } = options;
   if (dataDir !== undefined) {
     const save = () => writeRegistrarFile(dataDir, registrar.saved());

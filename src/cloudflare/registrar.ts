@@ -115,7 +115,7 @@ export interface RegistrarJson {
   domains: DomainJson[];
 }
 
-interface Domain {
+export interface Domain {
   name: string;
   nameservers?: string[];
   glue: Map<string, { name: string; addresses: string[] }>;
@@ -166,6 +166,87 @@ function dsFrom(text: unknown, path: string): Buffer {
   }
 }
 
+/**
+ * The parent's name (default the root) and its nameserver's (default `ns.registrar.` under
+ * it), checked: the nameserver must be inside the parent. Throws SettingsError.
+ */
+export function registrarNames(
+  originText?: string,
+  nameserverText?: string,
+): { origin: string; nameserver: string } {
+  const origin = domainName(originText ?? ".", "origin");
+  const nameserver = domainName(
+    nameserverText ?? (origin === "." ? "ns.registrar." : `ns.registrar.${origin}`),
+    "nameserver",
+  );
+  if (!isInZone(nameKey(nameserver), nameKey(origin)))
+    throw fieldError("nameserver", `nameserver ${nameserver} is not inside ${origin}`);
+  return { origin, nameserver };
+}
+
+/**
+ * A domain as `put` takes it, checked without the zones (the config file checks its domains
+ * this way when it is read): the name below `origin`, only the three fields, names, addresses
+ * inside `origin` but not the registrar's own `nameserver`, DS records that parse. Throws
+ * SettingsError with the field at fault.
+ */
+export function checkDomain(
+  origin: string,
+  nameserver: string,
+  nameText: string,
+  input: unknown,
+): Domain {
+  const name = domainName(nameText, "name");
+  const key = nameKey(name);
+  if (key === nameKey(origin) || !isInZone(key, nameKey(origin)))
+    throw new SettingsError(
+      "INVALID_NAME",
+      `${name} is not below the registrar's ${origin}`,
+      "name",
+    );
+  if (typeof input !== "object" || input === null || Array.isArray(input))
+    throw fieldError("", "the body must be an object with nameservers, glue and ds");
+  const body = input as Record<string, unknown>;
+  for (const k of Object.keys(body))
+    if (!["nameservers", "glue", "ds"].includes(k))
+      throw fieldError(k, `${k}: not a field of a domain (nameservers, glue, ds)`);
+  const domain: Domain = { name, glue: new Map(), ds: [], input: body as DomainInput };
+  if (body.nameservers !== undefined && body.nameservers !== null) {
+    if (!Array.isArray(body.nameservers) || body.nameservers.length === 0)
+      throw fieldError(
+        "nameservers",
+        "nameservers: a non-empty list of names, or null for Cloudflare's",
+      );
+    domain.nameservers = [
+      ...new Set(body.nameservers.map((n, i) => domainName(n, `nameservers[${i}]`))),
+    ];
+  }
+  if (body.glue !== undefined) {
+    if (typeof body.glue !== "object" || body.glue === null || Array.isArray(body.glue))
+      throw fieldError("glue", "glue: an object of addresses by nameserver name");
+    for (const [n, addrs] of Object.entries(body.glue)) {
+      const path = `glue.${n}`;
+      const ns = domainName(n, path);
+      if (!isInZone(nameKey(ns), nameKey(origin)))
+        throw fieldError(
+          path,
+          `${path}: ${ns} is outside ${origin}, where the registrar cannot serve its address`,
+        );
+      if (nameKey(ns) === nameKey(nameserver))
+        throw fieldError(path, `${path}: ${ns} is the registrar's own nameserver`);
+      if (!Array.isArray(addrs) || addrs.length === 0)
+        throw fieldError(path, `${path}: a non-empty list of addresses`);
+      for (const [i, a] of addrs.entries()) addressRecord(ns, a, `${path}[${i}]`);
+      domain.glue.set(nameKey(ns), { name: ns, addresses: [...new Set(addrs as string[])] });
+    }
+  }
+  if (body.ds !== undefined) {
+    if (!Array.isArray(body.ds)) throw fieldError("ds", "ds: a list of DS records");
+    domain.ds = body.ds.map((t, i) => dsFrom(t, `ds[${i}]`));
+  }
+  return domain;
+}
+
 export class Registrar {
   readonly origin: string;
   readonly nameserver: string;
@@ -184,13 +265,10 @@ export class Registrar {
     private readonly cloudflare: CloudflareZones,
     opts: RegistrarOptions,
   ) {
-    this.origin = domainName(opts.origin ?? ".", "origin");
-    this.nameserver = domainName(
-      opts.nameserver ?? (this.origin === "." ? "ns.registrar." : `ns.registrar.${this.origin}`),
-      "nameserver",
-    );
-    if (!isInZone(nameKey(this.nameserver), nameKey(this.origin)))
-      throw fieldError("nameserver", `nameserver ${this.nameserver} is not inside ${this.origin}`);
+    ({ origin: this.origin, nameserver: this.nameserver } = registrarNames(
+      opts.origin,
+      opts.nameserver,
+    ));
     this.addresses = [...opts.addresses];
     // A wildcard listener ("0.0.0.0", "::") is no address to give a resolver.
     this.cloudflareAddresses = opts.cloudflareAddresses.filter(
@@ -209,7 +287,16 @@ export class Registrar {
       records.map((r) => [recordKey(nameKey(r.name), r.type, toLatin1(r.rdata)), r]),
     );
     this.zones.add(this.zone);
-    for (const [name, body] of Object.entries(opts.domains ?? {})) this.put(name, body);
+    for (const [name, body] of Object.entries(opts.domains ?? {})) {
+      try {
+        this.put(name, body);
+      } catch (e) {
+        // Which domain: the path says it (`domains.NAME.field`), for the config file's line.
+        if (!(e instanceof SettingsError)) throw e;
+        const path = `domains.${name}${e.path ? `.${e.path}` : ""}`;
+        throw new SettingsError(e.kind, `registrar domain ${name}: ${e.message}`, path);
+      }
+    }
     cloudflare.on((e) => {
       if (e.kind !== "commit" || e.settings !== undefined) this.refresh();
     });
@@ -277,59 +364,14 @@ export class Registrar {
    * SettingsError with the field at fault; nothing changes then.
    */
   put(nameText: string, input: unknown): DomainJson {
-    const name = domainName(nameText, "name");
+    const domain = checkDomain(this.origin, this.nameserver, nameText, input);
+    const { name } = domain;
     const key = nameKey(name);
-    if (key === nameKey(this.origin) || !isInZone(key, nameKey(this.origin)))
-      throw new SettingsError(
-        "INVALID_NAME",
-        `${name} is not below the registrar's ${this.origin}`,
-        "name",
-      );
-    if (typeof input !== "object" || input === null || Array.isArray(input))
-      throw fieldError("", "the body must be an object with nameservers, glue and ds");
-    const body = input as Record<string, unknown>;
-    for (const k of Object.keys(body))
-      if (!["nameservers", "glue", "ds"].includes(k))
-        throw fieldError(k, `${k}: not a field of a domain (nameservers, glue, ds)`);
-    const domain: Domain = { name, glue: new Map(), ds: [], input: body as DomainInput };
-    if (body.nameservers !== undefined && body.nameservers !== null) {
-      if (!Array.isArray(body.nameservers) || body.nameservers.length === 0)
-        throw fieldError(
-          "nameservers",
-          "nameservers: a non-empty list of names, or null for Cloudflare's",
-        );
-      domain.nameservers = [
-        ...new Set(body.nameservers.map((n, i) => domainName(n, `nameservers[${i}]`))),
-      ];
-    } else if (this.cloudflareZone(name) === undefined) {
+    if (domain.nameservers === undefined && this.cloudflareZone(name) === undefined)
       throw fieldError(
         "nameservers",
         `nameservers: ${name} is not a Cloudflare zone here, so it needs its own`,
       );
-    }
-    if (body.glue !== undefined) {
-      if (typeof body.glue !== "object" || body.glue === null || Array.isArray(body.glue))
-        throw fieldError("glue", "glue: an object of addresses by nameserver name");
-      for (const [n, addrs] of Object.entries(body.glue)) {
-        const path = `glue.${n}`;
-        const ns = domainName(n, path);
-        if (!isInZone(nameKey(ns), nameKey(this.origin)))
-          throw fieldError(
-            path,
-            `${path}: ${ns} is outside ${this.origin}, where the registrar cannot serve its address`,
-          );
-        if (nameKey(ns) === nameKey(this.nameserver))
-          throw fieldError(path, `${path}: ${ns} is the registrar's own nameserver`);
-        if (!Array.isArray(addrs) || addrs.length === 0)
-          throw fieldError(path, `${path}: a non-empty list of addresses`);
-        for (const [i, a] of addrs.entries()) addressRecord(ns, a, `${path}[${i}]`);
-        domain.glue.set(nameKey(ns), { name: ns, addresses: [...new Set(addrs as string[])] });
-      }
-    }
-    if (body.ds !== undefined) {
-      if (!Array.isArray(body.ds)) throw fieldError("ds", "ds: a list of DS records");
-      domain.ds = body.ds.map((t, i) => dsFrom(t, `ds[${i}]`));
-    }
     const before = this.domains.get(key);
     this.domains.set(key, domain);
     try {

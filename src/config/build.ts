@@ -23,6 +23,7 @@ import type { z } from "zod";
 import { type Account, defaultAccount } from "../cloudflare/account.js";
 import { ApiError } from "../cloudflare/errors.js";
 import { isObject } from "../cloudflare/json.js";
+import { checkDomain, registrarNames } from "../cloudflare/registrar.js";
 import {
   defaultAccountSettings,
   patchAccountSettings,
@@ -45,9 +46,12 @@ import {
   apiSchema,
   faultSchema,
   keysAt,
+  keysOnly,
   listSchema,
   type outgoingSchema,
   peerSchema,
+  registrarDomainSchema,
+  registrarSchema,
   topSchema,
   tsigSchema,
   zoneKeysSchema,
@@ -99,6 +103,18 @@ export interface LoadedConfig {
   faults: ConfigFault[];
   /** The file, or the source name given to configFromObject: later problems name it. */
   source: string;
+  /**
+   * `registrar:`, checked (its domains as far as they can be without the zones): where it
+   * listens, its names, and its domains as PUT bodies with the line of each.
+   */
+  registrar?: {
+    host?: string;
+    port?: number;
+    origin: string;
+    nameserver: string;
+    domains: Record<string, unknown>;
+    lines: Record<string, number | undefined>;
+  };
 }
 
 export interface ConfigOptions {
@@ -165,8 +181,10 @@ export function buildConfig(
   const peers = loadPeers(cfg, settings, tsigs, add);
   loadAcls(cfg, settings, add);
   const { dnsSettings, zones, faults } = loadZones(cfg, settings, peers, add, locate);
+  const registrar = loadRegistrar(cfg, add, locate);
   if (found.length > 0) throw new ConfigError(source, inReadingOrder(found));
   const loaded: LoadedConfig = { settings, dnsSettings, zones, faults, source };
+  if (registrar !== undefined) loaded.registrar = registrar;
   if (account?.account !== undefined) loaded.account = account.account;
   if (account?.dnsSettings !== undefined) loaded.accountDnsSettings = account.dnsSettings;
   if (rateLimit !== undefined) loaded.apiRateLimit = rateLimit;
@@ -207,6 +225,34 @@ interface Shaped {
   peers: Item<z.infer<typeof peerSchema>>[];
   acls: Item<z.infer<typeof aclSchema>>[];
   zones: ZoneItem[];
+  /** null: none; its parts checked one by one, a wrong one left out (reported). */
+  registrar: RegistrarItem | null;
+}
+
+interface RegistrarItem {
+  listen?: string;
+  origin?: string;
+  nameserver?: string;
+  /** Each domain: its body, or undefined when its shape is wrong (reported). */
+  domains: Array<[name: string, body: z.infer<typeof registrarDomainSchema> | undefined]>;
+}
+
+/** `registrar:`, its keys, then each field and each domain on its own. */
+function readRegistrar(v: unknown, add: Add): RegistrarItem | null {
+  if (v === undefined || v === null) return null;
+  check(keysOnly(registrarSchema), v, ["registrar"], add);
+  const entry = isObject(v) ? v : {};
+  const item: RegistrarItem = { domains: [] };
+  for (const field of ["listen", "origin", "nameserver"] as const) {
+    const c = check(registrarSchema.shape[field], entry[field], ["registrar", field], add);
+    if (typeof c?.value === "string") item[field] = c.value;
+  }
+  const domains = check(zonesSchema, entry.domains, ["registrar", "domains"], add)?.value ?? {};
+  for (const [name, body] of Object.entries(domains)) {
+    const c = check(registrarDomainSchema.nullable(), body, ["registrar", "domains", name], add);
+    item.domains.push([name, c === undefined ? undefined : (c.value ?? {})]);
+  }
+  return item;
 }
 
 /** A zone's entry: each part checked on its own, undefined when absent or wrong. */
@@ -254,6 +300,7 @@ function readShape(obj: unknown, add: Add): Shaped | undefined {
   const account = check(accountSchema.nullish(), raw.account, ["account"], add);
   const api = check(apiSchema.nullish(), raw.api, ["api"], add);
   return {
+    registrar: readRegistrar(raw.registrar, add),
     account: account === undefined ? undefined : (account.value ?? null),
     api: api === undefined ? undefined : (api.value ?? null),
     tsigs: list("tsigs", tsigSchema),
@@ -328,6 +375,76 @@ function loadAccount(
     }
   }
   return out;
+}
+
+/** `registrar:`: the address, the names, each domain checked as the API checks a PUT. */
+function loadRegistrar(cfg: Shaped, add: Add, locate: Locate): LoadedConfig["registrar"] {
+  const r = cfg.registrar;
+  if (r === null) return undefined;
+  let names: { origin: string; nameserver: string };
+  try {
+    names = registrarNames(r.origin ?? undefined, r.nameserver ?? undefined);
+  } catch (e) {
+    if (!(e instanceof SettingsError)) throw e;
+    add(["registrar", e.path ?? "origin"], e.message, { code: e.code });
+    return undefined;
+  }
+  const out: NonNullable<LoadedConfig["registrar"]> = { ...names, domains: {}, lines: {} };
+  if (r.listen !== undefined && r.listen !== null) {
+    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(r.listen);
+    const port = Number(m?.[3]);
+    if (m === null || port > 65535)
+      add(["registrar", "listen"], "not HOST:PORT (e.g. 127.53.0.2:53)");
+    else Object.assign(out, { host: m[1] ?? m[2], port });
+  }
+  for (const [name, body] of r.domains) {
+    if (body === undefined) continue; // its shape is wrong (reported)
+    const at: ConfigPath = ["registrar", "domains", name];
+    try {
+      checkDomain(names.origin, names.nameserver, name, body);
+      out.domains[name] = body;
+      out.lines[name] = locate(at, true);
+    } catch (e) {
+      if (!(e instanceof SettingsError)) throw e;
+      add([...at, ...domainField(e.path)], withoutPath(e.message, e.path), { code: e.code });
+    }
+  }
+  return out;
+}
+
+/**
+ * A registrar domain of the file refused at start, when only the zones could judge it (the
+ * registrar's SettingsError, path `domains.NAME.field`): as a ConfigError with its line.
+ */
+export function registrarDomainError(
+  config: LoadedConfig,
+  e: SettingsError,
+): ConfigError | undefined {
+  const r = config.registrar;
+  const name = Object.keys(r?.domains ?? {}).find((d) => e.path?.startsWith(`domains.${d}`));
+  if (r === undefined || name === undefined) return undefined;
+  const field = e.path!.slice(`domains.${name}`.length + 1);
+  const reason = e.message.replace(/^registrar domain \S+: /, "");
+  const problem: ConfigProblem = {
+    path: formatPath(["registrar", "domains", name, ...domainField(field)]),
+    reason: withoutPath(reason, field),
+    code: e.code,
+  };
+  if (r.lines[name] !== undefined) problem.line = r.lines[name];
+  return new ConfigError(config.source, [problem]);
+}
+
+/** checkDomain's field (`glue.NAME[0]`, `ds[1]`, `nameservers`) as a config path. */
+function domainField(path: string | undefined): ConfigPath {
+  if (path === undefined || path === "name" || path === "") return [];
+  const m = /^(nameservers|glue|ds)(?:\.(.+?))?(?:\[(\d+)\])?$/.exec(path);
+  if (m === null) return [path];
+  return [m[1], ...(m[2] ? [m[2]] : []), ...(m[3] ? [Number(m[3])] : [])];
+}
+
+/** A message without the field it starts with: the config path names it already. */
+function withoutPath(message: string, path: string | undefined): string {
+  return path && message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
 }
 
 function loadRateLimit(cfg: Shaped, add: Add): RateLimit | undefined {

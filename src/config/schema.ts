@@ -121,6 +121,25 @@ export const zoneSchema = z.strictObject({
   faults: z.array(faultSchema).nullish(),
 });
 
+/** One domain at the registrar, as `PUT /dns-primary/v1/registrar/domains/{name}` takes it. */
+export const registrarDomainSchema = z.strictObject({
+  nameservers: z.array(z.string()).nullish(),
+  glue: z.record(z.string(), z.array(z.string())).nullish(),
+  ds: z.array(z.string()).nullish(),
+});
+
+/**
+ * The registrar's parent zone (docs/registrar.md): where it listens (`HOST:PORT`; the
+ * command line's `--registrar` wins), its name and nameserver, and the domains it starts
+ * with, keyed by name; judged by cloudflare/registrar.ts, the code that judges the API.
+ */
+export const registrarSchema = z.strictObject({
+  listen: z.string().nullish(),
+  origin: z.string().nullish(),
+  nameserver: z.string().nullish(),
+  domains: z.record(z.string(), registrarDomainSchema.nullable()).nullish(),
+});
+
 export const configSchema = z.strictObject({
   account: accountSchema.nullish(),
   /** The REST API: `rate_limit: 1200/300` emulates Cloudflare's rate limit (N per SECONDS). */
@@ -130,6 +149,7 @@ export const configSchema = z.strictObject({
   acls: z.array(aclSchema).nullish(),
   /** Keyed by zone name, trailing dot optional. */
   zones: z.record(z.string(), zoneSchema.nullable()).nullish(),
+  registrar: registrarSchema.nullish(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
@@ -162,5 +182,7 @@ export function keysAt(path: readonly PropertyKey[]): string[] {
   else if (path.length === 2 && top === "acls") schema = aclSchema;
   else if (path.length === 2 && top === "zones") schema = zoneSchema;
   else if (path.length === 3 && top === "zones" && third === "outgoing") schema = outgoingSchema;
+  else if (top === "registrar" && path.length === 1) schema = registrarSchema;
+  else if (top === "registrar" && path.length === 3) schema = registrarDomainSchema;
   return schema === undefined ? [] : Object.keys(schema.shape);
 }

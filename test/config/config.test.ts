@@ -572,7 +572,7 @@ t.test("configFromObject: the same rules for embedders, paths without lines", as
     ),
   );
   t.same(err.lines(), [
-    "startPrimary({ config }): extra: unknown field (expected account, api, tsigs, peers, acls, zones)",
+    "startPrimary({ config }): extra: unknown field (expected account, api, tsigs, peers, acls, zones, registrar)",
     'startPrimary({ config }): peers[0].tsig: no TSIG named "sec2"',
   ]);
   t.same(
