@@ -1,13 +1,14 @@
 // One zone: the page head (its name, SOA serial, outgoing status and id) and the tab bar over
-// its four tabs, each a module of its own: the records (step 5's NS records among them), the
+// its five tabs, each a module of its own: the records (step 5's NS records among them), the
 // DNS settings and outgoing transfers (steps 3, 5 and 6), the live view of its secondaries
-// with the ready-to-paste configuration for each, and the faults that make this primary
-// misbehave towards them (issue 14).
+// with the ready-to-paste configuration for each, the faults that make this primary
+// misbehave towards them (issue 14), and the registrar's delegation of the zone (step 7).
 
 import { EXT, get, V4 } from "./api.js";
 import { h } from "./dom.js";
 import { faultsTab } from "./zone-faults.js";
 import { recordsTab } from "./zone-records.js";
+import { registrarTab } from "./zone-registrar.js";
 import { secondariesTab } from "./zone-secondaries.js";
 import { outgoingBadge, settingsTab } from "./zone-settings.js";
 
@@ -17,6 +18,7 @@ const TABS = [
   ["settings", "Settings & transfers", settingsTab],
   ["secondaries", "Secondaries", secondariesTab],
   ["faults", "Faults", faultsTab],
+  ["registrar", "Registrar", registrarTab],
 ];
 
 /**
