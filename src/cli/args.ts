@@ -373,6 +373,13 @@ const COMMANDS: Record<string, (values: Values, rest: string[]) => Command> = {
   lab: labCommand,
 };
 
+/** `--api-token`, else DNS_PRIMARY_API_TOKEN; an empty one is a usage error. */
+function apiToken(values: Values): string | undefined {
+  const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
+  if (token === "") throw new UsageError("--api-token: empty token");
+  return token;
+}
+
 function labCommand(values: Values, rest: string[]): LabCheckCommand {
   if (rest[0] !== "check") throw new UsageError("lab: the subcommand is check (lab check ZONE)");
   if (rest.length !== 2) throw new UsageError("lab check: name one zone");
@@ -382,11 +389,8 @@ function labCommand(values: Values, rest: string[]): LabCheckCommand {
     api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
     json: values.json === true,
   };
-  const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
-  if (token !== undefined) {
-    if (token === "") throw new UsageError("--api-token: empty token");
-    cmd.apiToken = token;
-  }
+  const token = apiToken(values);
+  if (token !== undefined) cmd.apiToken = token;
   if (values.parent !== undefined) cmd.parent = parseHostPort(values.parent, "--parent");
   if (values.port !== undefined) cmd.port = parseCount(values.port, "--port", 65535);
   for (const text of values.server ?? []) {
@@ -459,11 +463,8 @@ function renderingCommand(values: Values, rest: string[]): RenderingCommand {
     api: parseHostPort(values.api ?? `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`, "--api"),
     json: values.json === true,
   };
-  const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
-  if (token !== undefined) {
-    if (token === "") throw new UsageError("--api-token: empty token");
-    cmd.apiToken = token;
-  }
+  const token = apiToken(values);
+  if (token !== undefined) cmd.apiToken = token;
   if (values.name !== undefined) {
     if (values.name === "") throw new UsageError("--name: empty name");
     cmd.name = values.name;
@@ -511,11 +512,8 @@ function serveCommand(values: Values, rest: string[]): ServeCommand {
       throw new UsageError("--no-notify and --notify-source: choose one");
     cmd.noNotify = true;
   }
-  const token = values["api-token"] ?? process.env.DNS_PRIMARY_API_TOKEN;
-  if (token !== undefined) {
-    if (token === "") throw new UsageError("--api-token: empty token");
-    cmd.apiToken = token;
-  }
+  const token = apiToken(values);
+  if (token !== undefined) cmd.apiToken = token;
   if (values["api-rate-limit"] !== undefined) {
     try {
       cmd.apiRateLimit = parseRateLimit(values["api-rate-limit"]);

@@ -9,7 +9,7 @@
  */
 
 import { type Browser, chromium, type Page } from "playwright-core";
-import t from "tap";
+import t, { type Test } from "tap";
 import { startServer } from "../../src/primary.js";
 import { rdataToText } from "../../src/wire/rdata.js";
 import { CHROMIUM, CHROMIUM_FLAGS, requireChromium, shot } from "../peers/chromium.js";
@@ -33,8 +33,6 @@ async function open(t: Test, url: string): Promise<Page> {
   await page.locator("html[data-ready]").waitFor({ state: "attached" });
   return page;
 }
-
-type Test = Parameters<Parameters<typeof t.test>[1]>[0];
 
 t.test("the Registrar tab: the delegation, the form, the registrar's own answer", async (t) => {
   if (!requireChromium(t)) return;
