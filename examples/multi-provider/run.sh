@@ -17,13 +17,14 @@
 # own on port 53: run it as root (or with CAP_NET_BIND_SERVICE). BIND listens only on
 # addresses configured on an interface, so it takes 127.0.0.1; the others take 127.53.0.x.
 # Needs Debian's bind9, knot, unbound, bind9-dnsutils (dig), curl and jq, and the repository
-# built (npm install && npm run build). API_PORT (8787) on 127.0.0.1; LAB_NET (127.53.0) the
+# built (npm install && npm run build). API_PORT (8787) on API_HOST (127.0.0.1); LAB_NET (127.53.0) the
 # first three octets of the lab's other addresses; WORK: the state folder.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 API_PORT=${API_PORT:-8787}
+API_HOST=${API_HOST:-127.0.0.1} # where the API listens (the container's image: 0.0.0.0)
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/dns-primary-multi-provider.XXXXXX")}
 ZONE=example.com
 CHECK_ONLY=false
@@ -100,7 +101,7 @@ resolve() {
 }
 
 say "dns-primary as Cloudflare on $CLOUDFLARE:53, its registrar (the lab's root) on $REGISTRAR:53"
-node "$CLI" serve --zones "$ROOT/zones" --dns "$CLOUDFLARE:53" --api "127.0.0.1:$API_PORT" \
+node "$CLI" serve --zones "$ROOT/zones" --dns "$CLOUDFLARE:53" --api "$API_HOST:$API_PORT" \
   --api-token "$TOKEN" --registrar "$REGISTRAR:53" --data-dir "$WORK/data" \
   >"$WORK/dns-primary.log" 2>&1 &
 PIDS+=($!)

@@ -112,6 +112,28 @@ function includedByDockerignore(patterns: string[], file: string): boolean {
   return included;
 }
 
+/** Each COPY source of `ins` exists and passes the root .dockerignore; returns its patterns. */
+function copiesPass(t: Test, ins: Instruction[]): string[] {
+  const patterns = read(path.join(ROOT, ".dockerignore"))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
+  const sources = ins
+    .filter((i) => i.keyword === "COPY" && !i.args.includes("--from="))
+    .flatMap((i) =>
+      i.args
+        .split(/\s+/)
+        .filter((a) => !a.startsWith("--"))
+        .slice(0, -1),
+    );
+  t.ok(sources.length > 0);
+  for (const src of sources) {
+    t.ok(existsSync(path.join(ROOT, src)), `COPY ${src}: exists`);
+    t.ok(includedByDockerignore(patterns, src), `COPY ${src}: passes .dockerignore`);
+  }
+  return patterns;
+}
+
 /** Text rewritten by literal replacements, each of which must occur. */
 function rewrite(t: Test, text: string, what: string, pairs: [string, string][]): string {
   let out = text;
@@ -270,23 +292,7 @@ t.test("Dockerfile: shape", async (t) => {
   );
 
   // What the Dockerfile copies from the build context must pass .dockerignore.
-  const patterns = read(path.join(ROOT, ".dockerignore"))
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith("#"));
-  const sources = ins
-    .filter((i) => i.keyword === "COPY" && !i.args.includes("--from="))
-    .flatMap((i) =>
-      i.args
-        .split(/\s+/)
-        .filter((a) => !a.startsWith("--"))
-        .slice(0, -1),
-    );
-  t.ok(sources.length > 0);
-  for (const src of sources) {
-    t.ok(existsSync(path.join(ROOT, src)), `COPY ${src}: exists`);
-    t.ok(includedByDockerignore(patterns, src), `COPY ${src}: passes .dockerignore`);
-  }
+  const patterns = copiesPass(t, ins);
   for (const kept of ["node_modules/tap/package.json", "dist/index.js", ".git/HEAD", "test/x.ts"])
     t.notOk(includedByDockerignore(patterns, kept), `${kept}: kept out of the build context`);
 });
@@ -436,6 +442,39 @@ t.test("docker-compose.yml: services, addresses, ports, mounts", async (t) => {
   t.ok(existsSync(inMount("knot", flag(s.knot.command!, "-c")!)!), "knot.conf mounted");
   for (const svc of ["bind", "knot"])
     t.same(s[svc].depends_on, { "dns-primary": { condition: "service_healthy" } });
+});
+
+t.test("examples/multi-provider: its image and compose file", async (t) => {
+  // The lab in one container: run.sh as the entrypoint, as root (port 53), from the root.
+  const dir = path.join(ROOT, "examples/multi-provider");
+  const text = read(path.join(dir, "Dockerfile"));
+  t.same(
+    validate(text, { instructionJSONInSingleQuotes: ValidationSeverity.ERROR }).map(
+      (d) => `${d.range.start.line + 1}: ${d.message}`,
+    ),
+    [],
+    "linted",
+  );
+  const ins = instructions(text);
+  t.notOk(
+    ins.some((i) => i.keyword === "USER"),
+    "no USER: the lab binds port 53 as root inside the container",
+  );
+  t.same(execForm(ins.find((i) => i.keyword === "ENTRYPOINT")!.args, "ENTRYPOINT"), [
+    "examples/multi-provider/run.sh",
+  ]);
+  copiesPass(t, ins);
+  const compose = parseYaml(read(path.join(dir, "docker-compose.yml")));
+  const lab = compose.services.lab;
+  t.equal(
+    path.resolve(dir, lab.build.context),
+    path.resolve(ROOT),
+    "built from the repository's root",
+  );
+  t.ok(existsSync(path.join(ROOT, lab.build.dockerfile)), "its Dockerfile");
+  t.same(lab.ports, ["127.0.0.1:8787:8787/tcp"], "the API, on the host's loopback only");
+  t.match(read(path.join(dir, "run.sh")), /API_HOST=\$\{API_HOST:-127\.0\.0\.1\}/);
+  t.match(text, /API_HOST=0\.0\.0\.0/, "the image's API answers the published port");
 });
 
 t.test("the lab's config and zone load with the project's loaders", async (t) => {
