@@ -175,6 +175,8 @@ export interface ServerOptions {
     origin?: string;
     nameserver?: string;
     domains?: Record<string, unknown>;
+    /** The parent zone's own secondaries: they may transfer it and are notified (port 53). */
+    secondaries?: { host: string; port?: number }[];
   };
 }
 
@@ -660,15 +662,75 @@ async function startRegistrar(
     registrar.onChange(save);
   }
   const log = logger.child({ component: "registrar" });
+  const limits = resolveLimits(options.limits);
+  const secondaries = parentSecondaries(registrar, o.secondaries ?? [], limits, logger);
   const listener = await listenDns({
     host,
     port: o.port ?? 0,
-    handler: createQueryHandler(registrar.zones, { logger: log }),
+    handler: createQueryHandler(registrar.zones, { logger: log, ...secondaries?.answering }),
     logger: log,
-    limits: resolveLimits(options.limits),
+    limits,
   });
+  const notifier = secondaries && options.notify !== false ? secondaries.notifier(host) : undefined;
   log.debug({ udp: listener.udp, origin: registrar.origin }, "registrar listening");
-  return { registrar, udp: listener.udp, tcp: listener.tcp, close: () => listener.close() };
+  return {
+    registrar,
+    udp: listener.udp,
+    tcp: listener.tcp,
+    close: async () => {
+      await Promise.all([listener.close(), notifier?.close()]);
+    },
+  };
+}
+
+/**
+ * The parent zone is a zone like the others: its own secondaries (addresses, no TSIG) may
+ * transfer it, by AXFR or IXFR from its journal, and are notified of each change, through the
+ * same transfer chain and NOTIFY sender as Cloudflare's zones, over settings of its own.
+ */
+function parentSecondaries(
+  registrar: Registrar,
+  list: readonly { host: string; port?: number }[],
+  limits: Limits,
+  logger: Logger,
+) {
+  if (list.length === 0) return undefined;
+  const settings = new TransferSettings();
+  const origin = registrar.origin;
+  const peers = list.map((s, i) =>
+    settings.createPeer({ name: `parent-secondary-${i + 1}`, ip: s.host, port: s.port ?? 53 }),
+  );
+  settings.createOutgoing(origin, { peers: peers.map((p) => p.id) });
+  settings.enable(origin);
+  const keyring = createKeyring(settings, () => Date.now() / 1000);
+  const activity = new TransferActivity({ isZone: (name) => nameKey(name) === nameKey(origin) });
+  const transfer = createTransferHandler({
+    zones: registrar.zones,
+    settings,
+    keyring,
+    activity,
+    logger: logger.child({ component: "registrar-xfr" }),
+    maxTransfers: limits.transfersMax,
+    maxTransfersPerZone: limits.transfersPerZone,
+    axfrCache: new AxfrCache(limits.axfrCacheBytes),
+  });
+  return {
+    answering: { transfer, keyring },
+    notifier(host: string): Notifier {
+      const notifier = new Notifier({
+        source: { host, port: 0 },
+        targets: notifyTargets(settings),
+        whyNot: notifyDropReason(settings),
+        soa() {
+          const soa = registrar.zone.apex.get(T.SOA)!;
+          return { serial: registrar.zone.serial, ttl: soa.ttl, rdata: soa.at(0) };
+        },
+        logger: logger.child({ component: "registrar-notify" }),
+      });
+      registrar.zone.onChange(() => notifier.trigger(origin, "change"));
+      return notifier;
+    },
+  };
 }
 
 function registrarHandle(l: RegistrarListener): RegistrarHandle {

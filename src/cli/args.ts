@@ -55,8 +55,11 @@ export interface ServeCommand {
   dataDir?: string;
   /** `--fault ZONE:KIND[:k=v,...]`, in the order given, when any (docs/faults.md). */
   faults?: DeclaredFault[];
-  /** `--registrar HOST:PORT` and `--registrar-origin NAME`: serve the parent zone (docs/registrar.md). */
-  registrar?: HostPort & { origin?: string };
+  /**
+   * `--registrar HOST:PORT`, `--registrar-origin NAME`, `--registrar-secondary HOST:PORT`...:
+   * serve the parent zone (docs/registrar.md).
+   */
+  registrar?: HostPort & { origin?: string; secondaries?: HostPort[] };
 }
 
 /** One `--fault`: what ServerOptions.faults takes, and the text given (for messages). */
@@ -152,7 +155,8 @@ export const HELP = `Usage:
                     [--journal-versions N] [--journal-bytes N] [--api-token TOKEN]
                     [--notify-source HOST:PORT | --no-notify] [--data-dir DIR]
                     [--fault ZONE:KIND[:KEY=VALUE,...]]... [limits: see below]
-                    [--registrar HOST:PORT [--registrar-origin NAME]]
+                    [--registrar HOST:PORT [--registrar-origin NAME]
+                     [--registrar-secondary HOST:PORT]...]
   dns-primary check FILE...
   dns-primary rendering ZONE [--api HOST:PORT] [--api-token TOKEN] [--name NAME] [--json]
   dns-primary secondary-config --for bind|knot|nsd|powerdns --zone NAME [--peer NAME]
@@ -226,6 +230,9 @@ Options of serve:
                        under /dns-primary/v1/registrar
   --registrar-origin NAME
                        the parent zone's name (default ".": the lab's root)
+  --registrar-secondary HOST:PORT
+                       a secondary of the parent zone: it may transfer it and is notified
+                       of each change (repeatable)
   --udp-workers N      answer UDP in N worker processes sharing the socket, to use more
                        than one core (default 0: the main process answers UDP)
   --log-level LEVEL    ${LOG_LEVELS.join(", ")}
@@ -307,6 +314,7 @@ const OPTIONS_OF: Record<string, readonly string[]> = {
     "fault",
     "registrar",
     "registrar-origin",
+    "registrar-secondary",
     ...LIMIT_FLAGS.map(([flag]) => flag),
   ],
   check: [],
@@ -542,6 +550,12 @@ function serveCommand(values: Values, rest: string[]): ServeCommand {
   if (values.fault !== undefined) cmd.faults = values.fault.map(parseFault);
   if (values.registrar !== undefined)
     cmd.registrar = parseHostPort(values.registrar, "--registrar");
+  for (const text of values["registrar-secondary"] ?? []) {
+    if (cmd.registrar === undefined)
+      throw new UsageError("--registrar-secondary goes with --registrar HOST:PORT");
+    cmd.registrar.secondaries ??= [];
+    cmd.registrar.secondaries.push(parseHostPort(text, "--registrar-secondary"));
+  }
   const origin = values["registrar-origin"];
   if (origin !== undefined) {
     if (cmd.registrar === undefined)
@@ -589,6 +603,7 @@ function parse(argv: string[]) {
       server: { type: "string", multiple: true },
       question: { type: "string", multiple: true },
       "registrar-origin": { type: "string" },
+      "registrar-secondary": { type: "string", multiple: true },
       "tcp-connections": { type: "string" },
       "tcp-connections-per-ip": { type: "string" },
       "tcp-idle-timeout": { type: "string" },

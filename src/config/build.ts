@@ -19,6 +19,7 @@
  * the same file gives the same ids and labs can script against them.
  */
 
+import { isIP } from "node:net";
 import type { z } from "zod";
 import { type Account, defaultAccount } from "../cloudflare/account.js";
 import { ApiError } from "../cloudflare/errors.js";
@@ -114,6 +115,7 @@ export interface LoadedConfig {
     nameserver: string;
     domains: Record<string, unknown>;
     lines: Record<string, number | undefined>;
+    secondaries?: { host: string; port?: number }[];
   };
 }
 
@@ -230,6 +232,7 @@ interface Shaped {
 }
 
 interface RegistrarItem {
+  secondaries?: { ip: string; port?: number | null }[];
   listen?: string;
   origin?: string;
   nameserver?: string;
@@ -247,6 +250,13 @@ function readRegistrar(v: unknown, add: Add): RegistrarItem | null {
     const c = check(registrarSchema.shape[field], entry[field], ["registrar", field], add);
     if (typeof c?.value === "string") item[field] = c.value;
   }
+  const secondaries = check(
+    registrarSchema.shape.secondaries,
+    entry.secondaries,
+    ["registrar", "secondaries"],
+    add,
+  );
+  if (secondaries?.value) item.secondaries = secondaries.value;
   const domains = check(zonesSchema, entry.domains, ["registrar", "domains"], add)?.value ?? {};
   for (const [name, body] of Object.entries(domains)) {
     const c = check(registrarDomainSchema.nullable(), body, ["registrar", "domains", name], add);
@@ -396,6 +406,17 @@ function loadRegistrar(cfg: Shaped, add: Add, locate: Locate): LoadedConfig["reg
     if (m === null || port > 65535)
       add(["registrar", "listen"], "not HOST:PORT (e.g. 127.53.0.2:53)");
     else Object.assign(out, { host: m[1] ?? m[2], port });
+  }
+  for (const [i, sec] of (r.secondaries ?? []).entries()) {
+    const port = sec.port ?? 53;
+    if (isIP(sec.ip) === 0)
+      add(["registrar", "secondaries", i, "ip"], "not an IPv4 or IPv6 address");
+    else if (!Number.isInteger(port) || port < 1 || port > 65535)
+      add(["registrar", "secondaries", i, "port"], "a port from 1 to 65535");
+    else {
+      out.secondaries ??= [];
+      out.secondaries.push({ host: sec.ip, port });
+    }
   }
   for (const [name, body] of r.domains) {
     if (body === undefined) continue; // its shape is wrong (reported)

@@ -138,6 +138,8 @@ export const registrarSchema = z.strictObject({
   origin: z.string().nullish(),
   nameserver: z.string().nullish(),
   domains: z.record(z.string(), registrarDomainSchema.nullable()).nullish(),
+  /** The parent zone's own secondaries, transferring it and notified (port 53 unless given). */
+  secondaries: z.array(z.strictObject({ ip: z.string(), port: z.number().nullish() })).nullish(),
 });
 
 export const configSchema = z.strictObject({

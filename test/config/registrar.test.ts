@@ -12,6 +12,7 @@ import t from "tap";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
 import { startServer } from "../../src/primary.js";
 import { query } from "../peers/client.js";
+import { axfrRecords } from "../peers/secondary.js";
 import { freePort, makeTempDir, removeTempDir } from "../peers/tools.js";
 
 const ZONES = [{ origin: "example.test", records: [] }];
@@ -26,6 +27,8 @@ t.test("registrar: from the config file", async (t) => {
     `registrar:
   listen: 127.0.0.1:${port}
   origin: test
+  secondaries:
+    - { ip: 127.0.0.1, port: ${await freePort()} }
   domains:
     example.test:
       glue: { ns1.secondary.test: [127.0.0.3] }
@@ -45,6 +48,12 @@ t.test("registrar: from the config file", async (t) => {
     r.parsed.additional.some((rr) => rr.name === "ns.other.test." && rr.rdataText === "127.0.0.5"),
     "the file's domain is delegated with its glue",
   );
+  // Its secondary (this test, from 127.0.0.1) may transfer the parent zone.
+  const copy = await axfrRecords({ host: "127.0.0.1", port }, "test.");
+  t.ok(
+    copy.some((rr) => rr.name === "other.test." && rr.type === 2),
+    "the file's secondary transfers the parent zone",
+  );
   t.same(server.registrar?.domain("example.test")?.ds_added, [
     "2371 13 2 1F987CC6583E92DF0890718C42F8EA88DB65BBF9D7C1C4ED34F0DF8325DE49BD",
   ]);
@@ -59,6 +68,7 @@ t.test("registrar: mistakes, with file and line", async (t) => {
     `registrar:
   listen: nowhere
   origin: test
+  secondaries: [{ ip: nowhere }]
   domains:
     example.test:
       glue: { ns1.secondary.test: [not-an-address] }
@@ -72,11 +82,12 @@ t.test("registrar: mistakes, with file and line", async (t) => {
   t.ok(err instanceof ConfigError);
   t.match(err.lines(), [
     /bad\.yaml:2: registrar\.listen: not HOST:PORT/,
-    /bad\.yaml:6: registrar\.domains\["example\.test"\]\.glue\["ns1\.secondary\.test"\]\[0\]: not an IPv4 or IPv6 address$/,
-    /bad\.yaml:8: registrar\.domains\["a\.test"\]\.colour: unknown field/,
-    /bad\.yaml:10: registrar\.domains\["b\.test"\]\.glue\["ns\.outside\.example"\]: .*is outside test\./,
+    /bad\.yaml:4: registrar\.secondaries\[0\]\.ip: not an IPv4 or IPv6 address/,
+    /bad\.yaml:7: registrar\.domains\["example\.test"\]\.glue\["ns1\.secondary\.test"\]\[0\]: not an IPv4 or IPv6 address$/,
+    /bad\.yaml:9: registrar\.domains\["a\.test"\]\.colour: unknown field/,
+    /bad\.yaml:11: registrar\.domains\["b\.test"\]\.glue\["ns\.outside\.example"\]: .*is outside test\./,
   ]);
-  t.equal(err.problems[1].code, 89005);
+  t.equal(err.problems[2].code, 89005);
 
   // Only the zones can say this one: at start, still with the line.
   const late = join(dir, "late.yaml");
