@@ -647,7 +647,9 @@ async function startRegistrar(
       cloudflareAddresses: [dns.udp.address],
       key: stored?.key,
       // The data dir's domains win over those the start gives, as its zones do.
-      domains: { ...o.domains, ...stored?.domains },
+      domains: o.domains,
+      restored: stored?.domains,
+      warn: (message) => logger.warn(message),
     });
   } catch (e) {
     // A domain of the config file that only the zones can judge: named with its line.

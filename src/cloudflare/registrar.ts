@@ -69,8 +69,12 @@ export interface RegistrarOptions {
   cloudflareAddresses: readonly string[];
   /** The parent's key, to keep the trust anchor across restarts; a new one otherwise. */
   key?: StoredKey;
-  /** Domains to start with, as `put` takes them, by name (a data dir's, the config file's). */
+  /** Domains to start with, as `put` takes them, by name (the config file's, the library's). */
   domains?: Record<string, unknown>;
+  /** Domains a data dir kept, set after `domains`; one that no longer holds is left out. */
+  restored?: Record<string, unknown>;
+  /** Where a warning goes (a domain left out, a change the parent could not follow). */
+  warn?: (message: string) => void;
   /** Seconds, for the first serial. */
   now?: () => number;
 }
@@ -260,6 +264,7 @@ export class Registrar {
   /** The records of the current version, by recordKey(). */
   private current = new Map<string, RecordInput>();
   private readonly listeners: Array<() => void> = [];
+  private readonly warn?: (message: string) => void;
 
   constructor(
     private readonly cloudflare: CloudflareZones,
@@ -269,6 +274,7 @@ export class Registrar {
       opts.origin,
       opts.nameserver,
     ));
+    this.warn = opts.warn;
     this.addresses = [...opts.addresses];
     // A wildcard listener ("0.0.0.0", "::") is no address to give a resolver.
     this.cloudflareAddresses = opts.cloudflareAddresses.filter(
@@ -297,9 +303,28 @@ export class Registrar {
         throw new SettingsError(e.kind, `registrar domain ${name}: ${e.message}`, path);
       }
     }
+    // What a data dir kept: a domain that no longer holds (its zone was deleted, so it names
+    // no nameservers) is left out with a warning rather than stopping the start.
+    for (const [name, body] of Object.entries(opts.restored ?? {})) {
+      try {
+        this.put(name, body);
+      } catch (e) {
+        if (!(e instanceof SettingsError)) throw e;
+        opts.warn?.(`registrar domain ${name} as stored is left out: ${e.message}`);
+      }
+    }
     cloudflare.on((e) => {
-      if (e.kind !== "commit" || e.settings !== undefined) this.refresh();
+      if (e.kind !== "commit" || e.settings !== undefined) this.follow();
     });
+  }
+
+  /** After a change of the zones: served again; a failure is logged, never the writer's. */
+  private follow(): void {
+    try {
+      this.refresh();
+    } catch (e) {
+      this.warn?.(`registrar: the parent zone could not follow a change: ${(e as Error).message}`);
+    }
   }
 
   /** The parent's key as kept (a data dir keeps it, so the trust anchor stays). */

@@ -79,10 +79,10 @@ t.test("registrar routes and the parent they serve", async (t) => {
   t.same(put.json.result.ds, [ownDs, OTHER_DS], "the zone's DS, then the one added");
   t.same(put.json.result.ds_added, [OTHER_DS]);
   t.equal(put.json.result.nameservers_source, "registrar");
-  t.same((await served("example.test", "DS")).sort(), [
-    `example.test. 300 IN DS ${OTHER_DS}`,
-    `example.test. 300 IN DS ${ownDs}`,
-  ]);
+  t.same(
+    (await served("example.test", "DS")).sort(),
+    [`example.test. 300 IN DS ${OTHER_DS}`, `example.test. 300 IN DS ${ownDs}`].sort(),
+  );
   const referral = await served("www.example.test", "A");
   t.ok(referral.includes("example.test. 300 IN NS ns1.secondary.test."), "the secondary's NS");
   t.ok(referral.includes("ns1.secondary.test. 300 IN A 127.0.0.3"), "its glue (IPv4)");
@@ -138,11 +138,21 @@ t.test("the data dir keeps the registrar's key and domains", async (t) => {
   const before = (await first.call("GET", "/dns-primary/v1/registrar")).json.result;
   await first.server.close();
   const second = await start(dir);
-  t.teardown(() => second.server.close());
   const after = (await second.call("GET", "/dns-primary/v1/registrar")).json.result;
   t.same(after.trust_anchor, before.trust_anchor, "the same trust anchor");
   t.same(after.domains, before.domains, "the same domains");
   t.same(await second.served("example.test", "DS"), [`example.test. 300 IN DS ${OTHER_DS}`]);
+
+  // The zone deleted: its stored domain (Cloudflare's nameservers) no longer holds, and the
+  // next start leaves it out rather than failing.
+  const id = (await second.call("GET", "/client/v4/zones?name=example.test")).json.result[0].id;
+  await second.call("DELETE", `/client/v4/zones/${id}`);
+  await second.server.close();
+  const third = await start(dir);
+  t.teardown(() => third.server.close());
+  const after3 = (await third.call("GET", "/dns-primary/v1/registrar")).json.result;
+  t.same(after3.domains, [], "the stale domain is left out");
+  t.same(after3.trust_anchor, before.trust_anchor, "the key is still the same");
 });
 
 t.test("no registrar: its routes say so", async (t) => {
