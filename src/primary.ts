@@ -621,8 +621,9 @@ type RegistrarListener = {
 
 /**
  * Step 5b: the registrar's parent zone on its own listener, with the query logic of the main
- * one (answers, referrals with glue, live signing) and nothing else: no transfers, no NOTIFY.
- * Cloudflare's assigned nameservers get the DNS listener's address as their glue.
+ * one (answers, referrals with glue, live signing), and transfers and NOTIFY for the parent's
+ * own secondaries when it has some (parentSecondaries). Cloudflare's assigned nameservers get
+ * the DNS listener's address as their glue.
  */
 async function startRegistrar(
   options: ServerOptions,
@@ -723,10 +724,7 @@ function parentSecondaries(
         source: { host, port: 0 },
         targets: notifyTargets(settings),
         whyNot: notifyDropReason(settings),
-        soa() {
-          const soa = registrar.zone.apex.get(T.SOA)!;
-          return { serial: registrar.zone.serial, ttl: soa.ttl, rdata: soa.at(0) };
-        },
+        soa: () => notifySoa(registrar.zone),
         logger: logger.child({ component: "registrar-notify" }),
       });
       registrar.zone.onChange(() => notifier.trigger(origin, "change"));
@@ -752,6 +750,12 @@ function apiRateLimit(options: ServerOptions): RateLimit | undefined {
   return given === undefined ? undefined : parseRateLimit(given);
 }
 
+/** The SOA a NOTIFY for `zone` carries (RFC 1996 §3.7): its serial, TTL and RDATA. */
+function notifySoa(zone: Zone) {
+  const soa = zone.apex.get(T.SOA)!;
+  return { serial: zone.serial, ttl: soa.ttl, rdata: soa.at(0) };
+}
+
 /** Step 7: NOTIFY to linked peers (notify/), unless `notify: false`. */
 function startNotify(
   options: ServerOptions,
@@ -770,9 +774,7 @@ function startNotify(
     whyNot: notifyDropReason(settings),
     soa(origin) {
       const zone = zones.get(origin);
-      if (zone === undefined || zone.key !== nameKey(origin)) return undefined;
-      const soa = zone.apex.get(T.SOA)!;
-      return { serial: zone.serial, ttl: soa.ttl, rdata: soa.at(0) };
+      return zone?.key === nameKey(origin) ? notifySoa(zone) : undefined;
     },
     ...(options.notify?.coalesceMs !== undefined ? { coalesceMs: options.notify.coalesceMs } : {}),
     ...(options.notify?.retrySchedule !== undefined

@@ -46,7 +46,7 @@ import {
   nameToWire,
   parentName,
 } from "../wire/name.js";
-import { RdataError, rdataFromText, rdataToText, soaRdata } from "../wire/rdata.js";
+import { RdataError, rdataFromLine, rdataFromText, rdataToText, soaRdata } from "../wire/rdata.js";
 import { tokens } from "../wire/token.js";
 import { T } from "../wire/types.js";
 import type { Renderer } from "../zone/render.js";
@@ -159,11 +159,8 @@ function addressRecord(owner: string, address: unknown, path: string): RecordInp
 
 function dsFrom(text: unknown, path: string): Buffer {
   if (typeof text !== "string") throw fieldError(path, `${path}: a DS record is required`);
-  const fields = text.trim().split(/\s+/);
-  const at = fields.findIndex((f) => f.toUpperCase() === "DS");
-  const rdata = at >= 0 ? fields.slice(at + 1) : fields;
   try {
-    return rdataFromText(T.DS, tokens(...rdata), ".");
+    return rdataFromLine(text, [T.DS], ".").rdata;
   } catch (e) {
     if (e instanceof RdataError) throw fieldError(path, `${path}: ${e.message}`);
     throw e;
@@ -372,7 +369,6 @@ export class Registrar {
   private domainJson(name: string, keys: ReadonlySet<string>): DomainJson | undefined {
     const d = this.delegation(name, keys);
     if (d === undefined) return undefined;
-    const own = this.zoneDs(name);
     return {
       name,
       cloudflare_zone: this.cloudflareZone(name) !== undefined,
@@ -380,7 +376,7 @@ export class Registrar {
       nameservers_source: this.domains.get(nameKey(name))?.nameservers ? "registrar" : "cloudflare",
       glue: Object.fromEntries(d.glue),
       ds: d.ds.map((r) => rdataToText(T.DS, r)),
-      ds_added: d.ds.slice(own.length).map((r) => rdataToText(T.DS, r)),
+      ds_added: d.ds.slice(d.own).map((r) => rdataToText(T.DS, r)),
     };
   }
 
@@ -489,7 +485,16 @@ export class Registrar {
   private delegation(
     name: string,
     delegated: ReadonlySet<string>,
-  ): { nameservers: string[]; glue: Map<string, string[]>; ds: Buffer[] } | undefined {
+  ):
+    | {
+        nameservers: string[];
+        glue: Map<string, string[]>;
+        /** The zone's own DS first, then the user's. */
+        ds: Buffer[];
+        /** How many of `ds` are the zone's own. */
+        own: number;
+      }
+    | undefined {
     const key = nameKey(name);
     if (!delegated.has(key)) return undefined;
     const user = this.domains.get(key);
@@ -505,9 +510,10 @@ export class Registrar {
         glue.set(ns, [...this.cloudflareAddresses]);
     }
     for (const g of user?.glue.values() ?? []) if (!glue.has(g.name)) glue.set(g.name, g.addresses);
-    const ds = [...this.zoneDs(name)];
+    const ds = this.zoneDs(name);
+    const own = ds.length;
     for (const r of user?.ds ?? []) if (!ds.some((d) => d.equals(r))) ds.push(r);
-    return { nameservers, glue, ds };
+    return { nameservers, glue, ds, own };
   }
 
   /** Everything the parent holds but its SOA. */

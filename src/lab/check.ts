@@ -20,12 +20,13 @@
  *   checked: the signatures and the chain are.
  */
 
-import { isIP } from "node:net";
+import { NXNAME } from "../server/dnssec-answer.js";
+import { formatHostPort } from "../transport/errors.js";
 import { dsRdata } from "../wire/dnssec/sign.js";
-import { nameKey } from "../wire/name.js";
+import { RCODE, rcodeName } from "../wire/message.js";
+import { nameKey, readNameWire } from "../wire/name.js";
 import { typeBitmapTypes } from "../wire/rdata/dnssec.js";
-import { rdataFromText, rdataToText, soaFields } from "../wire/rdata.js";
-import { tokens } from "../wire/token.js";
+import { rdataFromLine, rdataToText, soaFields } from "../wire/rdata.js";
 import { T, typeFromText, typeToText } from "../wire/types.js";
 import { ask, type Reply, type Rr, type Server } from "./client.js";
 import { trustedKeys, verifyRrset } from "./validate.js";
@@ -79,10 +80,6 @@ export interface LabCheckReport {
   problems: string[];
 }
 
-const RCODES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"];
-const rcodeText = (n: number) => RCODES[n] ?? `RCODE${n}`;
-/** RFC 9824 §3.2. */
-const NXNAME = 128;
 const SIGNER_TYPES = new Set<number>([T.RRSIG, T.NSEC, T.NSEC3]);
 
 function rrText(r: Rr): string {
@@ -108,32 +105,21 @@ function sigsFor(rrs: readonly Rr[], name: string): Rr[] {
 function effectiveRcode(reply: Reply, qname: string): number {
   if (reply.rcode !== 0 || reply.answer.length > 0) return reply.rcode;
   const nsec = reply.authority.find((r) => r.type === T.NSEC && nameKey(r.name) === nameKey(qname));
-  return nsec && typeBitsOf(nsec).has(NXNAME) ? 3 : 0;
+  return nsec && typeBitsOf(nsec).has(NXNAME) ? RCODE.NXDOMAIN : RCODE.NOERROR;
 }
 
+/** The types an NSEC lists: its bitmap, after the next name (RFC 4034 §4.1). */
 function typeBitsOf(nsec: Rr): Set<number> {
-  // The next name, then the bitmap (RFC 4034 §4.1).
-  let p = 0;
-  while (nsec.rdata[p] !== 0) p += nsec.rdata[p] + 1;
-  return new Set(typeBitmapTypes(nsec.rdata.subarray(p + 1)));
+  return new Set(typeBitmapTypes(nsec.rdata.subarray(readNameWire(nsec.rdata, 0).next)));
 }
 
-function anchorDs(
-  lines: readonly string[],
-  origin: string,
-  dnskeyDs: (k: Buffer) => Buffer,
-): Buffer[] {
+/** The trust anchor's lines (DS or DNSKEY records of `origin`) as DS RDATA. */
+function anchorDs(lines: readonly string[], origin: string): Buffer[] {
   return lines.map((l) => {
-    const f = l.trim().split(/\s+/);
-    const at = f.findIndex((x) => x.toUpperCase() === "DS" || x.toUpperCase() === "DNSKEY");
-    if (at < 0) throw new Error(`trust anchor: not a DS or DNSKEY line: ${l}`);
-    const type = f[at].toUpperCase() === "DS" ? T.DS : T.DNSKEY;
-    const rdata = rdataFromTextFields(type, f.slice(at + 1));
-    return type === T.DS ? rdata : dnskeyDs(rdata);
+    const { type, rdata, line } = rdataFromLine(l, [T.DS, T.DNSKEY], origin);
+    if (!line) throw new Error(`trust anchor: not a DS or DNSKEY line: ${l}`);
+    return type === T.DS ? rdata : dsRdata(origin, rdata);
   });
-  function rdataFromTextFields(type: number, fields: string[]): Buffer {
-    return rdataFromText(type, tokens(...fields), origin);
-  }
 }
 
 /** What the steps share. */
@@ -174,6 +160,13 @@ export async function labCheck(o: LabCheckOptions): Promise<LabCheckReport> {
   };
 }
 
+/** A zone's DNSKEY RRset as `server` answers it, trusted when a key matching `ds` signs it. */
+async function keysAt(run: Run, server: Server, zone: string, ds: readonly Buffer[]) {
+  const reply = await ask(server, zone, T.DNSKEY, run.timeout);
+  const dnskeys = reply.answer.filter((r) => r.type === T.DNSKEY);
+  return trustedKeys(dnskeys, sigsFor(reply.answer, zone), ds, zone, run.now);
+}
+
 /** Step 1: the delegation, from the parent; with a trust anchor, the DS set validated. */
 async function delegationOf(
   run: Run,
@@ -202,15 +195,7 @@ async function delegationOf(
     const owner = o.trustAnchor[0]?.trim().split(/\s+/)[0];
     const origin =
       owner && /\.$/.test(owner) ? owner : await parentOrigin(o.parent, zone, timeout, parentZone);
-    const anchors = anchorDs(o.trustAnchor, origin, (k) => dsRdata(origin, k));
-    const keysReply = await ask(o.parent, origin, T.DNSKEY, timeout);
-    const keys = trustedKeys(
-      keysReply.answer.filter((r) => r.type === T.DNSKEY),
-      sigsFor(keysReply.answer, origin),
-      anchors,
-      origin,
-      now,
-    );
+    const keys = await keysAt(run, o.parent, origin, anchorDs(o.trustAnchor, origin));
     if ("reason" in keys) {
       delegation.dnssec = `bogus: ${keys.reason}`;
     } else if (dsRrs.length > 0) {
@@ -245,7 +230,7 @@ async function nameserversOf(
   referral: Reply,
   zoneDs: Buffer[] | undefined,
 ): Promise<{ servers: NameserverJson[]; targets: Target[] }> {
-  const { o, zone, timeout, now, problems } = run;
+  const { o, zone, timeout, problems } = run;
   const servers: NameserverJson[] = [];
   const targets: Target[] = [];
   for (const ns of nameservers) {
@@ -270,7 +255,7 @@ async function nameserversOf(
     }
     for (const address of addrs) {
       const at = o.servers?.[address] ?? { host: address, port: o.port ?? 53 };
-      const where = isIP(at.host) === 6 ? `[${at.host}]:${at.port}` : `${at.host}:${at.port}`;
+      const where = formatHostPort(at.host, at.port);
       const entry: NameserverJson = { name: ns, address, server: where, serial: null };
       servers.push(entry);
       // Two names for one server: asked once.
@@ -286,17 +271,10 @@ async function nameserversOf(
         const soa = await ask(at, zone, T.SOA, timeout);
         const rr = soa.answer.find((r) => r.type === T.SOA);
         if (!soa.aa || rr === undefined)
-          throw new Error(`not authoritative (${rcodeText(soa.rcode)})`);
+          throw new Error(`not authoritative (${rcodeName(soa.rcode)})`);
         entry.serial = soaFields(rr.rdata).serial;
         if (zoneDs !== undefined) {
-          const keysReply = await ask(at, zone, T.DNSKEY, timeout);
-          const keys = trustedKeys(
-            keysReply.answer.filter((r) => r.type === T.DNSKEY),
-            sigsFor(keysReply.answer, zone),
-            zoneDs,
-            zone,
-            now,
-          );
+          const keys = await keysAt(run, at, zone, zoneDs);
           entry.dnssec = "keys" in keys ? "secure" : `bogus: ${keys.reason}`;
           if (!("keys" in keys)) problems.push(`${ns} (${where}): ${entry.dnssec}`);
           targets.push({ ns: entry, at, ...("keys" in keys ? { keys: keys.keys } : {}) });
@@ -333,7 +311,7 @@ async function askEverywhere(
         .flatMap((s) => s.map(rrText))
         .sort();
       const one: { rcode: string; answer: string[]; dnssec?: string } = {
-        rcode: rcodeText(rcode),
+        rcode: rcodeName(rcode),
         answer,
       };
       if (t.keys !== undefined) one.dnssec = validateAnswer(reply, name, type, zone, t.keys, now);

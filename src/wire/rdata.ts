@@ -23,7 +23,7 @@ import { LOCATION } from "./rdata/loc.js";
 import { SERVICE } from "./rdata/service.js";
 import { SERVICE_BINDING } from "./rdata/svcb.js";
 import { decodeHexInto, encodeHex } from "./text.js";
-import type { Token } from "./token.js";
+import { type Token, tokens } from "./token.js";
 import { isMetaType, T, typeToText } from "./types.js";
 
 export { RdataError };
@@ -55,6 +55,24 @@ export function hasTextFormat(type: number): boolean {
 export function rdataFromText(type: number, fields: Token[], origin: string): Buffer {
   const w = encodeText(type, fields, origin);
   return Buffer.isBuffer(w) ? w : w.finish();
+}
+
+/**
+ * One record's RDATA given as text, as people paste it: a whole master-file line ("example.
+ * 3600 IN DS 2371 13 2 1F98…") whose type is one of `types`, or the data alone, read as
+ * `types[0]` (`line` false). Plain whitespace-separated fields, without quoting (DS, DNSKEY
+ * and their like). Throws RdataError.
+ */
+export function rdataFromLine(
+  text: string,
+  types: readonly number[],
+  origin: string,
+): { type: number; rdata: Buffer; line: boolean } {
+  const fields = text.trim().split(/\s+/);
+  const at = fields.findIndex((f) => types.some((t) => f.toUpperCase() === typeToText(t)));
+  const type = at >= 0 ? types.find((t) => fields[at].toUpperCase() === typeToText(t))! : types[0];
+  const data = at >= 0 ? fields.slice(at + 1) : fields;
+  return { type, rdata: rdataFromText(type, tokens(...data), origin), line: at >= 0 };
 }
 
 /**

@@ -1,6 +1,6 @@
 import t from "tap";
 import { nameToWire, parseName } from "../../src/wire/name.js";
-import { rdataFromText, rdataToText } from "../../src/wire/rdata.js";
+import { RdataError, rdataFromLine, rdataFromText, rdataToText } from "../../src/wire/rdata.js";
 import type { Token } from "../../src/wire/token.js";
 import { T, typeFromText } from "../../src/wire/types.js";
 import { errorOf, fields } from "./fields.js";
@@ -888,4 +888,20 @@ t.test("character-string edge cases", async (t) => {
   );
   // A lone surrogate is encoded as its code unit (what TextEncoder would replace).
   t.equal(toWire("TXT", '"\ud800"').toString("hex"), "03eda080");
+});
+
+t.test("rdataFromLine: the data alone, or a whole line of one of the types", async (t) => {
+  const ds = "2371 13 2 1F987CC6583E92DF0890718C42F8EA88DB65BBF9D7C1C4ED34F0DF8325DE49BD";
+  const alone = rdataFromLine(ds, [T.DS], ".");
+  t.same([alone.type, alone.line], [T.DS, false]);
+  t.equal(rdataToText(T.DS, alone.rdata), ds);
+  const line = rdataFromLine(`  example.com. 3600 IN DS ${ds}\n`, [T.DS], ".");
+  t.same([line.type, line.line], [T.DS, true]);
+  t.same(line.rdata, alone.rdata, "the same RDATA either way");
+  const key =
+    "257 3 13 5FuBblAWwQpI+wkUJTNv+nZZByBH8WsrgQZEd/+oEdi7DoRQ11SEytZXLrIsXqBi5WD0+k9Kj0EORL5GZ+CgAA==";
+  const dnskey = rdataFromLine(`. 300 IN DNSKEY ${key}`, [T.DS, T.DNSKEY], ".");
+  t.same([dnskey.type, dnskey.line], [T.DNSKEY, true], "the type the line names");
+  t.equal(rdataToText(T.DNSKEY, dnskey.rdata), key);
+  t.throws(() => rdataFromLine("example.com. IN DS 12 13 2 XYZ", [T.DS], "."), RdataError);
 });

@@ -229,11 +229,6 @@ export class CloudflareRules implements Renderer {
   private readonly resolveElsewhere?: (key: string) => ElsewhereAddresses | undefined;
   private readonly warn?: (message: string) => void;
   private derivedFrom?: RenderSettings;
-
-  /** Cloudflare's keys while the zone's DNSSEC is active. */
-  get signingKeys(): ZoneSigner | undefined {
-    return this.settings.dnssec;
-  }
   private derivedValue?: Derived;
   /** Names warned about (key → message), so a re-render does not repeat the warning. */
   private readonly warned = new Map<string, string>();
@@ -243,6 +238,11 @@ export class CloudflareRules implements Renderer {
     this.resolveElsewhere = opts.resolveElsewhere;
     this.warn = opts.warn;
     this.derived(); // fail early on bad addresses
+  }
+
+  /** Cloudflare's keys while the zone's DNSSEC is active. */
+  get signingKeys(): ZoneSigner | undefined {
+    return this.settings.dnssec;
   }
 
   /** The anycast RRsets and assigned nameservers of the current settings (shared by all names). */
