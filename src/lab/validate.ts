@@ -11,7 +11,7 @@
 
 import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
 import { canonicalNameWire, canonicalRrset, keyTag } from "../wire/dnssec/sign.js";
-import { labelCount, nameKey, readNameWire } from "../wire/name.js";
+import { labelCount, nameKey, parentName, readNameWire } from "../wire/name.js";
 import type { Rr } from "./client.js";
 
 export interface Rrsig {
@@ -104,6 +104,17 @@ export function dsMatches(ds: Buffer, owner: string, dnskey: Buffer): boolean {
   return digest.equals(ds.subarray(4));
 }
 
+/**
+ * The owner a signature was made over (RFC 4035 §5.3.2): the name itself, or, for a
+ * wildcard's expansion (the RRSIG counts fewer labels than the name has), the wildcard.
+ */
+export function signedOwner(name: string, labels: number): string {
+  let suffix = name;
+  for (let n = labelCount(name); n > labels; n--) suffix = parentName(suffix);
+  if (suffix === name) return name;
+  return suffix === "." ? "*." : `*.${suffix}`;
+}
+
 export type Verdict = { secure: true; keyTag: number } | { secure: false; reason: string };
 
 /**
@@ -130,15 +141,7 @@ export function verifyRrset(
       reasons.push(`RRSIG ${sig.keyTag} outside its validity period`);
       continue;
     }
-    // RFC 4035 §5.3.2: a wildcard's expansion is signed as the wildcard.
-    const labels = labelCount(name);
-    const owner =
-      sig.labels < labels
-        ? `*.${name
-            .split(".")
-            .slice(labels - sig.labels)
-            .join(".")}`
-        : name;
+    const owner = signedOwner(name, sig.labels);
     const data = Buffer.concat([
       sig.fields,
       canonicalRrset({ owner, type, ttl: sig.originalTtl, rdatas: rrset.map((r) => r.rdata) }),

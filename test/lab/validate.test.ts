@@ -9,7 +9,8 @@
 import { execFileSync } from "node:child_process";
 import t from "tap";
 import type { Rr } from "../../src/lab/client.js";
-import { dsMatches, trustedKeys, verifyRrset } from "../../src/lab/validate.js";
+import { dsMatches, signedOwner, trustedKeys, verifyRrset } from "../../src/lab/validate.js";
+import { FLAGS_KSK, generateKey, signRrset } from "../../src/wire/dnssec/sign.js";
 import { T } from "../../src/wire/types.js";
 import { findTool } from "../peers/tools.js";
 
@@ -115,3 +116,30 @@ t.test(
     }
   },
 );
+
+t.test("signedOwner: a wildcard's expansion is verified as the wildcard", async (t) => {
+  t.equal(signedOwner("www.lab.test.", 3), "www.lab.test.", "as many labels: the name itself");
+  t.equal(signedOwner("x.y.wild.lab.test.", 3), "*.wild.lab.test.");
+  t.equal(signedOwner("a\\.b.wild.lab.test.", 3), "*.wild.lab.test.", "an escaped dot is no label");
+  t.equal(signedOwner("x.test.", 0), "*.");
+  // A signature over *.wild.lab.test. verifies the records served at an expansion of it.
+  const key = generateKey(FLAGS_KSK);
+  const now = Math.floor(Date.now() / 1000);
+  const rdatas = [Buffer.from([192, 0, 2, 1])];
+  const rrsig = signRrset(
+    { owner: "*.wild.lab.test.", type: T.A, ttl: 300, rdatas },
+    "lab.test.",
+    key,
+    { inception: now - 3600, expiration: now + 3600 },
+  );
+  const at = (name: string): Rr[] => [{ name, type: T.A, ttl: 300, rdata: rdatas[0] }];
+  const sig = (name: string): Rr => ({ name, type: T.RRSIG, ttl: 300, rdata: rrsig });
+  for (const name of ["x.wild.lab.test.", "a\\.b.c.wild.lab.test."])
+    t.same(verifyRrset(at(name), [sig(name)], [key.rdata], "lab.test.", now).secure, true, name);
+  t.same(
+    verifyRrset(at("x.other.lab.test."), [sig("x.other.lab.test.")], [key.rdata], "lab.test.", now)
+      .secure,
+    false,
+    "not under the wildcard: refused",
+  );
+});
